@@ -1,0 +1,478 @@
+"""Frameworks: what is measured — the tree of nodes, raw figures, formulas and scoring rules.
+
+A framework is a YAML file in ``data/frameworks/`` (see ``district_rol.yaml``). Loading it
+validates everything and raises one :class:`~indicators.errors.FrameworkError` listing every
+problem with its line in the file and node path. The loaded :class:`Framework` is immutable and
+carries a content hash, recorded in every result.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from .errors import FormulaError, FrameworkError
+from .formula import Formula, parse_formula
+
+FIGURE_KINDS = ("count", "amount", "rate", "binary")
+DEFAULT_RANGES = {"count": (0.0, None), "amount": (0.0, None), "rate": (0.0, 1.0), "binary": (0.0, 1.0)}
+_TOP_KEYS = {"id", "version", "name", "unit_of_assessment", "scale", "figures", "checks", "nodes",
+             "description", "source"}
+_FIGURE_KEYS = {"id", "zh", "en", "unit", "kind", "range", "required", "note"}
+_NODE_KEYS = {"code", "parent", "weight", "zh", "en", "unit", "direction", "formula", "reported",
+              "goalposts", "target", "scoring", "note"}
+_LINE = "__line__"
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    """A raw figure districts submit: id, bilingual name, unit, kind and valid range."""
+
+    id: str
+    zh: str
+    en: str
+    unit: str
+    kind: str
+    lower: float | None
+    upper: float | None
+    required: bool = False
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Node:
+    """A node of the tree: the index, an aggregate (dimension, ...) or an indicator (a leaf)."""
+
+    code: str
+    zh: str
+    en: str
+    parent: str | None
+    weight: float
+    level: int
+    is_indicator: bool
+    unit: str = ""
+    direction: int = 1
+    formula: Formula | None = None
+    reported: str | None = None
+    goalposts: tuple[float, float] | None = None
+    target: float | None = None
+    scoring: Mapping[str, Any] | None = None
+    line: int | None = None
+
+    @property
+    def label(self) -> str:
+        """Bilingual label, Chinese first."""
+        return f"{self.zh} / {self.en}"
+
+
+@dataclass(frozen=True)
+class Framework:
+    """An immutable, validated framework. Build with :func:`load_framework`."""
+
+    id: str
+    version: str
+    zh: str
+    en: str
+    scale: float
+    figures: Mapping[str, FigureSpec]
+    checks: tuple[tuple[str, str], ...]
+    nodes: Mapping[str, Node]
+    root: str
+    content_hash: str
+    source: str = ""
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    # -- tree queries -------------------------------------------------------------------------
+    @cached_property
+    def _children(self) -> dict[str, tuple[str, ...]]:
+        out: dict[str, list[str]] = {c: [] for c in self.nodes}
+        for node in self.nodes.values():
+            if node.parent is not None:
+                out[node.parent].append(node.code)
+        return {k: tuple(v) for k, v in out.items()}
+
+    def children(self, code: str) -> tuple[str, ...]:
+        """Codes of the direct children of ``code``, in file order."""
+        return self._children[code]
+
+    @cached_property
+    def indicators(self) -> tuple[str, ...]:
+        """Indicator codes (leaves), in file order."""
+        return tuple(c for c, n in self.nodes.items() if n.is_indicator)
+
+    @cached_property
+    def aggregates(self) -> tuple[str, ...]:
+        """Aggregate codes (the root included), bottom-up by level, then file order."""
+        aggs = [c for c, n in self.nodes.items() if not n.is_indicator]
+        return tuple(sorted(aggs, key=lambda c: self.nodes[c].level))
+
+    @property
+    def max_level(self) -> int:
+        """Level of the root (indicators are level 1)."""
+        return self.nodes[self.root].level
+
+    def path(self, code: str) -> tuple[str, ...]:
+        """Codes from the root down to ``code``."""
+        out = [code]
+        while self.nodes[out[-1]].parent is not None:
+            out.append(self.nodes[out[-1]].parent)
+        return tuple(reversed(out))
+
+    def dimension_of(self, code: str) -> str:
+        """The root's child that ``code`` sits under (the node itself for a dimension)."""
+        path = self.path(code)
+        return path[1] if len(path) > 1 else path[0]
+
+    def label(self, code: str, lang: str = "zh") -> str:
+        """Display name of a node or figure in ``lang`` ('zh', 'en' or 'both')."""
+        item = self.nodes.get(code) or self.figures.get(code)
+        if item is None:
+            return code
+        return {"zh": item.zh, "en": item.en}.get(lang, f"{item.zh} / {item.en}")
+
+    @property
+    def identity(self) -> dict[str, str]:
+        """id, version and content hash: what a result records about the framework."""
+        return {"id": self.id, "version": self.version, "content_hash": self.content_hash}
+
+    def to_table(self) -> pd.DataFrame:
+        """One row per node (tree order), for people who live in Excel."""
+        rows = []
+        for code in self._tree_order():
+            n = self.nodes[code]
+            rows.append({
+                "code": n.code, "parent": n.parent or "", "level": n.level,
+                "type": "indicator" if n.is_indicator else "aggregate",
+                "name_zh": n.zh, "name_en": n.en, "weight": n.weight,
+                "unit": n.unit, "direction": ("+" if n.direction > 0 else "-") if n.is_indicator else "",
+                "formula": n.formula.text if n.formula else "", "reported": n.reported or "",
+                "goalpost_lower": n.goalposts[0] if n.goalposts else None,
+                "goalpost_upper": n.goalposts[1] if n.goalposts else None,
+                "scoring": json.dumps(dict(n.scoring), ensure_ascii=False) if n.scoring else "",
+            })
+        return pd.DataFrame(rows)
+
+    def figures_table(self) -> pd.DataFrame:
+        """One row per raw figure."""
+        return pd.DataFrame([{
+            "id": f.id, "name_zh": f.zh, "name_en": f.en, "unit": f.unit, "kind": f.kind,
+            "lower": f.lower, "upper": f.upper, "required": f.required,
+        } for f in self.figures.values()])
+
+    def _tree_order(self) -> list[str]:
+        out: list[str] = []
+        stack = [self.root]
+        while stack:
+            code = stack.pop()
+            out.append(code)
+            stack.extend(reversed(self.children(code)))
+        return out
+
+
+# ---------------------------------------------------------------------------------------------
+# loading and validation
+# ---------------------------------------------------------------------------------------------
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader that records each mapping's line and rejects duplicate keys."""
+
+    def construct_mapping(self, node, deep=False):  # noqa: D401 - yaml hook
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r} (first on line {seen[key]})", key_node.start_mark
+                )
+            seen[key] = key_node.start_mark.line + 1
+        mapping = super().construct_mapping(node, deep=True)
+        mapping[_LINE] = node.start_mark.line + 1
+        return mapping
+
+
+def load_framework(path: str | Path) -> Framework:
+    """Load and validate a framework YAML file; raise one error listing every problem."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise FrameworkError(f"cannot read framework file {path}: {exc.strerror}") from None
+    try:
+        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise FrameworkError(f"{path.name}{where}: not valid YAML: {exc}") from None
+    return framework_from_dict(data, source=path.name)
+
+
+def framework_from_dict(data: Any, source: str = "<dict>") -> Framework:
+    """Build a :class:`Framework` from parsed YAML (a dict), validating everything."""
+    problems: list[str] = []
+
+    def at(obj: Any, what: str = "") -> str:
+        line = obj.get(_LINE) if isinstance(obj, dict) else None
+        loc = f"{source} line {line}" if line else source
+        return f"{loc}{' (' + what + ')' if what else ''}: "
+
+    if not isinstance(data, dict):
+        raise FrameworkError(f"{source}: a framework is a mapping with keys id, version, figures, nodes")
+    for key in sorted(set(data) - _TOP_KEYS - {_LINE}):
+        problems.append(f"{at(data)}unknown top-level key {key!r}; allowed: {', '.join(sorted(_TOP_KEYS))}")
+    for key in ("id", "version", "figures", "nodes"):
+        if key not in data:
+            problems.append(f"{at(data)}missing required top-level key {key!r}")
+    name = data.get("name") or {}
+    if not isinstance(name, dict) or not name.get("zh") or not name.get("en"):
+        problems.append(f"{at(data)}'name' must give both zh and en")
+        name = {}
+
+    figures = _load_figures(data.get("figures") or [], at, problems)
+    checks = _load_checks(data.get("checks") or [], figures, at, problems)
+    nodes, root = _load_nodes(data.get("nodes") or [], figures, at, problems)
+
+    if problems:
+        raise FrameworkError(f"framework {source} is invalid", problems)
+    clean = _strip_lines(data)
+    digest = hashlib.sha256(json.dumps(clean, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    return Framework(
+        id=str(data["id"]), version=str(data["version"]), zh=name.get("zh", ""), en=name.get("en", ""),
+        scale=float(data.get("scale", 100)), figures=MappingProxyType(figures), checks=tuple(checks),
+        nodes=MappingProxyType(nodes), root=root, content_hash=digest, source=source, raw=clean,
+    )
+
+
+def _strip_lines(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _strip_lines(v) for k, v in obj.items() if k != _LINE}
+    if isinstance(obj, list):
+        return [_strip_lines(v) for v in obj]
+    return obj
+
+
+def _num(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError
+    return float(value)
+
+
+def _load_figures(items: Any, at, problems: list[str]) -> dict[str, FigureSpec]:
+    figures: dict[str, FigureSpec] = {}
+    if not isinstance(items, list):
+        problems.append(f"{at(items)}'figures' must be a list")
+        return figures
+    for item in items:
+        if not isinstance(item, dict) or not item.get("id"):
+            problems.append(f"{at(item)}each figure needs an 'id'")
+            continue
+        fid = str(item["id"])
+        where = at(item, f"figure {fid}")
+        for key in sorted(set(item) - _FIGURE_KEYS - {_LINE}):
+            problems.append(f"{where}unknown key {key!r}; allowed: {', '.join(sorted(_FIGURE_KEYS))}")
+        if fid in figures:
+            problems.append(f"{where}duplicate figure id {fid!r} (first on line {figures[fid].line})")
+            continue
+        kind = item.get("kind", "count")
+        if kind not in FIGURE_KINDS:
+            problems.append(f"{where}kind {kind!r} is not one of {', '.join(FIGURE_KINDS)}")
+            kind = "count"
+        lower, upper = DEFAULT_RANGES[kind]
+        if "range" in item:
+            rng = item["range"]
+            try:
+                if not isinstance(rng, list) or len(rng) != 2:
+                    raise TypeError
+                lower, upper = _num(rng[0]), _num(rng[1])
+                if lower is not None and upper is not None and lower > upper:
+                    raise TypeError
+            except TypeError:
+                problems.append(f"{where}range must be [lower, upper] with numbers or null, lower <= upper")
+        if not item.get("zh") or not item.get("en"):
+            problems.append(f"{where}needs both a Chinese (zh) and an English (en) name")
+        figures[fid] = FigureSpec(fid, str(item.get("zh", "")), str(item.get("en", "")),
+                                  str(item.get("unit", "")), kind, lower, upper,
+                                  bool(item.get("required", False)), item.get(_LINE))
+    return figures
+
+
+def _nearest(name: str, choices) -> str:
+    close = difflib.get_close_matches(name, list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _load_checks(items: Any, figures, at, problems: list[str]) -> list[tuple[str, str]]:
+    out = []
+    if not isinstance(items, list):
+        problems.append(f"{at(items)}'checks' must be a list of {{part, whole}}")
+        return out
+    for item in items:
+        if not isinstance(item, dict) or "part" not in item or "whole" not in item:
+            problems.append(f"{at(item)}each check needs 'part' and 'whole'")
+            continue
+        ok = True
+        for key in ("part", "whole"):
+            if item[key] not in figures:
+                problems.append(f"{at(item, 'check')}{key} {item[key]!r} is not a declared figure"
+                                f"{_nearest(str(item[key]), figures)}")
+                ok = False
+        if ok:
+            out.append((item["part"], item["whole"]))
+    return out
+
+
+def _load_nodes(items: Any, figures, at, problems: list[str]) -> tuple[dict[str, Node], str]:
+    from .scoring import SCORING_RULES  # scoring rules are validated by name here
+
+    raw: dict[str, dict] = {}
+    if not isinstance(items, list) or not items:
+        problems.append(f"{at(items)}'nodes' must be a non-empty list")
+        return {}, ""
+    for item in items:
+        if not isinstance(item, dict) or not item.get("code"):
+            problems.append(f"{at(item)}each node needs a 'code'")
+            continue
+        code = str(item["code"])
+        if code in raw:
+            problems.append(f"{at(item, 'node ' + code)}duplicate node code {code!r} "
+                            f"(first on line {raw[code].get(_LINE)})")
+            continue
+        raw[code] = item
+    roots = [c for c, i in raw.items() if i.get("parent") in (None, "")]
+    if len(roots) != 1:
+        problems.append(f"{at(items[0] if items else {})}exactly one node must have no parent (the index); "
+                        f"found {len(roots)}: {', '.join(roots) or 'none'}")
+    has_children = {str(i.get("parent")) for i in raw.values() if i.get("parent")}
+    for code, item in raw.items():
+        parent = item.get("parent")
+        if parent not in (None, "") and str(parent) not in raw:
+            problems.append(f"{at(item, 'node ' + code)}parent {parent!r} is not a node{_nearest(str(parent), raw)}")
+    # cycles (a node that never reaches a root)
+    for code in raw:
+        seen, cur = set(), code
+        while cur is not None and cur in raw and cur not in seen:
+            seen.add(cur)
+            p = raw[cur].get("parent")
+            cur = str(p) if p not in (None, "") else None
+        if cur is not None and cur in seen:
+            problems.append(f"{at(raw[code], 'node ' + code)}parent chain loops back to {cur!r}")
+            return {}, ""
+
+    nodes: dict[str, Node] = {}
+    levels: dict[str, int] = {}
+
+    def level(code: str) -> int:
+        if code not in levels:
+            kids = [c for c, i in raw.items() if str(i.get("parent") or "") == code]
+            levels[code] = 1 + max((level(k) for k in kids), default=0)
+        return levels[code]
+
+    for code, item in raw.items():
+        where = at(item, "node " + code)
+        for key in sorted(set(item) - _NODE_KEYS - {_LINE}):
+            problems.append(f"{where}unknown key {key!r}; allowed: {', '.join(sorted(_NODE_KEYS))}")
+        if not item.get("zh") or not item.get("en"):
+            problems.append(f"{where}needs both a Chinese (zh) and an English (en) name")
+        is_root = item.get("parent") in (None, "")
+        weight = item.get("weight", 0.0 if is_root else None)
+        if weight is None:
+            problems.append(f"{where}needs a 'weight' (expert points)")
+            weight = 0.0
+        elif isinstance(weight, bool) or not isinstance(weight, int | float) or weight < 0:
+            problems.append(f"{where}weight must be a non-negative number, got {weight!r}")
+            weight = 0.0
+        is_indicator = code not in has_children
+        formula = None
+        direction = 1
+        goalposts = None
+        scoring = None
+        reported = item.get("reported")
+        if is_indicator:
+            if is_root:
+                problems.append(f"{where}the index has no children")
+            if "formula" not in item:
+                problems.append(f"{where}an indicator needs a 'formula' (an aggregate needs children)")
+            else:
+                try:
+                    formula = parse_formula(str(item["formula"]))
+                except FormulaError as exc:
+                    problems.append(f"{where}{exc}")
+                else:
+                    for fig in formula.figures:
+                        if fig not in figures:
+                            problems.append(f"{where}formula names unknown figure {fig!r}{_nearest(fig, figures)}")
+            d = str(item.get("direction", "")).strip()
+            if d in ("+", "1", "+1"):
+                direction = 1
+            elif d in ("-", "-1"):
+                direction = -1
+            else:
+                problems.append(f"{where}direction must be '+' or '-', got {item.get('direction')!r}")
+            if reported is not None:
+                if reported not in figures:
+                    problems.append(f"{where}reported figure {reported!r} is not declared{_nearest(str(reported), figures)}")
+                elif figures[reported].kind != "rate":
+                    problems.append(f"{where}reported figure {reported!r} must be of kind 'rate'")
+            if "goalposts" in item:
+                gp = item["goalposts"]
+                try:
+                    if not isinstance(gp, list) or len(gp) != 2:
+                        raise TypeError
+                    lo, hi = _num(gp[0]), _num(gp[1])
+                    if lo is None or hi is None or not lo < hi:
+                        raise TypeError
+                    goalposts = (lo, hi)
+                except TypeError:
+                    problems.append(f"{where}goalposts must be [lower, upper] with lower < upper")
+            if "scoring" in item:
+                sc = item["scoring"]
+                if not isinstance(sc, dict) or "rule" not in sc:
+                    problems.append(f"{where}scoring must be a mapping with a 'rule'")
+                else:
+                    params = {k: v for k, v in sc.items() if k not in ("rule", _LINE)}
+                    try:
+                        method = SCORING_RULES.get(sc["rule"])
+                        method.bind({k: v for k, v in params.items() if k not in ("due", "basis")},
+                                    where=f"scoring rule ")
+                        basis = params.get("basis")
+                        if basis is not None and basis not in figures:
+                            raise FrameworkError(f"scoring basis {basis!r} is not a declared figure"
+                                                 f"{_nearest(str(basis), figures)}")
+                        if "due" in params and not isinstance(params["due"], int):
+                            raise FrameworkError(f"scoring 'due' must be a year, got {params['due']!r}")
+                        scoring = MappingProxyType({"rule": sc["rule"], **params})
+                    except (FrameworkError, ValueError) as exc:
+                        problems.append(f"{where}{str(exc).replace(chr(10) + '  - ', '; ')}")
+        else:
+            for key in ("formula", "direction", "reported", "goalposts", "scoring"):
+                if key in item:
+                    problems.append(f"{where}{key!r} is only allowed on indicators; {code} has children")
+        nodes[code] = Node(
+            code=code, zh=str(item.get("zh", "")), en=str(item.get("en", "")),
+            parent=str(item["parent"]) if not is_root else None, weight=float(weight),
+            level=level(code), is_indicator=is_indicator, unit=str(item.get("unit", "")),
+            direction=direction, formula=formula, reported=reported, goalposts=goalposts,
+            target=_safe_num(item.get("target")), scoring=scoring, line=item.get(_LINE),
+        )
+    for code in has_children & set(raw):
+        kids = [c for c, i in raw.items() if str(i.get("parent") or "") == code]
+        if kids and all(isinstance(raw[k].get("weight"), int | float) and raw[k]["weight"] == 0 for k in kids):
+            problems.append(f"{at(raw[code], 'node ' + code)}all children have weight 0")
+    return nodes, roots[0] if len(roots) == 1 else ""
+
+
+def _safe_num(v: Any) -> float | None:
+    try:
+        return _num(v)
+    except TypeError:
+        return None

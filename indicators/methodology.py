@@ -1,0 +1,258 @@
+"""Methodologies: how indicators are combined — named steps chosen from registries.
+
+A :class:`Methodology` is a frozen value, separate from the framework (what is measured). It
+converts to and from a plain dict (so it travels as a papermill parameter and is saved beside every
+result) and to YAML files in ``data/methodologies/``. :meth:`Methodology.validate` resolves every
+method name in its registry and binds parameters to the method's signature before anything is
+computed, reporting every problem at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import yaml
+
+from .errors import MethodologyError
+
+_STEP_KEYS = ("impute", "treat", "normalise", "weights", "aggregate", "missing")
+_KEYS = {"name", "description", *_STEP_KEYS, "normalise_overrides", "aggregate_levels",
+         "missing_levels", "grades", "exclude"}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One methodology step: a registered method name and its keyword parameters."""
+
+    method: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain ``{"method": ..., "params": {...}}`` (params omitted when empty)."""
+        out: dict[str, Any] = {"method": self.method}
+        if self.params:
+            out["params"] = _plain(self.params)
+        return out
+
+    @classmethod
+    def from_any(cls, value: Any, where: str) -> Step:
+        """Accept ``"name"``, ``{"method": name, "params": {...}}`` or a Step."""
+        if isinstance(value, Step):
+            return value
+        if isinstance(value, str):
+            return cls(value)
+        if isinstance(value, Mapping) and "method" in value:
+            extra = set(value) - {"method", "params"}
+            if extra:
+                raise MethodologyError(
+                    f"{where}: unexpected key(s) {sorted(extra)}; a step is {{method, params}}"
+                )
+            return cls(str(value["method"]), dict(value.get("params") or {}))
+        raise MethodologyError(f"{where}: a step is a method name or {{method, params}}, got {value!r}")
+
+
+@dataclass(frozen=True)
+class GradeBand:
+    """A grade band (等次): scores at or above ``min`` get this grade (bands checked top-down)."""
+
+    min: float
+    zh: str
+    en: str
+
+
+DEFAULT_GRADES = (
+    GradeBand(90, "优秀", "Excellent"),
+    GradeBand(80, "良好", "Good"),
+    GradeBand(60, "合格", "Pass"),
+    GradeBand(float("-inf"), "不合格", "Fail"),
+)
+
+
+@dataclass(frozen=True)
+class Methodology:
+    """A named recipe: impute → treat → normalise → weights → aggregate, plus grade bands."""
+
+    name: str = "baseline"
+    description: str = ""
+    impute: Step = Step("none")
+    treat: Step = Step("none")
+    normalise: Step = Step("goalposts")
+    normalise_overrides: Mapping[str, Step] = field(default_factory=dict)
+    weights: Step = Step("expert")
+    aggregate: Step = Step("arithmetic")
+    aggregate_levels: Mapping[int, Step] = field(default_factory=dict)
+    missing: Step = Step("skip", {"min_coverage": 0.0})
+    missing_levels: Mapping[int, Step] = field(default_factory=dict)
+    grades: tuple[GradeBand, ...] = DEFAULT_GRADES
+    exclude: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in ("normalise_overrides", "aggregate_levels", "missing_levels"):
+            object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
+        object.__setattr__(self, "grades", tuple(sorted(self.grades, key=lambda g: -g.min)))
+        object.__setattr__(self, "exclude", tuple(self.exclude))
+
+    # -- serialisation ------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """A plain, JSON/YAML-able dict; ``Methodology.from_dict`` inverts it exactly."""
+        out: dict[str, Any] = {"name": self.name}
+        if self.description:
+            out["description"] = self.description
+        for key in _STEP_KEYS:
+            out[key] = getattr(self, key).to_dict()
+        if self.normalise_overrides:
+            out["normalise_overrides"] = {k: s.to_dict() for k, s in self.normalise_overrides.items()}
+        if self.aggregate_levels:
+            out["aggregate_levels"] = {int(k): s.to_dict() for k, s in self.aggregate_levels.items()}
+        if self.missing_levels:
+            out["missing_levels"] = {int(k): s.to_dict() for k, s in self.missing_levels.items()}
+        out["grades"] = [
+            {"min": None if g.min == float("-inf") else g.min, "zh": g.zh, "en": g.en}
+            for g in self.grades
+        ]
+        if self.exclude:
+            out["exclude"] = list(self.exclude)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Methodology:
+        """Build from a plain dict (as written by :meth:`to_dict` or read from YAML)."""
+        if not isinstance(data, Mapping):
+            raise MethodologyError(f"a methodology is a mapping, got {type(data).__name__}")
+        unknown = set(data) - _KEYS
+        if unknown:
+            raise MethodologyError(
+                f"methodology: unknown key(s) {sorted(unknown)}; allowed: {', '.join(sorted(_KEYS))}"
+            )
+        kw: dict[str, Any] = {}
+        for key in ("name", "description"):
+            if key in data:
+                kw[key] = str(data[key])
+        for key in _STEP_KEYS:
+            if key in data:
+                kw[key] = Step.from_any(data[key], key)
+        if "normalise_overrides" in data:
+            kw["normalise_overrides"] = {
+                str(k): Step.from_any(v, f"normalise_overrides.{k}")
+                for k, v in (data["normalise_overrides"] or {}).items()
+            }
+        for key in ("aggregate_levels", "missing_levels"):
+            if key in data:
+                kw[key] = {_level(k, key): Step.from_any(v, f"{key}.{k}")
+                           for k, v in (data[key] or {}).items()}
+        if "grades" in data:
+            bands = []
+            for i, g in enumerate(data["grades"] or []):
+                try:
+                    lo = float("-inf") if g.get("min") is None else float(g["min"])
+                    bands.append(GradeBand(lo, str(g["zh"]), str(g["en"])))
+                except (AttributeError, KeyError, TypeError, ValueError):
+                    raise MethodologyError(
+                        f"grades[{i}]: each band is {{min: number or null, zh: ..., en: ...}}, got {g!r}"
+                    ) from None
+            kw["grades"] = tuple(bands)
+        if "exclude" in data:
+            kw["exclude"] = tuple(str(c) for c in data["exclude"] or ())
+        return cls(**kw)
+
+    def to_yaml(self) -> str:
+        """YAML text of :meth:`to_dict` (Chinese kept readable)."""
+        return yaml.safe_dump(self.to_dict(), allow_unicode=True, sort_keys=False)
+
+    def save(self, path: str | Path) -> Path:
+        """Write the methodology to a YAML file atomically; return the path."""
+        from .io import atomic_write_text
+
+        return atomic_write_text(Path(path), self.to_yaml())
+
+    @property
+    def content_hash(self) -> str:
+        """SHA-256 of the canonical JSON of :meth:`to_dict` (name and description excluded)."""
+        d = self.to_dict()
+        d.pop("name", None)
+        d.pop("description", None)
+        return hashlib.sha256(json.dumps(d, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+    def replace(self, **changes: Any) -> Methodology:
+        """A modified copy (steps may be given as names or dicts)."""
+        for key in _STEP_KEYS:
+            if key in changes:
+                changes[key] = Step.from_any(changes[key], key)
+        return replace(self, **changes)
+
+    # -- validation ---------------------------------------------------------------------------
+    def validate(self, framework: Any | None = None) -> None:
+        """Resolve every method in its registry and bind its parameters; raise listing all problems."""
+        from .aggregate import AGGREGATORS, MISSING_POLICIES
+        from .impute import IMPUTERS
+        from .normalise import NORMALISERS
+        from .treat_step import TREATMENTS
+        from .weights import WEIGHTERS
+
+        problems: list[str] = []
+        checks = [
+            ("impute", IMPUTERS, self.impute), ("treat", TREATMENTS, self.treat),
+            ("normalise", NORMALISERS, self.normalise), ("weights", WEIGHTERS, self.weights),
+            ("aggregate", AGGREGATORS, self.aggregate), ("missing", MISSING_POLICIES, self.missing),
+        ]
+        checks += [(f"normalise_overrides.{k}", NORMALISERS, s) for k, s in self.normalise_overrides.items()]
+        checks += [(f"aggregate_levels.{k}", AGGREGATORS, s) for k, s in self.aggregate_levels.items()]
+        checks += [(f"missing_levels.{k}", MISSING_POLICIES, s) for k, s in self.missing_levels.items()]
+        for where, registry, step in checks:
+            try:
+                registry.get(step.method).bind(step.params, where=f"{where}: ")
+            except MethodologyError as exc:
+                problems.extend(exc.problems or [f"{where}: {exc.summary}"])
+        if framework is not None:
+            for code in self.normalise_overrides:
+                if code not in framework.indicators:
+                    problems.append(f"normalise_overrides: {code!r} is not an indicator of {framework.id}")
+            levels = {n.level for n in framework.nodes.values() if not n.is_indicator}
+            for key in ("aggregate_levels", "missing_levels"):
+                for lvl in getattr(self, key):
+                    if lvl not in levels:
+                        problems.append(f"{key}: level {lvl} has no aggregates; levels are {sorted(levels)}")
+            for code in self.exclude:
+                if code not in framework.indicators:
+                    problems.append(f"exclude: {code!r} is not an indicator of {framework.id}")
+        if problems:
+            raise MethodologyError(f"methodology {self.name!r} is invalid", problems)
+
+
+def _level(key: Any, where: str) -> int:
+    try:
+        return int(key)
+    except (TypeError, ValueError):
+        raise MethodologyError(f"{where}: level keys are integers (2 = dimensions), got {key!r}") from None
+
+
+def _plain(obj: Any) -> Any:
+    if isinstance(obj, Mapping):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_plain(v) for v in obj]
+    return obj
+
+
+def load_methodology(path: str | Path) -> Methodology:
+    """Read a methodology YAML file (errors name the file)."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except OSError as exc:
+        raise MethodologyError(f"cannot read methodology file {path}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise MethodologyError(f"{path.name}: not valid YAML: {exc}") from None
+    try:
+        return Methodology.from_dict(data)
+    except MethodologyError as exc:
+        raise MethodologyError(f"{path.name}: {exc.summary}", exc.problems) from None

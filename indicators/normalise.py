@@ -1,0 +1,218 @@
+"""Normalisation: bring indicators in natural units onto a common 0–100 scale.
+
+Every normaliser is registered in :data:`NORMALISERS` and called per indicator as
+``func(x, ctx, **params) -> Normalised``. ``x`` holds the indicator's values in natural units for
+every (district, year) row; ``ctx`` gives the indicator node (direction, goalposts, scoring rule),
+the year of each row and the raw figures. Within-year methods (min-max, z-score, ranks) normalise
+each year separately; goalposts (declared, or frozen from a base year) keep years comparable.
+Learned quantities (goalposts frozen at a base year, targets) are returned so they can be fed
+back as parameters and a later year scored exactly as the last one was.
+
+References: OECD/JRC (2008) Handbook on Constructing Composite Indicators, §5 "Normalisation of
+data"; WJP Rule of Law Index methodology (min-max on fixed 2015 goalposts).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import ConstantIndicatorWarning, DataError
+from .framework import Framework, Node
+from .registry import Registry
+from .scoring import SCORING_RULES
+
+NORMALISERS = Registry("normaliser")
+
+
+@dataclass(frozen=True)
+class NormContext:
+    """What a normaliser may look at besides the values themselves."""
+
+    node: Node
+    years: pd.Series
+    figures: pd.DataFrame
+    framework: Framework
+
+
+@dataclass(frozen=True)
+class Normalised:
+    """A normaliser's output: scores, learned parameters, and reasons for values set missing."""
+
+    values: pd.Series
+    learned: Mapping[str, Any] = field(default_factory=dict)
+    reasons: pd.Series | None = None
+
+
+def _oriented(x: pd.Series, ctx: NormContext) -> pd.Series:
+    return x * ctx.node.direction
+
+
+def _by_year(x: pd.Series, ctx: NormContext):
+    return x.groupby(ctx.years.to_numpy(), sort=False)
+
+
+@NORMALISERS.register("minmax")
+def minmax(x: pd.Series, ctx: NormContext, *, lower: float = 0.0, upper: float = 100.0) -> Normalised:
+    """Min-max within each year onto [lower, upper]: ``(x − min) / (max − min)``.
+
+    A year in which the indicator is constant cannot be min-maxed: its values become missing and a
+    :class:`ConstantIndicatorWarning` says so (COINr does the same). References: Handbook §5.
+    """
+    xo = _oriented(x, ctx)
+    g = _by_year(xo, ctx)
+    lo, hi = g.transform("min"), g.transform("max")
+    span = hi - lo
+    const = (span == 0) & xo.notna()
+    if const.any():
+        yrs = sorted(set(ctx.years[const]))
+        warnings.warn(
+            f"indicator {ctx.node.code} is constant within year(s) {yrs}; min-max is undefined there "
+            "(set goalposts or choose another normaliser for it)",
+            ConstantIndicatorWarning, stacklevel=2,
+        )
+    out = (xo - lo) / span.where(span != 0) * (upper - lower) + lower
+    reasons = pd.Series(np.where(const, "constant within year", None), index=x.index, dtype=object)
+    return Normalised(out, {}, reasons)
+
+
+@NORMALISERS.register("goalposts")
+def goalposts(
+    x: pd.Series,
+    ctx: NormContext,
+    *,
+    base_year: int | None = None,
+    bounds: Mapping[str, list] | None = None,
+    clip: bool = True,
+    lower: float = 0.0,
+    upper: float = 100.0,
+) -> Normalised:
+    """Min-max on fixed goalposts: ``bounds`` given here, else the framework's, else frozen at ``base_year``.
+
+    Goalposts are in natural units ``[low, high]``; for a − indicator ``low`` scores 100. Frozen
+    goalposts are the base year's min and max and are returned as learned ``bounds`` so a later
+    run can reuse them. References: Handbook §5 (min-max); WJP freezes its 2015 min/max.
+    """
+    code = ctx.node.code
+    if x.isna().all():
+        return Normalised(x.astype(float), {"source": "no data"})
+    if bounds and code in bounds:
+        lo, hi = (float(v) for v in bounds[code])
+        source = "methodology bounds"
+    elif ctx.node.goalposts is not None:
+        lo, hi = ctx.node.goalposts
+        source = "framework goalposts"
+    elif base_year is not None:
+        base = x[ctx.years == base_year].dropna()
+        if len(base) < 2 or base.min() == base.max():
+            raise DataError(
+                f"indicator {code}: cannot freeze goalposts at base year {base_year}: "
+                f"{len(base)} value(s){' all equal' if len(base) >= 2 else ''}; declare goalposts "
+                "in the framework or pass bounds"
+            )
+        lo, hi = float(base.min()), float(base.max())
+        source = f"frozen at base year {base_year}"
+    else:
+        raise DataError(
+            f"indicator {code} has no goalposts: declare them in the framework, pass "
+            f"bounds={{'{code}': [low, high]}}, or set base_year to freeze them from the data"
+        )
+    if not lo < hi:
+        raise DataError(f"indicator {code}: goalposts must satisfy low < high, got [{lo}, {hi}]")
+    s = (x - lo) / (hi - lo)
+    if ctx.node.direction < 0:
+        s = 1.0 - s
+    if clip:
+        s = s.clip(0.0, 1.0)
+    return Normalised(s * (upper - lower) + lower, {"low": lo, "high": hi, "source": source})
+
+
+@NORMALISERS.register("zscore")
+def zscore(x: pd.Series, ctx: NormContext, *, mean: float = 0.0, sd: float = 1.0) -> Normalised:
+    """Standardise within each year: ``(x − mean_year) / sd_year * sd + mean`` (sample sd).
+
+    References: Handbook §5 (standardisation); COINr ``n_zscore``.
+    """
+    xo = _oriented(x, ctx)
+    g = _by_year(xo, ctx)
+    m, s = g.transform("mean"), g.transform("std")
+    return Normalised((xo - m) / s.where(s > 0) * sd + mean)
+
+
+@NORMALISERS.register("rank")
+def rank(x: pd.Series, ctx: NormContext) -> Normalised:
+    """Rank within each year, 1 = worst (ties get the average rank), so higher is better.
+
+    References: Handbook §5 (ranking).
+    """
+    return Normalised(_by_year(_oriented(x, ctx), ctx).rank(method="average"))
+
+
+@NORMALISERS.register("percentile_rank")
+def percentile_rank(x: pd.Series, ctx: NormContext) -> Normalised:
+    """Percentile rank within each year on [0, 100]: ``100 * (rank − 1) / (n − 1)``.
+
+    The worst district scores 0 and the best 100; ties share their average rank.
+    """
+    xo = _oriented(x, ctx)
+    g = _by_year(xo, ctx)
+    r = g.rank(method="average")
+    n = g.transform("count")
+    return Normalised(100.0 * (r - 1) / (n - 1).where(n > 1))
+
+
+@NORMALISERS.register("distance_to_target")
+def distance_to_target(
+    x: pd.Series, ctx: NormContext, *, targets: Mapping[str, float] | None = None, cap: bool = True
+) -> Normalised:
+    """Distance to target within each year: ``100 * (x − min) / (target − min)``, capped at 100.
+
+    The target comes from ``targets`` or the framework (``target``, else the scoring rule's
+    ``target``). References: Handbook §5 (distance to a reference); COINr ``n_dist2targ``.
+    """
+    code = ctx.node.code
+    target = (targets or {}).get(code, ctx.node.target)
+    if target is None and ctx.node.scoring is not None:
+        target = ctx.node.scoring.get("target")
+    if target is None:
+        raise DataError(f"indicator {code} has no target: declare 'target' in the framework or pass targets")
+    d = ctx.node.direction
+    xo = _oriented(x, ctx)
+    lo = _by_year(xo, ctx).transform("min")
+    span = float(target) * d - lo
+    s = (xo - lo) / span.where(span > 0)
+    if cap:
+        s = s.clip(upper=1.0)
+    return Normalised(100.0 * s, {"target": float(target)})
+
+
+@NORMALISERS.register("scoring_rules")
+def scoring_rules(x: pd.Series, ctx: NormContext) -> Normalised:
+    """评分细则: apply the indicator's own scoring rule from the framework (see ``scoring.py``).
+
+    A rule with ``due: YEAR`` scores years before YEAR as missing with reason "not yet due"; a rule
+    with ``basis: FIGURE`` scores that raw figure (e.g. a count of absconders) instead of the rate.
+    """
+    spec = ctx.node.scoring
+    if spec is None:
+        raise DataError(f"indicator {ctx.node.code} has no 'scoring' rule in framework {ctx.framework.id}")
+    params = {k: v for k, v in spec.items() if k not in ("rule", "due", "basis")}
+    basis = spec.get("basis")
+    values = ctx.figures[basis].reindex(x.index) if basis else x
+    if basis:  # the rule scores the basis figure, but only where the indicator itself exists
+        values = values.where(x.notna())
+    arr = values.to_numpy(dtype=float, na_value=np.nan)
+    scores = SCORING_RULES.get(spec["rule"]).func(arr, ctx.node.direction, **params)
+    out = pd.Series(scores, index=x.index, dtype=float)
+    reasons = None
+    due = spec.get("due")
+    if due is not None:
+        early = ctx.years < int(due)
+        out = out.where(~early)
+        reasons = pd.Series(np.where(early, f"not yet due (due {due})", None), index=x.index, dtype=object)
+    return Normalised(out, {"rule": spec["rule"], **params}, reasons)

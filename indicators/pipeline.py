@@ -1,0 +1,264 @@
+"""``build_index(figures, framework, methodology) -> IndexResult``: the whole recipe in one call.
+
+derive → impute → treat → normalise → weight → aggregate (bottom-up, per level) → rank → grade,
+for any number of districts and years at once, vectorised over rows.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .aggregate import AGGREGATORS, MISSING_POLICIES
+from .derive import derive_indicators
+from .errors import DataError
+from .framework import Framework, load_framework
+from .impute import IMPUTERS, ImputeContext
+from .methodology import Methodology, load_methodology
+from .normalise import NORMALISERS, NormContext
+from .result import IndexResult
+from .treat_step import TREATMENTS
+from .weights import WEIGHTERS, normalise_within_parents
+
+FiguresLike = Any  # Submission | long DataFrame | wide DataFrame indexed by (district, year) | path
+
+
+def build_index(
+    figures: FiguresLike,
+    framework: Framework | str | Path,
+    methodology: Methodology | Mapping[str, Any] | str | Path | None = None,
+    *,
+    validate: bool = True,
+) -> IndexResult:
+    """Build the index for every district-year in ``figures``.
+
+    Parameters
+    ----------
+    figures : a :class:`~indicators.submission.Submission`, a path to a CSV/XLSX submission, a
+        long DataFrame (``district, year, figure, value``) or a wide DataFrame indexed by
+        (district, year) with one column per figure id.
+    framework : a :class:`Framework` or the path of a framework YAML file.
+    methodology : a :class:`Methodology`, its dict, a YAML path, or None for the default
+        (goalposts → expert weights → arithmetic means).
+    validate : validate the submission first and raise :class:`DataError` listing every error.
+    """
+    fw = framework if isinstance(framework, Framework) else load_framework(framework)
+    meth = _as_methodology(methodology)
+    meth.validate(fw)
+    wide, districts, inputs = _prepare(figures, fw, validate)
+    return _build(wide, districts, fw, meth, inputs)
+
+
+def _as_methodology(m: Any) -> Methodology:
+    if m is None:
+        return Methodology()
+    if isinstance(m, Methodology):
+        return m
+    if isinstance(m, Mapping):
+        return Methodology.from_dict(m)
+    return load_methodology(m)
+
+
+def _prepare(figures: Any, fw: Framework, validate: bool):
+    if isinstance(figures, pd.DataFrame) and list(figures.index.names) == ["district", "year"]:
+        wide = figures.reindex(columns=list(fw.figures)).astype(float).sort_index()
+        names = wide.index.get_level_values("district").unique()
+        districts = pd.DataFrame(
+            {"district_name": names, "group": ""}, index=pd.Index(names, name="district")
+        )
+        return wide, districts, {}
+    from . import submission as sub_mod
+
+    if isinstance(figures, str | Path) or (
+        isinstance(figures, list | tuple) and figures and isinstance(figures[0], str | Path)
+    ):
+        paths = [figures] if isinstance(figures, str | Path) else list(figures)
+        figures = sub_mod.read_figures(*paths)
+    if isinstance(figures, pd.DataFrame) and {"figure", "value"} <= set(figures.columns):
+        figures = sub_mod.Submission.from_frame(figures)
+    if isinstance(figures, sub_mod.Submission):
+        if validate:
+            sub_mod.validate(figures, fw).raise_if_errors()
+        wide = sub_mod.to_wide(figures, fw)
+        districts = figures.districts
+        inputs = dict(figures.files)
+    else:
+        raise DataError(
+            "figures must be a Submission, a CSV/XLSX path, a long DataFrame with columns "
+            "district, year, figure, value, or a wide DataFrame indexed by (district, year)"
+        )
+    if wide.empty:
+        raise DataError("the submission holds no district-year with figures of this framework")
+    return wide, districts, inputs
+
+
+def _build(
+    wide: pd.DataFrame, districts: pd.DataFrame, fw: Framework, meth: Methodology, inputs: Mapping
+) -> IndexResult:
+    idx = wide.index
+    years = pd.Series(idx.get_level_values("year").astype(int), index=idx)
+    dnames = pd.Series(idx.get_level_values("district"), index=idx)
+    groups = pd.Series(districts["group"].reindex(dnames.to_numpy()).to_numpy(), index=idx)
+    explain: dict[str, Any] = {}
+
+    # derive
+    derived, source = derive_indicators(wide, fw)
+    active = [c for c in fw.indicators if c not in meth.exclude]
+    derived = derived[active]
+    source = source[active]
+
+    # impute
+    imputer = IMPUTERS.get(meth.impute.method)
+    imputed = imputer.func(derived, ImputeContext(years, groups, dnames),
+                           **imputer.bind(meth.impute.params))
+    was_imputed = derived.isna() & imputed.notna()
+    source = source.mask(was_imputed, "imputed:" + meth.impute.method)
+
+    # treat
+    treater = TREATMENTS.get(meth.treat.method)
+    treated, treat_details = treater.func(imputed, **treater.bind(meth.treat.params))
+    explain["treat"] = treat_details
+
+    # normalise
+    norm_cols: dict[str, pd.Series] = {}
+    learned: dict[str, dict] = {}
+    for code in active:
+        step = meth.normalise_overrides.get(code, meth.normalise)
+        method = NORMALISERS.get(step.method)
+        ctx = NormContext(fw.nodes[code], years, wide, fw)
+        res = method.func(treated[code], ctx, **method.bind(step.params))
+        norm_cols[code] = res.values.astype(float)
+        learned[code] = {"method": step.method, **dict(res.learned)}
+        if res.reasons is not None:
+            hit = res.reasons.notna() & source[code].isin(["counts", "reported"])
+            source.loc[hit, code] = res.reasons[hit]
+    normalised = pd.DataFrame(norm_cols, index=idx)
+    explain["normalise"] = pd.DataFrame.from_dict(learned, orient="index")
+
+    # weights
+    weighter = WEIGHTERS.get(meth.weights.method)
+    raw_w = weighter.func(fw, normalised, **weighter.bind(meth.weights.params))
+    active_nodes = _active_nodes(fw, set(active))
+    weights = normalise_within_parents(fw, raw_w, active_nodes)
+
+    # aggregate, bottom-up
+    values = {c: normalised[c].to_numpy(dtype=float) for c in active}
+    scores: dict[str, np.ndarray] = {}
+    for parent in fw.aggregates:
+        kids = [c for c in fw.children(parent) if c in active_nodes]
+        level = fw.nodes[parent].level
+        if not kids:
+            scores[parent] = values[parent] = np.full(len(idx), np.nan)
+            continue
+        x = np.column_stack([values[k] for k in kids])
+        w = weights[kids].to_numpy(dtype=float)
+        agg_step = meth.aggregate_levels.get(level, meth.aggregate)
+        miss_step = meth.missing_levels.get(level, meth.missing)
+        agg = AGGREGATORS.get(agg_step.method)
+        miss = MISSING_POLICIES.get(miss_step.method)
+        try:
+            out = agg.func(x, w, **agg.bind(agg_step.params))
+        except DataError as exc:
+            raise DataError(f"aggregating {parent} (level {level}): {exc.summary}") from None
+        ok = miss.func(~np.isnan(x), w, **miss.bind(miss_step.params))
+        out = np.where(ok, out, np.nan)
+        scores[parent] = values[parent] = out
+    score_df = pd.DataFrame({c: scores[c] for c in fw.aggregates}, index=idx)
+
+    index = score_df[fw.root].rename("index")
+    ranks = index.groupby(level="year").rank(method="min", ascending=False).astype("Int64")
+    grades = _grades(index, meth)
+    eff = _effective_weights(fw, weights, active)
+    contrib = _contributions(fw, weights, values, index.to_numpy(), active_nodes, active, idx)
+    coverage = _coverage(derived, eff)
+    provenance = {
+        "package": "rolindex",
+        "version": _version(),
+        "framework": fw.identity,
+        "methodology": {"name": meth.name, "content_hash": meth.content_hash},
+        "inputs": dict(inputs),
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+    }
+    return IndexResult(
+        framework=fw, methodology=meth, districts=districts, figures=wide, indicators=derived,
+        indicator_source=source, imputed=imputed, treated=treated, normalised=normalised,
+        scores=score_df, index=index, ranks=ranks, grades=grades, weights=weights,
+        effective_weights=eff, contributions=contrib, coverage=coverage, explain=explain,
+        provenance=provenance,
+    )
+
+
+def _active_nodes(fw: Framework, active_indicators: set[str]) -> set[str]:
+    out = set(active_indicators)
+    for parent in fw.aggregates:  # bottom-up: a parent is active if any child is
+        if any(c in out for c in fw.children(parent)):
+            out.add(parent)
+    return out
+
+
+def _grades(index: pd.Series, meth: Methodology) -> pd.DataFrame:
+    zh = pd.Series(pd.NA, index=index.index, dtype=object)
+    en = zh.copy()
+    assigned = index.isna()
+    for band in meth.grades:  # sorted top-down
+        hit = ~assigned & (index >= band.min)
+        zh[hit], en[hit] = band.zh, band.en
+        assigned |= hit
+    return pd.DataFrame({"zh": zh, "en": en})
+
+
+def _effective_weights(fw: Framework, weights: pd.Series, active: list[str]) -> pd.Series:
+    out = {}
+    for code in active:
+        w = 1.0
+        for node in fw.path(code)[1:]:
+            w *= weights[node]
+        out[code] = w
+    return pd.Series(out, dtype=float, name="effective_weight")
+
+
+def _contributions(fw, weights, values, index, active_nodes, active, idx) -> pd.DataFrame:
+    """Allocate each parent's score to its children in proportion to ``w' * score``.
+
+    For arithmetic means (with weights rescaled over present children) this is exactly each
+    child's term, so the indicator contributions add up to the index.
+    """
+    contrib = {fw.root: index}
+    for parent in reversed(fw.aggregates):  # top-down
+        kids = [c for c in fw.children(parent) if c in active_nodes]
+        if not kids:
+            continue
+        x = np.column_stack([values[k] for k in kids])
+        w = weights[kids].to_numpy(dtype=float)
+        term = np.where(np.isnan(x), 0.0, x * w)
+        total = term.sum(axis=1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = np.where(total > 0, term / total, 0.0)
+        base = contrib[parent][:, None]
+        for j, k in enumerate(kids):
+            contrib[k] = np.where(np.isnan(base[:, 0]), np.nan, base[:, 0] * share[:, j])
+    return pd.DataFrame({c: contrib[c] for c in active}, index=idx)
+
+
+def _coverage(derived: pd.DataFrame, eff: pd.Series) -> pd.DataFrame:
+    present = derived.notna()
+    return pd.DataFrame({
+        "indicators_present": present.sum(axis=1).astype(int),
+        "indicators_total": derived.shape[1],
+        "coverage": present.mean(axis=1),
+        "weighted_coverage": (present * eff.reindex(derived.columns).to_numpy()).sum(axis=1),
+    })
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("rolindex")
+    except Exception:  # noqa: BLE001 - running from a source tree without install metadata
+        return "0+unknown"

@@ -1,0 +1,106 @@
+"""The result of :func:`indicators.build_index`: a passive, immutable record of every stage.
+
+Plain DataFrames indexed by (district, year); no plotting here (that lives in ``evaluation/``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .framework import Framework
+from .io import atomic_write_text
+from .methodology import Methodology
+
+
+@dataclass(frozen=True)
+class IndexResult:
+    """Every stage of an index build, scores at every level, ranks, weights and contributions.
+
+    Attributes
+    ----------
+    figures : raw figures, wide (one column per figure id).
+    indicators : indicator values in natural units, before imputation.
+    indicator_source : per cell, ``counts`` / ``reported`` / ``imputed`` or why it is missing.
+    imputed, treated : indicator values after imputation and after outlier treatment.
+    normalised : indicator scores on 0–100.
+    scores : every aggregate node (dimensions …, and the index) on 0–100.
+    index, ranks, grades : the index, its rank within each year (1 = best, ties share the best
+        rank, ranked on unrounded scores) and grade band (zh, en).
+    weights : each node's weight within its parent (sums to 1 per parent).
+    effective_weights : each indicator's nominal weight in the index (product along its path).
+    contributions : each indicator's contribution to each row's index (rows sum to the index).
+    coverage : indicators present (before imputation) per row, count and weighted share.
+    explain : learned or diagnostic tables (goalposts used, treatment details, …).
+    provenance : package version, framework and methodology identity, input hashes, time.
+    """
+
+    framework: Framework
+    methodology: Methodology
+    districts: pd.DataFrame
+    figures: pd.DataFrame
+    indicators: pd.DataFrame
+    indicator_source: pd.DataFrame
+    imputed: pd.DataFrame
+    treated: pd.DataFrame
+    normalised: pd.DataFrame
+    scores: pd.DataFrame
+    index: pd.Series
+    ranks: pd.Series
+    grades: pd.DataFrame
+    weights: pd.Series
+    effective_weights: pd.Series
+    contributions: pd.DataFrame
+    coverage: pd.DataFrame
+    explain: Mapping[str, Any] = field(default_factory=dict)
+    provenance: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def stages(self) -> dict[str, pd.DataFrame]:
+        """Named intermediate data sets, in pipeline order."""
+        return {
+            "raw": self.figures, "derived": self.indicators, "imputed": self.imputed,
+            "treated": self.treated, "normalised": self.normalised, "aggregated": self.scores,
+        }
+
+    @property
+    def years(self) -> list[int]:
+        """Years present in the result."""
+        return sorted(set(self.index.index.get_level_values("year")))
+
+    def node_scores(self) -> pd.DataFrame:
+        """Scores of every node: normalised indicators and aggregates side by side."""
+        return pd.concat([self.normalised, self.scores], axis=1)
+
+    def table(self) -> pd.DataFrame:
+        """The result table: one row per district-year, index, rank, grade, dimension scores."""
+        fw = self.framework
+        dims = [c for c in fw.children(fw.root) if c in self.scores.columns]
+        out = pd.DataFrame(index=self.index.index)
+        out["district_name"] = self.districts["district_name"].reindex(
+            out.index.get_level_values("district")
+        ).to_numpy()
+        out["index"] = self.index
+        out["rank"] = self.ranks
+        out["n_ranked"] = self.ranks.groupby(level="year").transform("count")
+        out["grade_zh"] = self.grades["zh"]
+        out["grade_en"] = self.grades["en"]
+        for d in dims:
+            out[d] = self.scores[d]
+        out["coverage"] = self.coverage["coverage"]
+        out["weighted_coverage"] = self.coverage["weighted_coverage"]
+        return out.reset_index()
+
+    def ranking(self, year: int) -> pd.DataFrame:
+        """The year's table sorted by rank (best first)."""
+        t = self.table()
+        t = t[t["year"] == year]
+        return t.sort_values(["rank", "district"], na_position="last").reset_index(drop=True)
+
+    def to_csv(self, path: str | Path) -> Path:
+        """Write :meth:`table` as UTF-8 CSV atomically; identical inputs give identical bytes."""
+        return atomic_write_text(Path(path), self.table().to_csv(index=False, lineterminator="\n"))

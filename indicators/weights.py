@@ -1,0 +1,57 @@
+"""Weighting: a weight for every node relative to its siblings.
+
+Registered in :data:`WEIGHTERS` as ``func(framework, data, **params) -> Series`` returning a raw
+(non-negative) weight per non-root node; the pipeline rescales them to sum to 1 within each
+parent. ``data`` is the normalised indicator table, for data-driven methods (entropy, PCA, …).
+
+References: OECD/JRC (2008) Handbook §6 "Weighting and aggregation".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from .errors import MethodologyError
+from .framework import Framework
+from .registry import Registry
+
+WEIGHTERS = Registry("weighter")
+
+
+@WEIGHTERS.register("expert")
+def expert(
+    framework: Framework, data: pd.DataFrame, *, overrides: Mapping[str, float] | None = None
+) -> pd.Series:
+    """Expert weights (points) declared in the framework, optionally overriding some nodes.
+
+    ``overrides`` maps node codes to new points, e.g. ``{"D1": 25, "D2": 25}`` — what the weight
+    tuning notebook saves.
+    """
+    w = pd.Series({c: n.weight for c, n in framework.nodes.items() if c != framework.root}, dtype=float)
+    for code, value in (overrides or {}).items():
+        if code not in w.index:
+            raise MethodologyError(f"weights.overrides: {code!r} is not a node of {framework.id}")
+        if not np.isfinite(value) or value < 0:
+            raise MethodologyError(f"weights.overrides: {code} must be a non-negative number, got {value!r}")
+        w[code] = float(value)
+    return w
+
+
+@WEIGHTERS.register("equal")
+def equal(framework: Framework, data: pd.DataFrame) -> pd.Series:
+    """Equal weights among the children of every node."""
+    return pd.Series(1.0, index=[c for c in framework.nodes if c != framework.root])
+
+
+def normalise_within_parents(framework: Framework, raw: pd.Series, active: set[str]) -> pd.Series:
+    """Rescale raw weights to sum to 1 over the active children of each parent."""
+    out = {}
+    for parent in framework.aggregates:
+        kids = [c for c in framework.children(parent) if c in active]
+        total = float(sum(raw[c] for c in kids))
+        for c in kids:
+            out[c] = raw[c] / total if total > 0 else np.nan
+    return pd.Series(out, dtype=float)

@@ -1,0 +1,172 @@
+"""The ``rolindex`` command (also ``python -m evaluation``): validate, score, export, demo.
+
+Exit codes: 0 success, 1 validation or scoring errors, 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from indicators import IndicatorsError, build_index, load_framework, load_methodology
+from indicators.io import atomic_write_text
+
+from . import paths
+
+
+def _framework_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--framework", "-f", default=str(paths.DEFAULT_FRAMEWORK),
+                   help="framework YAML (default: %(default)s)")
+
+
+def _methodology_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--methodology", "-m", default=str(paths.DEFAULT_METHODOLOGY),
+                   help="methodology YAML or a name in data/methodologies (default: baseline)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for tests and docs)."""
+    parser = argparse.ArgumentParser(
+        prog="rolindex",
+        description="区级法治建设评估指数 / District rule-of-law index: validate, score, report.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("validate", help="check submitted figures; list every problem with file/row/column")
+    p.add_argument("files", nargs="+", help="CSV or XLSX submissions (long or wide format)")
+    _framework_arg(p)
+
+    p = sub.add_parser("score", help="validate, build the index, write the result table, print the ranking")
+    p.add_argument("files", nargs="+", help="CSV or XLSX submissions")
+    _framework_arg(p)
+    _methodology_arg(p)
+    p.add_argument("--out", "-o", help="result table CSV (default: reports/<framework>/scores.csv)")
+    p.add_argument("--year", type=int, help="year to print (default: every year)")
+
+    p = sub.add_parser("framework", help="export a framework as a table (one row per node)")
+    _framework_arg(p)
+    p.add_argument("--out", "-o", required=True, help="output .csv or .xlsx")
+
+    sub.add_parser("methods", help="list every registered method by step")
+
+    p = sub.add_parser("demo", help="the main job on the shipped sample data")
+    _methodology_arg(p)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``rolindex`` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        return {
+            "validate": cmd_validate, "score": cmd_score, "framework": cmd_framework,
+            "methods": cmd_methods, "demo": cmd_demo,
+        }[args.command](args)
+    except IndicatorsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Validate submissions; exit 1 if any error (warnings do not fail)."""
+    from indicators.submission import read_figures, validate
+
+    fw = load_framework(args.framework)
+    report = validate(read_figures(*args.files), fw)
+    print(report.summary())
+    return 0 if report.ok else 1
+
+
+def _score(files: Sequence[str], framework: str, methodology: str, out: Path, year: int | None,
+           title: str = "") -> int:
+    from indicators.submission import read_figures, validate
+
+    fw = load_framework(framework)
+    meth = load_methodology(paths.resolve(methodology, paths.METHODOLOGIES))
+    sub = read_figures(*files)
+    report = validate(sub, fw)
+    if report.warnings:
+        print(report.summary())
+    report.raise_if_errors()
+    result = build_index(sub, fw, meth, validate=False)
+    result.to_csv(out)
+    prov = dict(result.provenance)
+    atomic_write_text(out.with_suffix(".provenance.json"),
+                      json.dumps(prov, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+    years = [year] if year is not None else result.years
+    for y in years:
+        print_ranking(result, y, title)
+    print(f"wrote {out} (+ {out.with_suffix('.provenance.json').name})")
+    return 0
+
+
+def print_ranking(result, year: int, title: str = "") -> None:
+    """Print one year's ranking: rank, district, index, grade, coverage."""
+    t = result.ranking(year)
+    fw = result.framework
+    head = f"{fw.zh} / {fw.en} — {year}"
+    print(f"\n{title + ' — ' if title else ''}{head}  [{result.methodology.name}]")
+    view = pd.DataFrame({
+        "排名 rank": t["rank"].astype("string").fillna("–"),
+        "区 district": t["district_name"],
+        "指数 index": t["index"].map(lambda v: "missing" if pd.isna(v) else f"{v:6.2f}"),
+        "等次 grade": (t["grade_zh"].fillna("–") + " " + t["grade_en"].fillna("")).str.strip(),
+        "覆盖 coverage": t["coverage"].map(lambda v: f"{v:.0%}"),
+    })
+    print(view.to_string(index=False))
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    """Score submissions and print the ranking."""
+    fw = load_framework(args.framework)
+    out = Path(args.out) if args.out else paths.REPORTS / fw.id / "scores.csv"
+    return _score(args.files, args.framework, args.methodology, out, args.year)
+
+
+def cmd_framework(args: argparse.Namespace) -> int:
+    """Export the framework tree (and its figures) as CSV or XLSX."""
+    fw = load_framework(args.framework)
+    out = Path(args.out)
+    table = fw.to_table()
+    if out.suffix.lower() == ".xlsx":
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(f".{out.name}.tmp")
+        with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
+            table.to_excel(xw, sheet_name="nodes", index=False)
+            fw.figures_table().to_excel(xw, sheet_name="figures", index=False)
+        tmp.replace(out)
+    else:
+        atomic_write_text(out, table.to_csv(index=False, lineterminator="\n"))
+    print(f"wrote {out} ({len(table)} nodes)")
+    return 0
+
+
+def cmd_methods(args: argparse.Namespace) -> int:
+    """List every registry and its methods with one-line summaries."""
+    from indicators.aggregate import AGGREGATORS, MISSING_POLICIES
+    from indicators.impute import IMPUTERS
+    from indicators.normalise import NORMALISERS
+    from indicators.scoring import SCORING_RULES
+    from indicators.treat_step import TREATMENTS
+    from indicators.weights import WEIGHTERS
+
+    for reg in (IMPUTERS, TREATMENTS, NORMALISERS, SCORING_RULES, WEIGHTERS, AGGREGATORS, MISSING_POLICIES):
+        print(f"{reg.kind}:")
+        for name, summary in reg.describe():
+            print(f"  {name:20s} {summary}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Validate and score every shipped sample submission; print the rankings."""
+    status = 0
+    for name, path in paths.SAMPLE_SUBMISSIONS.items():
+        out = paths.REPORTS / "district_rol" / f"scores_{name}.csv"
+        print(f"\n=== {name}: {path.relative_to(paths.ROOT)} ===")
+        status |= _score([str(path)], str(paths.DEFAULT_FRAMEWORK), args.methodology, out, None, name)
+    return status

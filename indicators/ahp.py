@@ -362,8 +362,8 @@ def group_judgements(
     ----------
     Aczél & Saaty (1983), *J. Math. Psych.* 27(1), 93–102,
     https://doi.org/10.1016/0022-2496(83)90028-7; Aczél & Alsina (1986), "On synthesis of
-    judgements", *Socio-Econ. Plann. Sci.* 20(6), 333–339,
-    https://doi.org/10.1016/0038-0121(86)90044-1 (weighted version); Forman & Peniwati (1998),
+    judgements", *Socio-Economic Planning Sciences* 20(6), 333–339 (weighted version);
+    Forman & Peniwati (1998),
     *EJOR* 108(1), 165–169, https://doi.org/10.1016/S0377-2217(97)00244-0.
     """
     if isinstance(matrices, Mapping):

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from .errors import ConstantIndicatorWarning, DataError
+from .errors import ConstantIndicatorWarning, DataError, MethodologyError
 
 __all__ = ["passes_skew_kurt", "skew_kurt", "treat_frame", "treat_series"]
 
@@ -129,7 +129,9 @@ def treat_series(
     Raises
     ------
     DataError
-        Non-numeric or infinite values, fewer than 4 non-missing values, or invalid thresholds.
+        Non-numeric or infinite values, or fewer than 4 non-missing values.
+    MethodologyError
+        Invalid ``winmax`` or thresholds.
 
     Warns
     -----
@@ -237,7 +239,7 @@ def _check_params(winmax: int | None, skew_thresh: float, kurt_thresh: float) ->
     if not problems and skew_thresh <= 0:
         problems.append(f"skew_thresh must be positive, got {skew_thresh!r}")
     if problems:
-        raise DataError("invalid treatment parameters", problems)
+        raise MethodologyError("invalid treatment parameters", problems)
 
 
 def _clean(x: ArrayLike, *, where: str) -> np.ndarray:

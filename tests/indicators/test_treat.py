@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy import stats
 
-from indicators.errors import ConstantIndicatorWarning, DataError
+from indicators.errors import ConstantIndicatorWarning, DataError, MethodologyError
 from indicators.treat import passes_skew_kurt, skew_kurt, treat_frame, treat_series
 from tests.conftest import shared_path
 
@@ -216,7 +216,7 @@ def test_constant_series_warns_and_is_returned():
     ],
 )
 def test_treat_series_parameter_errors(kwargs, match):
-    with pytest.raises(DataError, match=match):
+    with pytest.raises(MethodologyError, match=match):
         treat_series(_series(range(10)), **kwargs)
 
 

@@ -377,22 +377,14 @@ def pca_components(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 # internals
 
 
-def _prepare(
-    df: pd.DataFrame, missing: str, func: str, *, min_rows: int, min_cols: int = 1
-) -> pd.DataFrame:
-    if missing not in _MISSING:
-        raise MethodologyError(
-            f"{func}: unknown missing policy {missing!r}; choose 'complete' or 'pairwise'"
-        )
+def numeric_frame(df: pd.DataFrame, func: str) -> pd.DataFrame:
+    """``df`` as floats; DataError listing non-numeric, infinite or duplicate columns."""
     if not isinstance(df, pd.DataFrame):
         raise DataError(f"{func}: expected a pandas DataFrame, got {type(df).__name__}")
     problems = []
-    if df.shape[1] < min_cols:
-        problems.append(f"needs at least {min_cols} column(s), got {df.shape[1]}")
     if df.columns.has_duplicates:
-        problems.append(
-            f"duplicate column names {sorted(map(str, df.columns[df.columns.duplicated()]))}"
-        )
+        dups = sorted(map(str, df.columns[df.columns.duplicated()]))
+        problems.append(f"duplicate column names {dups}")
     for col in df.columns.unique():
         s = df[col]
         if isinstance(s, pd.DataFrame):
@@ -403,7 +395,19 @@ def _prepare(
             problems.append(f"column {col!r} has infinite values")
     if problems:
         raise DataError(f"{func}: invalid data", problems)
-    x = df.astype(float)
+    return df.astype(float)
+
+
+def _prepare(
+    df: pd.DataFrame, missing: str, func: str, *, min_rows: int, min_cols: int = 1
+) -> pd.DataFrame:
+    if missing not in _MISSING:
+        raise MethodologyError(
+            f"{func}: unknown missing policy {missing!r}; choose 'complete' or 'pairwise'"
+        )
+    x = numeric_frame(df, func)
+    if df.shape[1] < min_cols:
+        raise DataError(f"{func}: needs at least {min_cols} column(s), got {df.shape[1]}")
     if missing == "complete":
         x = x.dropna(how="any")
         if len(x) < min_rows:

@@ -222,6 +222,31 @@ def _category_labels(ax, labels: Sequence[str], fontsize: float = 7.5) -> None:
         ax.text(-0.015, i, label, transform=trans, ha="right", va="center", fontsize=fontsize)
 
 
+def _x_labels(ax, labels: Sequence[str], fontsize: float = 7.5) -> None:
+    """Labels under the x axis at x = 0, 1, …, drawn as texts (a tick is ~1 ms; a text ~0.3 ms to make)."""
+    ax.set_xticks([])
+    trans = ax.get_xaxis_transform()
+    for i, label in enumerate(labels):
+        ax.text(i, -0.04, label, transform=trans, ha="center", va="top", fontsize=fontsize)
+
+
+def _value_grid(ax, axis: str, values: Sequence[float], fontsize: float = 7) -> None:
+    """Value labels with light grid lines instead of ticks (each matplotlib tick costs ~1 ms)."""
+    values = [float(v) for v in values]
+    if axis == "x":
+        ax.set_xticks([])
+        trans = ax.get_xaxis_transform()
+        for v in values:
+            ax.axvline(v, color=LIGHT, linewidth=0.6, zorder=0)
+            ax.text(v, -0.02, f"{v:g}", transform=trans, ha="center", va="top", fontsize=fontsize)
+    else:
+        ax.set_yticks([])
+        trans = ax.get_yaxis_transform()
+        for v in values:
+            ax.axhline(v, color=LIGHT, linewidth=0.6, zorder=0)
+            ax.text(-0.02, v, f"{v:g}", transform=trans, ha="right", va="center", fontsize=fontsize)
+
+
 def _wrap(text: str, lang: str, width_zh: int = 12, width_en: int = 26) -> str:
     if lang == "zh":
         return "\n".join(text[i:i + width_zh] for i in range(0, len(text), width_zh))
@@ -278,7 +303,7 @@ def dimension_chart(result: IndexResult, district: str, year: int, lang: str = "
     ax = fig.add_axes((0.27, 0.32 / height, 0.70, 1 - 0.88 / height))
     ax.set_ylim(len(dims) - 0.5, -0.5)
     ax.set_xlim(0, 105)
-    ax.set_xticks([0, 25, 50, 75, 100])
+    _value_grid(ax, "x", [0, 25, 50, 75, 100])
     _category_labels(ax, labels)
     _style(ax)
     ax.spines["left"].set_visible(False)
@@ -330,14 +355,14 @@ def trend_chart(result: IndexResult, district: str, year: int, lang: str = "zh")
     ax2 = fig.add_axes((0.58, 0.12, 0.38, 0.62))
     x = np.arange(len(years))
     ax1.set_ylim(lo, 100)
-    ax1.set_yticks(np.arange(lo, 100.5, 10 if 100 - lo <= 40 else 20))
+    _value_grid(ax1, "y", np.arange(lo, 100.5, 10 if 100 - lo <= 40 else 20))
     ax1.set_title(sub1, fontsize=8, loc="left")
     ax2.set_ylim(top + 0.5, 0.5)
-    ax2.set_yticks([1, top] if top > 1 else [1])
+    _value_grid(ax2, "y", [1, top] if top > 1 else [1])
     ax2.set_title(sub2, fontsize=8, loc="left")
     for ax in (ax1, ax2):
-        ax.set_xticks(x, [str(y) for y in years])
         ax.set_xlim(-0.5, len(years) - 0.5)
+        _x_labels(ax, [str(y) for y in years])
         _style(ax)
     # dynamic artists
     fixed = {"scalex": False, "scaley": False, "marker": "o"}
@@ -389,7 +414,7 @@ def contribution_chart(result: IndexResult, district: str, year: int, lang: str 
     ax = fig.add_axes((0.36, 0.30 / height, 0.61, 1 - 0.62 / height))
     ax.set_ylim(len(codes) - 0.5, -0.5)
     ax.set_xlim(0, xmax * 1.04)
-    ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+    _value_grid(ax, "x", ticks)
     _category_labels(ax, labels, 6.5)
     _style(ax)
     ax.spines["left"].set_visible(False)

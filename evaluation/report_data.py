@@ -641,12 +641,12 @@ def strengths_weaknesses(
     score = view.scores.loc[district, codes]
     gap = (score - view.medians[codes]).dropna()
     table = pd.DataFrame({
-        "gap": gap, "weight": result.effective_weights.reindex(gap.index),
-        "order": [codes.index(c) for c in gap.index],
+        "gap": gap, "key": gap.round(9),  # float noise must not break ties (25 vs 24.999999999999996)
+        "weight": result.effective_weights.reindex(gap.index), "order": [codes.index(c) for c in gap.index],
     })
 
     def pick(mask: pd.Series, ascending: bool) -> list[str]:
-        rows = table[mask].sort_values(["gap", "weight", "order"], ascending=[ascending, False, True]).head(n)
+        rows = table[mask].sort_values(["key", "weight", "order"], ascending=[ascending, False, True]).head(n)
         return [
             _sentence(fw.nodes[c].zh, fw.nodes[c].en, float(score[c]), float(rows.at[c, "gap"]),
                       int(view.ranks.at[district, c]), int(view.counts[c]), lang)

@@ -97,15 +97,19 @@ th[data-sort] { cursor: pointer; } th[data-sort]::after { content: " \\2195"; co
 """
 
 
-def document(title: str, body: str, lang: str = "zh", head: str = "") -> str:
-    """A complete, self-contained HTML page around ``body`` (trusted HTML); ``title`` is escaped."""
+def document(title: str, body: str, lang: str = "zh", script: str = "") -> str:
+    """A complete, self-contained HTML page around ``body`` (trusted HTML); ``title`` is escaped.
+
+    ``script`` (trusted, a constant of this package) is inlined at the end of the body.
+    """
     check_lang(lang)
+    tail = f"<script>{script}</script>\n" if script else ""
     return (
         "<!DOCTYPE html>\n"
         f'<html lang="{HTML_LANG[lang]}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{esc(title)}</title>\n<style>{CSS}</style>\n{head}</head>\n"
-        f"<body>\n{body}\n</body>\n</html>\n"
+        f"<title>{esc(title)}</title>\n<style>{CSS}</style>\n</head>\n"
+        f"<body>\n{body}\n{tail}</body>\n</html>\n"
     )
 
 
@@ -240,12 +244,13 @@ def scorecard_html(table: pd.DataFrame, summary: Mapping[str, Any], lang: str = 
         ]
         rows.append(f'<tr class="{"rol-ind" if is_ind else "rol-dim"}">{"".join(cells)}</tr>')
     s = summary
+    present, total = s["indicators_present"], s["indicators_total"]
     caption = bi(
-        f"数据覆盖：{s['indicators_present']}/{s['indicators_total']} 项指标有数据（{s['coverage']:.0%}；"
+        f"{s['name_zh']} {s['year']}年计分卡。数据覆盖：{present}/{total} 项指标有数据（{s['coverage']:.0%}；"
         f"按权重 {s['weighted_coverage']:.0%}）。缺失项如实标为“缺失”并注明原因，不以 0 代替。"
         f"同级中位数为{s['year']}年各区中位数；排名在有数据的区之间计算；贡献为该项在指数中所得分数，"
         "斜线后为其在本区指数中的权重（满分时的贡献，缺失项的权重由同级有数据的项分担）。",
-        f"Coverage: {s['indicators_present']} of {s['indicators_total']} indicators have data "
+        f"Scorecard of {s['name_en']}, {s['year']}. Coverage: {present} of {total} indicators have data "
         f"({s['coverage']:.0%}; {s['weighted_coverage']:.0%} by weight). Missing items are shown as "
         f"missing with the reason, never as 0. Peer medians are over all districts in {s['year']}; "
         "ranks are among districts with a value. Contribution is the points the item adds to the index, "
@@ -336,7 +341,8 @@ def _exporter():
         from nbconvert import HTMLExporter
 
         exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
-                                exclude_output_prompt=True, exclude_anchor_links=True)
+                                exclude_output_prompt=True, exclude_anchor_links=True,
+                                optimistic_validation=True)
         _LOCAL.exporter = exporter
     return exporter
 

@@ -187,6 +187,9 @@ class Methodology:
         for key in _STEP_KEYS:
             if key in changes:
                 changes[key] = Step.from_any(changes[key], key)
+        for key in ("normalise_overrides", "aggregate_levels", "missing_levels"):
+            if key in changes:
+                changes[key] = {k: Step.from_any(v, f"{key}.{k}") for k, v in changes[key].items()}
         return replace(self, **changes)
 
     # -- validation ---------------------------------------------------------------------------

@@ -14,6 +14,7 @@ data"; WJP Rule of Law Index methodology (min-max on fixed 2015 goalposts).
 
 from __future__ import annotations
 
+import difflib
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import ConstantIndicatorWarning, DataError
+from .errors import ConstantIndicatorWarning, DataError, MethodologyError
 from .framework import Framework, Node
 from .registry import Registry
 from .scoring import SCORING_RULES
@@ -51,6 +52,18 @@ class Normalised:
 
 def _oriented(x: pd.Series, ctx: NormContext) -> pd.Series:
     return x * ctx.node.direction
+
+
+def _check_codes(per_code: Mapping[str, Any] | None, what: str, ctx: NormContext) -> None:
+    """A per-indicator parameter naming an unknown indicator is a typo, not something to ignore."""
+    unknown = sorted(set(per_code or {}) - set(ctx.framework.indicators))
+    if unknown:
+        problems = []
+        for code in unknown:
+            close = difflib.get_close_matches(code, ctx.framework.indicators, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            problems.append(f"{what}: {code!r} is not an indicator of {ctx.framework.id}{hint}")
+        raise MethodologyError(f"normaliser parameter {what!r} names unknown indicators", problems)
 
 
 def _by_year(x: pd.Series, ctx: NormContext):
@@ -99,6 +112,7 @@ def goalposts(
     run can reuse them. References: Handbook §5 (min-max); WJP freezes its 2015 min/max.
     """
     code = ctx.node.code
+    _check_codes(bounds, "bounds", ctx)
     if x.isna().all():
         return Normalised(x.astype(float), {"source": "no data"})
     if bounds and code in bounds:
@@ -172,10 +186,14 @@ def distance_to_target(
 ) -> Normalised:
     """Distance to target within each year: ``100 * (x − min) / (target − min)``, capped at 100.
 
+    With ``cap`` a value at or beyond the target scores 100 even when the year's minimum already
+    meets the target (every district on target), where the ratio itself is undefined.
+
     The target comes from ``targets`` or the framework (``target``, else the scoring rule's
     ``target``). References: Handbook §5 (distance to a reference); COINr ``n_dist2targ``.
     """
     code = ctx.node.code
+    _check_codes(targets, "targets", ctx)
     target = (targets or {}).get(code, ctx.node.target)
     if target is None and ctx.node.scoring is not None:
         target = ctx.node.scoring.get("target")
@@ -187,7 +205,7 @@ def distance_to_target(
     span = float(target) * d - lo
     s = (xo - lo) / span.where(span > 0)
     if cap:
-        s = s.clip(upper=1.0)
+        s = s.clip(upper=1.0).mask(xo >= float(target) * d, 1.0)
     return Normalised(100.0 * s, {"target": float(target)})
 
 

@@ -78,7 +78,7 @@ def deduction(
         raise ValueError("deduction: points must be > 0, cap and per_unit >= 0")
     short = np.maximum(0.0, (threshold - x) if direction > 0 else (x - threshold))
     lost = np.minimum(min(cap, points), per_unit * short)
-    return 100.0 * (points - lost) / points
+    return np.clip(100.0 * (points - lost) / points, 0.0, 100.0)  # 100 * p / p can be 100 + 1ulp
 
 
 @SCORING_RULES.register("all_or_nothing")

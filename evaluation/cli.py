@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from indicators import IndicatorsError, build_index, load_framework, load_methodology
-from indicators.io import atomic_write_text
+from indicators.io import atomic_write_bytes, atomic_write_text
 
 from . import paths
 
@@ -141,7 +141,12 @@ def cmd_framework(args: argparse.Namespace) -> int:
             fw.figures_table().to_excel(xw, sheet_name="figures", index=False)
         tmp.replace(out)
     else:
-        atomic_write_text(out, table.to_csv(index=False, lineterminator="\n"))
+        # UTF-8 with BOM so Excel opens the Chinese names correctly; figures go beside the nodes.
+        figures_out = out.with_name(out.name.replace(".nodes", "").replace(".csv", "") + ".figures.csv")
+        atomic_write_bytes(out, table.to_csv(index=False, lineterminator="\n").encode("utf-8-sig"))
+        atomic_write_bytes(figures_out, fw.figures_table().to_csv(
+            index=False, lineterminator="\n").encode("utf-8-sig"))
+        print(f"wrote {figures_out} ({len(fw.figures)} figures)")
     print(f"wrote {out} ({len(table)} nodes)")
     return 0
 

@@ -144,10 +144,8 @@ def _eval(node: ast.AST, values: Mapping[str, pd.Series], index: pd.Index):
         stack = np.vstack([a[0] for a in args])
         if fname == "coalesce":
             out = np.full(n, np.nan)
-            why = np.full(n, None, dtype=object)
-            for v, w in reversed(args):
-                have = ~np.isnan(v)
-                out = np.where(have, v, out)
+            for v, _ in reversed(args):
+                out = np.where(~np.isnan(v), v, out)
             why = np.where(np.isnan(out), args[0][1], None).astype(object)
             return out, why
         func = {"sum": np.sum, "min": np.min, "max": np.max}[fname]

@@ -186,7 +186,7 @@ class Framework:
 class _LineLoader(yaml.SafeLoader):
     """SafeLoader that records each mapping's line and rejects duplicate keys."""
 
-    def construct_mapping(self, node, deep=False):  # noqa: D401 - yaml hook
+    def construct_mapping(self, node, deep=False):
         seen: dict[Any, int] = {}
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=True)
@@ -208,7 +208,7 @@ def load_framework(path: str | Path) -> Framework:
     except OSError as exc:
         raise FrameworkError(f"cannot read framework file {path}: {exc.strerror}") from None
     try:
-        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+        data = yaml.load(text, Loader=_LineLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
@@ -421,7 +421,8 @@ def _load_nodes(items: Any, figures, at, problems: list[str]) -> tuple[dict[str,
                 problems.append(f"{where}direction must be '+' or '-', got {item.get('direction')!r}")
             if reported is not None:
                 if reported not in figures:
-                    problems.append(f"{where}reported figure {reported!r} is not declared{_nearest(str(reported), figures)}")
+                    hint = _nearest(str(reported), figures)
+                    problems.append(f"{where}reported figure {reported!r} is not declared{hint}")
                 elif figures[reported].kind != "rate":
                     problems.append(f"{where}reported figure {reported!r} must be of kind 'rate'")
             if "goalposts" in item:

@@ -100,28 +100,40 @@ def goalposts(
     ctx: NormContext,
     *,
     base_year: int | None = None,
+    freeze: str | list = "undeclared",
     bounds: Mapping[str, list] | None = None,
     clip: bool = True,
     lower: float = 0.0,
     upper: float = 100.0,
 ) -> Normalised:
-    """Min-max on fixed goalposts: ``bounds`` given here, else the framework's, else frozen at ``base_year``.
+    """Min-max on fixed goalposts: ``bounds`` given here, the framework's, or frozen at ``base_year``.
 
-    Goalposts are in natural units ``[low, high]``; for a − indicator ``low`` scores 100. Frozen
-    goalposts are the base year's min and max and are returned as learned ``bounds`` so a later
-    run can reuse them. References: Handbook §5 (min-max); WJP freezes its 2015 min/max.
+    Goalposts are in natural units ``[low, high]``; for a − indicator ``low`` scores 100. With
+    ``base_year``, the indicators chosen by ``freeze`` (``"undeclared"``: those without framework
+    goalposts; ``"all"``; or a list of codes) use the base year's min and max instead, returned as
+    learned ``low``/``high`` so a later run can pass them back as ``bounds``.
+    References: Handbook §5 (min-max); WJP freezes its 2015 min/max so years stay comparable.
     """
     code = ctx.node.code
     _check_codes(bounds, "bounds", ctx)
+    if isinstance(freeze, list | tuple):
+        _check_codes(dict.fromkeys(freeze), "freeze", ctx)
     if x.isna().all():
         return Normalised(x.astype(float), {"source": "no data"})
+    if freeze not in ("undeclared", "all") and not isinstance(freeze, list | tuple):
+        raise DataError(f"goalposts: freeze must be 'undeclared', 'all' or a list of codes, got {freeze!r}")
+    frozen = base_year is not None and (
+        freeze == "all"
+        or (freeze == "undeclared" and ctx.node.goalposts is None)
+        or (isinstance(freeze, list | tuple) and code in freeze)
+    )
     if bounds and code in bounds:
         lo, hi = (float(v) for v in bounds[code])
         source = "methodology bounds"
-    elif ctx.node.goalposts is not None:
+    elif ctx.node.goalposts is not None and not frozen:
         lo, hi = ctx.node.goalposts
         source = "framework goalposts"
-    elif base_year is not None:
+    elif frozen:
         base = x[ctx.years == base_year].dropna()
         if len(base) < 2 or base.min() == base.max():
             raise DataError(

@@ -266,5 +266,5 @@ def _version() -> str:
         from importlib.metadata import version
 
         return version("rolindex")
-    except Exception:  # noqa: BLE001 - running from a source tree without install metadata
+    except Exception:
         return "0+unknown"

@@ -96,8 +96,12 @@ class Methodology:
     exclude: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        # steps may be given as names or {method, params} dicts, here as in from_dict and replace
+        for name in _STEP_KEYS:
+            object.__setattr__(self, name, Step.from_any(getattr(self, name), name))
         for name in ("normalise_overrides", "aggregate_levels", "missing_levels"):
-            object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
+            steps = {k: Step.from_any(v, f"{name}.{k}") for k, v in dict(getattr(self, name)).items()}
+            object.__setattr__(self, name, MappingProxyType(steps))
         object.__setattr__(self, "grades", tuple(sorted(self.grades, key=lambda g: -g.min)))
         object.__setattr__(self, "exclude", tuple(self.exclude))
 
@@ -187,9 +191,6 @@ class Methodology:
         for key in _STEP_KEYS:
             if key in changes:
                 changes[key] = Step.from_any(changes[key], key)
-        for key in ("normalise_overrides", "aggregate_levels", "missing_levels"):
-            if key in changes:
-                changes[key] = {k: Step.from_any(v, f"{key}.{k}") for k, v in changes[key].items()}
         return replace(self, **changes)
 
     # -- validation ---------------------------------------------------------------------------

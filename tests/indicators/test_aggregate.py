@@ -29,8 +29,9 @@ def w(*v: float) -> np.ndarray:
 
 
 def test_registries():
-    assert AGGREGATORS.names() == ["arithmetic", "generalised", "geometric", "harmonic"]
-    assert MISSING_POLICIES.names() == ["skip", "strict"]
+    # at least these (methods registered later are covered by the contract tests)
+    assert {"arithmetic", "generalised", "geometric", "harmonic"} <= set(AGGREGATORS)
+    assert {"skip", "strict"} <= set(MISSING_POLICIES)
 
 
 # -- means, by hand ------------------------------------------------------------------------------

@@ -97,7 +97,8 @@ def test_district_details(district):
     assert d11.reported == "head_appearance_rate"
     assert d11.formula.figures == ("head_appearances", "admin_litigation_first_instance")
     assert dict(d11.scoring) == {"rule": "target_linear", "target": 0.9, "zero_at": 0.4}
-    assert d11.line == 120  # the line of "- code: D1.1" in the YAML
+    lines = DISTRICT.read_text(encoding="utf-8").splitlines()
+    assert lines[d11.line - 1] == "  - code: D1.1"  # the line the node starts on
     assert district.nodes["D1.4"].direction == -1
     assert district.nodes["D5.3"].direction == -1
     assert district.nodes["D5.4"].direction == -1

@@ -179,22 +179,45 @@ def test_district_effective_weights_are_points_over_100(district):
     assert r.index.iloc[0] == pytest.approx(d34)
 
 
-def test_district_baseline_freezes_per_capita_goalposts(district):
-    # baseline.yaml: goalposts, frozen at 2020 where the framework has none (D3.1 legal aid per 10k)
-    base = load_methodology(ROOT / "data" / "methodologies" / "baseline.yaml")
-    rows = {("a", 2020): dict(population=1e6, legal_aid_cases=100),  # 1 per 10k
-            ("b", 2020): dict(population=1e6, legal_aid_cases=500),  # 5 per 10k
-            ("a", 2021): dict(population=1e6, legal_aid_cases=300),  # 3 per 10k
-            ("b", 2021): dict(population=1e6, legal_aid_cases=900)}  # 9 -> above 5, clipped
-    r = build_index(frame(rows, district), district, base)
+LEGAL_AID = {("a", 2019): dict(population=1e6, legal_aid_cases=100),  # 1 per 10k
+             ("b", 2019): dict(population=1e6, legal_aid_cases=500),  # 5 per 10k
+             ("a", 2020): dict(population=1e6, legal_aid_cases=300),  # 3 per 10k
+             ("b", 2020): dict(population=1e6, legal_aid_cases=900)}  # 9 per 10k
+
+
+def test_district_frozen_2019_freezes_goalposts_at_the_base_year(district):
+    # frozen_2019.yaml: every indicator's goalposts are the 2019 min and max (D3.1: 1 and 5)
+    m = load_methodology(ROOT / "data" / "methodologies" / "frozen_2019.yaml")
+    r = build_index(frame(LEGAL_AID, district), district, m)
     learned = r.explain["normalise"].loc["D3.1"]
     assert (learned["low"], learned["high"]) == (1.0, 5.0)
-    assert learned["source"] == "frozen at base year 2020"
-    # 2021: a = (3 - 1) / (5 - 1) = 50, b = 100 (clipped)
+    assert learned["source"] == "frozen at base year 2019"
+    # 2019: 0, 100 ; 2020: a = (3 - 1) / (5 - 1) = 50, b = 9 -> 200 -> clipped 100
     assert r.normalised["D3.1"].tolist() == pytest.approx([0, 50, 100, 100])
-    # baseline needs half of a dimension's indicators: one of five in D3 is not enough
+    # it needs half of a dimension's indicators: one of five in D3 is not enough
     assert r.scores["D3"].isna().all() and r.index.isna().all()
     assert r.ranks.isna().all() and r.grades["zh"].isna().all()
+
+
+def test_district_baseline_uses_declared_goalposts(district):
+    # baseline.yaml: D3.1 on its declared goalposts [1, 30]: 1 -> 0, 3 -> 2/29, 5 -> 4/29, 9 -> 8/29
+    m = load_methodology(ROOT / "data" / "methodologies" / "baseline.yaml")
+    r = build_index(frame(LEGAL_AID, district), district, m)
+    assert r.explain["normalise"].loc["D3.1", "source"] == "framework goalposts"
+    assert r.normalised["D3.1"].tolist() == pytest.approx(
+        [0, 200 / 29, 400 / 29, 800 / 29], rel=1e-12)
+
+
+def test_freeze_a_list_of_indicators(district):
+    m = Methodology(normalise={"method": "goalposts", "params": {"base_year": 2019,
+                                                                 "freeze": ["D3.1"]}})
+    r = build_index(frame(LEGAL_AID, district), district, m)
+    assert r.explain["normalise"].loc["D3.1", "source"] == "frozen at base year 2019"
+    bad = Methodology(normalise={"method": "goalposts", "params": {"base_year": 2019,
+                                                                   "freeze": ["D3.10"]}})
+    with pytest.raises(MethodologyError, match=r"freeze: 'D3.10' is not an indicator of "
+                                               r"district_rol \(did you mean 'D3.1'\?\)"):
+        build_index(frame(LEGAL_AID, district), district, bad)
 
 
 # -- ranks and grades ------------------------------------------------------------------------

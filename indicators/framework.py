@@ -452,6 +452,15 @@ def _load_nodes(items: Any, figures, at, problems: list[str]) -> tuple[dict[str,
                             raise FrameworkError(
                                 f"scoring rule {sc['rule']!r}: bad parameter value(s): {exc}"
                             ) from None
+                        if sc["rule"] == "target_linear" and (
+                            (rule_params["target"] - rule_params["zero_at"]) * direction <= 0
+                        ):
+                            better = "above" if direction > 0 else "below"
+                            raise FrameworkError(
+                                f"target_linear: for a {'+' if direction > 0 else '-'} indicator the target "
+                                f"must lie {better} zero_at (target={rule_params['target']}, "
+                                f"zero_at={rule_params['zero_at']})"
+                            )
                         basis = params.get("basis")
                         if basis is not None and basis not in figures:
                             raise FrameworkError(f"scoring basis {basis!r} is not a declared figure"

@@ -216,6 +216,9 @@ class Methodology:
                 registry.get(step.method).bind(step.params, where=f"{where}: ")
             except MethodologyError as exc:
                 problems.extend(exc.problems or [f"{where}: {exc.summary}"])
+        if not self.grades or self.grades[-1].min != float("-inf"):
+            problems.append("grades: the lowest band needs min: null so every score gets a grade "
+                            "(e.g. {min: null, zh: 不合格, en: Fail})")
         if framework is not None:
             for code in self.normalise_overrides:
                 if code not in framework.indicators:

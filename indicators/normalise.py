@@ -70,6 +70,20 @@ def _by_year(x: pd.Series, ctx: NormContext):
     return x.groupby(ctx.years.to_numpy(), sort=False)
 
 
+def _check_scale(lower: float, upper: float, method: str) -> None:
+    if not lower < upper:
+        raise DataError(f"{method}: the output scale needs lower < upper, got lower={lower!r}, upper={upper!r}")
+
+
+def _warn_constant(ctx: NormContext, const: pd.Series, what: str) -> None:
+    yrs = sorted(set(ctx.years[const]))
+    warnings.warn(
+        f"indicator {ctx.node.code} is constant within year(s) {yrs}; {what} is undefined there "
+        "(set goalposts or choose another normaliser for it)",
+        ConstantIndicatorWarning, stacklevel=3,
+    )
+
+
 @NORMALISERS.register("minmax")
 def minmax(x: pd.Series, ctx: NormContext, *, lower: float = 0.0, upper: float = 100.0) -> Normalised:
     """Min-max within each year onto [lower, upper]: ``(x − min) / (max − min)``.
@@ -77,18 +91,14 @@ def minmax(x: pd.Series, ctx: NormContext, *, lower: float = 0.0, upper: float =
     A year in which the indicator is constant cannot be min-maxed: its values become missing and a
     :class:`ConstantIndicatorWarning` says so (COINr does the same). References: Handbook §5.
     """
+    _check_scale(lower, upper, "minmax")
     xo = _oriented(x, ctx)
     g = _by_year(xo, ctx)
     lo, hi = g.transform("min"), g.transform("max")
     span = hi - lo
     const = (span == 0) & xo.notna()
     if const.any():
-        yrs = sorted(set(ctx.years[const]))
-        warnings.warn(
-            f"indicator {ctx.node.code} is constant within year(s) {yrs}; min-max is undefined there "
-            "(set goalposts or choose another normaliser for it)",
-            ConstantIndicatorWarning, stacklevel=2,
-        )
+        _warn_constant(ctx, const, "min-max")
     out = (xo - lo) / span.where(span != 0) * (upper - lower) + lower
     reasons = pd.Series(np.where(const, "constant within year", None), index=x.index, dtype=object)
     return Normalised(out, {}, reasons)
@@ -114,6 +124,7 @@ def goalposts(
     learned ``low``/``high`` so a later run can pass them back as ``bounds``.
     References: Handbook §5 (min-max); WJP freezes its 2015 min/max so years stay comparable.
     """
+    _check_scale(lower, upper, "goalposts")
     code = ctx.node.code
     _check_codes(bounds, "bounds", ctx)
     if isinstance(freeze, list | tuple):
@@ -164,10 +175,16 @@ def zscore(x: pd.Series, ctx: NormContext, *, mean: float = 0.0, sd: float = 1.0
 
     References: Handbook §5 (standardisation); COINr ``n_zscore``.
     """
+    if not sd > 0:
+        raise DataError(f"zscore: sd must be positive, got {sd!r}")
     xo = _oriented(x, ctx)
     g = _by_year(xo, ctx)
     m, s = g.transform("mean"), g.transform("std")
-    return Normalised((xo - m) / s.where(s > 0) * sd + mean)
+    const = (s == 0) & xo.notna()
+    if const.any():
+        _warn_constant(ctx, const, "z-score")
+    reasons = pd.Series(np.where(const, "constant within year", None), index=x.index, dtype=object)
+    return Normalised((xo - m) / s.where(s > 0) * sd + mean, {}, reasons)
 
 
 @NORMALISERS.register("rank")
@@ -189,7 +206,9 @@ def percentile_rank(x: pd.Series, ctx: NormContext) -> Normalised:
     g = _by_year(xo, ctx)
     r = g.rank(method="average")
     n = g.transform("count")
-    return Normalised(100.0 * (r - 1) / (n - 1).where(n > 1))
+    alone = (n == 1) & xo.notna()
+    reasons = pd.Series(np.where(alone, "only one district with data in the year", None), index=x.index, dtype=object)
+    return Normalised(100.0 * (r - 1) / (n - 1).where(n > 1), {}, reasons)
 
 
 @NORMALISERS.register("distance_to_target")

@@ -7,6 +7,7 @@ for any number of districts and years at once, vectorised over rows.
 from __future__ import annotations
 
 import datetime as _dt
+import difflib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,11 @@ def build_index(
     return _build(wide, districts, fw, meth, inputs)
 
 
+def _nearest(name: str, choices) -> str:
+    close = difflib.get_close_matches(name, list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 def _as_methodology(m: Any) -> Methodology:
     if m is None:
         return Methodology()
@@ -70,6 +76,10 @@ def _as_methodology(m: Any) -> Methodology:
 
 def _prepare(figures: Any, fw: Framework, validate: bool):
     if isinstance(figures, pd.DataFrame) and list(figures.index.names) == ["district", "year"]:
+        unknown = [c for c in figures.columns if c not in fw.figures]
+        if unknown:
+            raise DataError(f"wide figures have columns that are not figures of framework {fw.id}", [
+                f"column {c!r}{_nearest(str(c), fw.figures)}" for c in unknown])
         wide = figures.reindex(columns=list(fw.figures)).astype(float).sort_index()
         names = wide.index.get_level_values("district").unique()
         districts = pd.DataFrame(

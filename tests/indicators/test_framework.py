@@ -441,3 +441,19 @@ def test_framework_is_immutable():
     with pytest.raises(TypeError):
         fw.nodes["Z"] = fw.nodes["A"]  # type: ignore[index]
     assert math.isclose(fw.nodes["A"].weight, 60.0)
+
+
+@pytest.mark.parametrize("direction,target,zero_at", [("+", 0.4, 0.9), ("-", 0.3, 0.05)])
+def test_target_linear_pointing_the_wrong_way_is_rejected(direction, target, zero_at):
+    import yaml as _yaml
+
+    from indicators.errors import FrameworkError
+    from indicators.framework import framework_from_dict
+    from tests.conftest import ROOT
+
+    data = _yaml.safe_load((ROOT / "data" / "frameworks" / "district_rol.yaml").read_text(encoding="utf-8"))
+    node = next(n for n in data["nodes"] if n["code"] == "D1.1")
+    node["direction"] = direction
+    node["scoring"] = {"rule": "target_linear", "target": target, "zero_at": zero_at}
+    with pytest.raises(FrameworkError, match="node D1.1.*target_linear: for a . indicator the target must lie"):
+        framework_from_dict(data, source="fw.yaml")

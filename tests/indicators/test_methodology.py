@@ -298,3 +298,12 @@ def test_baseline_file_contents():
     assert [g.min for g in m.grades] == [90, 80, 60, float("-inf")]
     rel = load_methodology(ROOT / "data" / "methodologies" / "relative_equal.yaml")
     assert rel.aggregate_levels == {3: Step("geometric")}
+
+
+def test_grades_without_a_bottom_band_are_rejected():
+    from indicators.errors import MethodologyError
+    from indicators.methodology import Methodology
+
+    m = Methodology.from_dict({"grades": [{"min": 90, "zh": "优秀", "en": "Excellent"}]})
+    with pytest.raises(MethodologyError, match="lowest band needs min: null"):
+        m.validate()

@@ -309,3 +309,50 @@ def test_scoring_rules_on_the_district_framework():
                                                        [0.9, 0.95, 0.98]), fw=fw).values)
     close(got[2020], [100, 80, 0])
     close(got[2021], [60, 80, 100])
+
+
+# --- checks added after the battery's "found but not fixed" list -----------------------------
+def _ctx_for(values, years):
+    from indicators.framework import load_framework
+    from indicators.normalise import NormContext
+    from tests.conftest import ROOT
+
+    fw = load_framework(ROOT / "data" / "frameworks" / "district_rol.yaml")
+    idx = pd.RangeIndex(len(values))
+    return pd.Series(values, index=idx, dtype=float), NormContext(
+        fw.nodes["D2.4"], pd.Series(years, index=idx), pd.DataFrame(index=idx), fw
+    )
+
+
+def test_zscore_constant_year_warns_and_gives_a_reason():
+    from indicators.errors import ConstantIndicatorWarning
+    from indicators.normalise import zscore
+
+    x, ctx = _ctx_for([5.0, 5.0, 1.0, 3.0], [2020, 2020, 2021, 2021])
+    with pytest.warns(ConstantIndicatorWarning, match="D2.4 is constant within year"):
+        out = zscore(x, ctx)
+    assert out.values.iloc[:2].isna().all()
+    assert list(out.reasons.iloc[:2]) == ["constant within year"] * 2
+    # 2021: mean 2, sample sd sqrt(((1-2)^2 + (3-2)^2) / 1) = sqrt(2) -> z = -1/sqrt(2), +1/sqrt(2)
+    assert out.values.iloc[2] == pytest.approx(-1 / np.sqrt(2))
+    assert out.values.iloc[3] == pytest.approx(1 / np.sqrt(2))
+
+
+def test_percentile_rank_single_district_gives_a_reason():
+    from indicators.normalise import percentile_rank
+
+    x, ctx = _ctx_for([7.0, 1.0, 2.0], [2020, 2021, 2021])
+    out = percentile_rank(x, ctx)
+    assert np.isnan(out.values.iloc[0])
+    assert out.reasons.iloc[0] == "only one district with data in the year"
+    assert list(out.values.iloc[1:]) == [0.0, 100.0]
+
+
+@pytest.mark.parametrize("name", ["minmax", "goalposts"])
+def test_reversed_output_scale_is_an_error(name):
+    from indicators.errors import DataError
+    from indicators.normalise import NORMALISERS
+
+    x, ctx = _ctx_for([1.0, 2.0], [2020, 2020])
+    with pytest.raises(DataError, match="lower < upper"):
+        NORMALISERS.get(name).func(x, ctx, **NORMALISERS.get(name).bind({"lower": 100, "upper": 0}))

@@ -279,9 +279,10 @@ def test_grade_bands():
                                 GradeBand(float("-inf"), "丙", "C")))
     r = build({"P": P, "Q": Q}, m)
     assert r.grades["zh"].tolist() == ["甲", "丙"]
-    # without a bottom band a low score gets no grade
+    # without a bottom band a low score would get no grade: rejected before anything is computed
     m = toy_methodology(grades=(GradeBand(60, "合格", "Pass"),))
-    assert build({"P": P, "Q": Q}, m).grades["zh"].isna().tolist() == [False, True]
+    with pytest.raises(MethodologyError, match="lowest band needs min: null"):
+        build({"P": P, "Q": Q}, m)
 
 
 # -- missing data ----------------------------------------------------------------------------------
@@ -606,6 +607,9 @@ def flipped(code: str):
     data = toy_framework_dict()
     node = next(n for n in data["nodes"] if n["code"] == code)
     node["direction"] = "-" if node["direction"] == "+" else "+"
+    rule = node.get("scoring", {})
+    if rule.get("rule") == "target_linear":  # a target must point the indicator's way
+        rule["target"], rule["zero_at"] = rule["zero_at"], rule["target"]
     return toy_framework(data)
 
 
@@ -646,3 +650,13 @@ def test_result_csv_is_byte_identical(tmp_path_factory, seed, share):
     assert text.startswith("district,year,district_name,index,rank,n_ranked,grade_zh,")
     assert "\r" not in text
     assert len(text.splitlines()) == 1 + len(figures)
+
+
+def test_wide_frame_with_an_unknown_figure_column_is_an_error():
+    from indicators.errors import DataError
+    from indicators.testing import toy_figures, toy_framework
+
+    fw = toy_framework()
+    wide = toy_figures(seed=0).rename(columns={"population": "populaton"})
+    with pytest.raises(DataError, match="'populaton' \\(did you mean 'population'\\?\\)"):
+        build_index(wide, fw)

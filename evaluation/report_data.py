@@ -444,7 +444,8 @@ def source_text(source: Any, framework: Framework, lang: str = "zh") -> str:
     """Where an indicator's value came from, or why it is missing, in words.
 
     Knows the library's labels: ``counts``, ``reported``, ``imputed:<method>``, ``excluded``,
-    ``missing figure <id>``, ``zero denominator``, ``constant within year``, ``not yet due (due Y)``;
+    ``missing figure <id>``, ``zero denominator``, ``constant within year``, ``only one district
+    with data in the year``, ``not yet due (due Y)``;
     any other label is shown as written after "缺失 / missing".
     """
     s = "" if source is None or (isinstance(source, float) and math.isnan(source)) else str(source)
@@ -468,6 +469,9 @@ def source_text(source: Any, framework: Framework, lang: str = "zh") -> str:
         return bi("缺失：分母为零", "missing: zero denominator", lang)
     if s == "constant within year":
         return bi("缺失：当年各区数值相同，无法标准化", "missing: constant within the year", lang)
+    if s == "only one district with data in the year":
+        return bi("缺失：当年仅一个区有数据，无法按年内分布评分",
+                  "missing: only one district with data that year", lang)
     if s.startswith("not yet due"):
         due = "".join(ch for ch in s if ch.isdigit())
         return bi(f"未到考核年份（{due}年起）", f"not yet due (from {due})", lang)

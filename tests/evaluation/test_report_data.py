@@ -192,6 +192,18 @@ def test_realised_weights_sum_to_one_and_give_the_contributions(tiny):
         assert (w * score).sum() == pytest.approx(tiny.index[(district, 2024)])
 
 
+@pytest.mark.parametrize(("source", "text"), [
+    ("counts", "按填报数计算 / computed from counts"), ("reported", "采用报告比率 / reported rate"),
+    ("imputed:mean", "插补（当年均值） / imputed (mean)"),
+    ("constant within year", "缺失：当年各区数值相同，无法标准化 / missing: constant within the year"),
+    ("not yet due (due 2023)", "未到考核年份（2023年起） / not yet due (from 2023)"),
+    ("missing figure nowhere", "缺失：未填报“nowhere” / missing: nowhere not submitted"),
+    ("something new", "缺失：something new / missing: something new"),
+])
+def test_source_text(tiny, source, text):
+    assert rd.source_text(source, tiny.framework) == text
+
+
 @pytest.mark.parametrize(("value", "unit", "text"), [
     (0.98034, "%", "98.0%"), (0.99991, "%", "99.99%"), (1.0, "%", "100.0%"), (0.00004, "%", "0.00%"),
     (0.0, "%", "0.0%"), (187.6499, "件/万人", "187.6"), (2.3573, "场/万人", "2.36"), (18309, "件", "18,309"),

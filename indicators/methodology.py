@@ -22,8 +22,11 @@ import yaml
 from .errors import MethodologyError
 
 _STEP_KEYS = ("impute", "treat", "normalise", "weights", "aggregate", "missing")
-_KEYS = {"name", "description", *_STEP_KEYS, "normalise_overrides", "aggregate_levels",
-         "missing_levels", "grades", "exclude"}
+#: Steps written by :meth:`Methodology.to_dict` only when they do something, so the content hash
+#: of a methodology that predates them is unchanged.
+_OPTIONAL_STEP_KEYS = ("denominate", "screen")
+_KEYS = {"name", "description", *_STEP_KEYS, *_OPTIONAL_STEP_KEYS, "normalise_overrides",
+         "aggregate_levels", "missing_levels", "grades", "exclude"}
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,12 @@ DEFAULT_GRADES = (
 
 @dataclass(frozen=True)
 class Methodology:
-    """A named recipe: impute → treat → normalise → weights → aggregate, plus grade bands."""
+    """A named recipe: denominate → impute → treat → normalise → weights → aggregate, plus grades.
+
+    ``screen`` drops district-years with too little data, before or after imputing (its
+    ``stage`` parameter); ``denominate`` divides indicators by the denominators the framework
+    declares. Both default to ``none`` and are then left out of :meth:`to_dict`.
+    """
 
     name: str = "baseline"
     description: str = ""
@@ -94,6 +102,8 @@ class Methodology:
     missing_levels: Mapping[int, Step] = field(default_factory=dict)
     grades: tuple[GradeBand, ...] = DEFAULT_GRADES
     exclude: tuple[str, ...] = ()
+    denominate: Step = Step("none")
+    screen: Step = Step("none")
 
     def __post_init__(self) -> None:
         for name in ("normalise_overrides", "aggregate_levels", "missing_levels"):
@@ -107,6 +117,10 @@ class Methodology:
         out: dict[str, Any] = {"name": self.name}
         if self.description:
             out["description"] = self.description
+        for key in _OPTIONAL_STEP_KEYS:
+            step = getattr(self, key)
+            if step != Step("none"):
+                out[key] = step.to_dict()
         for key in _STEP_KEYS:
             out[key] = getattr(self, key).to_dict()
         if self.normalise_overrides:
@@ -137,7 +151,7 @@ class Methodology:
         for key in ("name", "description"):
             if key in data:
                 kw[key] = str(data[key])
-        for key in _STEP_KEYS:
+        for key in (*_OPTIONAL_STEP_KEYS, *_STEP_KEYS):
             if key in data:
                 kw[key] = Step.from_any(data[key], key)
         if "normalise_overrides" in data:
@@ -184,7 +198,7 @@ class Methodology:
 
     def replace(self, **changes: Any) -> Methodology:
         """A modified copy (steps may be given as names or dicts)."""
-        for key in _STEP_KEYS:
+        for key in (*_OPTIONAL_STEP_KEYS, *_STEP_KEYS):
             if key in changes:
                 changes[key] = Step.from_any(changes[key], key)
         return replace(self, **changes)
@@ -193,13 +207,16 @@ class Methodology:
     def validate(self, framework: Any | None = None) -> None:
         """Resolve every method in its registry and bind its parameters; raise listing all problems."""
         from .aggregate import AGGREGATORS, MISSING_POLICIES
+        from .denominate import DENOMINATORS
         from .impute import IMPUTERS
         from .normalise import NORMALISERS
+        from .screen import SCREENS
         from .treat_step import TREATMENTS
         from .weights import WEIGHTERS
 
         problems: list[str] = []
         checks = [
+            ("denominate", DENOMINATORS, self.denominate), ("screen", SCREENS, self.screen),
             ("impute", IMPUTERS, self.impute), ("treat", TREATMENTS, self.treat),
             ("normalise", NORMALISERS, self.normalise), ("weights", WEIGHTERS, self.weights),
             ("aggregate", AGGREGATORS, self.aggregate), ("missing", MISSING_POLICIES, self.missing),
@@ -224,6 +241,13 @@ class Methodology:
             for code in self.exclude:
                 if code not in framework.indicators:
                     problems.append(f"exclude: {code!r} is not an indicator of {framework.id}")
+            if self.denominate.method == "declared":
+                from .denominate import denominators_used
+
+                try:
+                    denominators_used(framework, by=self.denominate.params.get("by"))
+                except MethodologyError as exc:
+                    problems.extend(f"denominate: {p}" for p in exc.problems)
         if problems:
             raise MethodologyError(f"methodology {self.name!r} is invalid", problems)
 

@@ -53,31 +53,39 @@ def _oriented(x: pd.Series, ctx: NormContext) -> pd.Series:
     return x * ctx.node.direction
 
 
-def _by_year(x: pd.Series, ctx: NormContext):
-    return x.groupby(ctx.years.to_numpy(), sort=False)
+def _by_year(x: pd.Series, ctx: NormContext, by_year: bool = True):
+    """Group by year, or (``by_year=False``) one group pooling every year."""
+    keys = ctx.years.to_numpy() if by_year else np.zeros(len(x), dtype=int)
+    return x.groupby(keys, sort=False)
 
 
 @NORMALISERS.register("minmax")
-def minmax(x: pd.Series, ctx: NormContext, *, lower: float = 0.0, upper: float = 100.0) -> Normalised:
+def minmax(
+    x: pd.Series, ctx: NormContext, *, lower: float = 0.0, upper: float = 100.0, by_year: bool = True
+) -> Normalised:
     """Min-max within each year onto [lower, upper]: ``(x − min) / (max − min)``.
 
-    A year in which the indicator is constant cannot be min-maxed: its values become missing and a
-    :class:`ConstantIndicatorWarning` says so (COINr does the same). References: Handbook §5.
+    With ``by_year=False`` the minimum and maximum are taken over every year at once (a panel
+    normalised "globally", COINr's ``Normalise(purse, global = TRUE)``, its default for panels); on
+    a single year both are the same. A year (or panel) in which the indicator is constant cannot
+    be min-maxed: its values become missing and a :class:`ConstantIndicatorWarning` says so (COINr
+    does the same). References: Handbook §5; COINr ``n_minmax``, ``Normalise.purse``.
     """
     xo = _oriented(x, ctx)
-    g = _by_year(xo, ctx)
+    g = _by_year(xo, ctx, by_year)
     lo, hi = g.transform("min"), g.transform("max")
     span = hi - lo
     const = (span == 0) & xo.notna()
     if const.any():
         yrs = sorted(set(ctx.years[const]))
         warnings.warn(
-            f"indicator {ctx.node.code} is constant within year(s) {yrs}; min-max is undefined there "
-            "(set goalposts or choose another normaliser for it)",
+            f"indicator {ctx.node.code} is constant within {'year(s) ' if by_year else 'the years '}{yrs}; "
+            "min-max is undefined there (set goalposts or choose another normaliser for it)",
             ConstantIndicatorWarning, stacklevel=2,
         )
     out = (xo - lo) / span.where(span != 0) * (upper - lower) + lower
-    reasons = pd.Series(np.where(const, "constant within year", None), index=x.index, dtype=object)
+    why = "constant within year" if by_year else "constant over all years"
+    reasons = pd.Series(np.where(const, why, None), index=x.index, dtype=object)
     return Normalised(out, {}, reasons)
 
 
@@ -143,15 +151,31 @@ def goalposts(
 
 
 @NORMALISERS.register("zscore")
-def zscore(x: pd.Series, ctx: NormContext, *, mean: float = 0.0, sd: float = 1.0) -> Normalised:
+def zscore(
+    x: pd.Series, ctx: NormContext, *, mean: float = 0.0, sd: float = 1.0, by_year: bool = True
+) -> Normalised:
     """Standardise within each year: ``(x − mean_year) / sd_year * sd + mean`` (sample sd).
 
+    ``by_year=False`` pools every year (COINr ``Normalise(purse, global = TRUE)``).
     References: Handbook §5 (standardisation); COINr ``n_zscore``.
     """
     xo = _oriented(x, ctx)
-    g = _by_year(xo, ctx)
+    g = _by_year(xo, ctx, by_year)
     m, s = g.transform("mean"), g.transform("std")
     return Normalised((xo - m) / s.where(s > 0) * sd + mean)
+
+
+@NORMALISERS.register("identity")
+def identity(x: pd.Series, ctx: NormContext) -> Normalised:
+    """Pass-through for scores that are already normalised (e.g. WJP sub-factor scores on 0–1).
+
+    The value is kept as it is, times the indicator's direction (COINr multiplies by the direction
+    before every normalisation function), so declare already-oriented scores ``+``. The scores
+    stay on their own scale: set the framework's ``scale`` (e.g. ``scale: 1``) to say which.
+    References: Handbook §5; WJP Rule of Law Index methodology (sub-factor scores are published
+    normalised to 0–1).
+    """
+    return Normalised(_oriented(x, ctx).astype(float), {"scale": ctx.framework.scale})
 
 
 @NORMALISERS.register("rank")

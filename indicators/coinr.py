@@ -409,7 +409,7 @@ def _framework(meta, by_type, fid: str, name: str, version: str, src: str) -> Fr
                 node["goalposts"] = [float(lo), float(hi)]
         nodes.append(node)
     data = {"id": fid, "version": version, "name": {"zh": name, "en": name}, "scale": 100,
-            "source": f"COINr iMeta {src}", "figures": figures, "nodes": nodes}
+            "source": "COINr iMeta", "figures": figures, "nodes": nodes}
     return framework_from_dict(data, source=src)
 
 

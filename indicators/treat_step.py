@@ -83,6 +83,7 @@ def winsorise(
         details.loc[details["indicator"].isin(few), ["status", "n"]] = ["too few values", 0]
         for c in few:
             details.loc[details["indicator"] == c, "n"] = int(counts[c])
+        details["n"] = details["n"].astype(int)
         details.insert(0, "year", year if by_year else "all")
         detail_parts.append(details)
         if len(points):

@@ -166,13 +166,16 @@ def cmd_framework(args: argparse.Namespace) -> int:
 def cmd_methods(args: argparse.Namespace) -> int:
     """List every registry and its methods with one-line summaries."""
     from indicators.aggregate import AGGREGATORS, MISSING_POLICIES
+    from indicators.denominate import DENOMINATORS
     from indicators.impute import IMPUTERS
     from indicators.normalise import NORMALISERS
     from indicators.scoring import SCORING_RULES
+    from indicators.screen import SCREENS
     from indicators.treat_step import TREATMENTS
     from indicators.weights import WEIGHTERS
 
-    for reg in (IMPUTERS, TREATMENTS, NORMALISERS, SCORING_RULES, WEIGHTERS, AGGREGATORS, MISSING_POLICIES):
+    for reg in (DENOMINATORS, SCREENS, IMPUTERS, TREATMENTS, NORMALISERS, SCORING_RULES, WEIGHTERS, AGGREGATORS,
+                MISSING_POLICIES):
         print(f"{reg.kind}:")
         for name, summary in reg.describe():
             print(f"  {name:20s} {summary}")

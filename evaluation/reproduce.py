@@ -56,7 +56,10 @@ __all__ = [
     "ReproductionError",
     "Table",
     "decimals",
+    "effective_weight_summary",
     "effective_weight_table",
+    "findings_table",
+    "overview",
     "plot_differences",
     "read_table",
     "read_wjp",
@@ -135,7 +138,8 @@ def read_table(
         UTF-8 (with or without BOM) or GB18030 CSV, or XLSX (first sheet).
     wanted : iterable of str, optional
         Names (after ``rename``) of the columns to keep — node codes for published scores, figure
-        ids for inputs; each must hold numbers. Default: every column but unit/year/name/group.
+        ids for inputs; each must hold numbers. Default: every column holding only numbers (and
+        blanks) but unit/year/name/group.
     unit_column, year_column : str, optional
         Default: the first of :data:`UNIT_COLUMNS` / :data:`YEAR_COLUMNS` present.
     year : int, optional
@@ -184,7 +188,10 @@ def read_table(
         if n in seen:
             problems.append(f"{file}: columns {seen[n]!r} and {c!r} both map to {n!r}")
         seen.setdefault(n, c)
-    want = set(names.values()) if wanted is None else set(wanted)
+    if wanted is None:  # every numeric column
+        want = {n for c, n in names.items() if all(_num(t) is not None for t in raw[c])}
+    else:
+        want = set(wanted)
     keep = [c for c in names if names[c] in want]
     ignored = tuple(c for c in names if names[c] not in want)
     if wanted is not None and not keep:
@@ -495,31 +502,38 @@ def _rank_agreement(fw, pub: pd.DataFrame, ours: pd.DataFrame, result: IndexResu
                     published_ranks: Table | None) -> pd.DataFrame:
     rows = []
     our_ranks = result.node_ranks()
-    for code in pub.columns:
-        for year in sorted(set(pub.index.get_level_values("year"))):
-            sel = pub.index.get_level_values("year") == year
-            p, o = pub.loc[sel, code], ours.loc[sel, code]
-            both = p.notna() & o.notna()
+    given = published_ranks.values if published_ranks is not None else None
+    for year, p_year in pub.groupby(level="year", sort=True):
+        o_year = ours.loc[p_year.index]
+        for code in pub.columns:
+            p, o = p_year[code], o_year[code]
+            both = (p.notna() & o.notna()).to_numpy()
             n = int(both.sum())
             row = {"node": code, "level": fw.nodes[code].level, "year": int(year), "n": n,
                    "identical": np.nan, "spearman": np.nan, "kendall": np.nan, "ranks_from": "published scores"}
+            pv, ov = p.to_numpy(dtype=float)[both], o.to_numpy(dtype=float)[both]
             if n >= 1:
-                if published_ranks is not None and code in published_ranks.values.columns:
-                    pr = published_ranks.values[code].reindex(p.index[both])
-                    orank = our_ranks[code].reindex(p.index[both]).astype(float)
-                    row["identical"] = float((pr.to_numpy() == orank.to_numpy()).mean())
+                if given is not None and code in given.columns:
+                    keys = p.index[both]
+                    pr = given[code].reindex(keys).to_numpy(dtype=float)
+                    orank = our_ranks[code].reindex(keys).to_numpy(dtype=float)
+                    row["identical"] = float((pr == orank).mean())
                     row["ranks_from"] = "published ranks"
                 else:
-                    row["identical"] = float((_min_rank(p[both]).to_numpy() == _min_rank(o[both]).to_numpy()).mean())
-            if n >= 3 and p[both].nunique() > 1 and o[both].nunique() > 1:
-                row["spearman"] = float(stats.spearmanr(p[both], o[both]).statistic)
-                row["kendall"] = float(stats.kendalltau(p[both], o[both]).statistic)
+                    same = stats.rankdata(-pv, method="min") == stats.rankdata(-ov, method="min")
+                    row["identical"] = float(same.mean())
+            if n >= 3 and np.ptp(pv) > 0 and np.ptp(ov) > 0:
+                row["spearman"] = float(stats.spearmanr(pv, ov).statistic)
+                row["kendall"] = float(stats.kendalltau(pv, ov).statistic)
             elif n >= 2:
-                eq = bool((_min_rank(p[both]).to_numpy() == _min_rank(o[both]).to_numpy()).all())
+                eq = bool((stats.rankdata(-pv, method="min") == stats.rankdata(-ov, method="min")).all())
                 row["spearman"] = row["kendall"] = 1.0 if eq else np.nan
             rows.append(row)
-    return pd.DataFrame(rows, columns=["node", "level", "year", "n", "identical", "spearman", "kendall",
-                                       "ranks_from"])
+    out = pd.DataFrame(rows, columns=["node", "level", "year", "n", "identical", "spearman", "kendall",
+                                      "ranks_from"])
+    order = {c: i for i, c in enumerate(pub.columns)}
+    return out.sort_values(["node", "year"], key=lambda s: s.map(order) if s.name == "node" else s,
+                           kind="mergesort").reset_index(drop=True)
 
 
 def _node_summary(fw, diff: pd.DataFrame, pub: pd.DataFrame, ranks: pd.DataFrame) -> pd.DataFrame:
@@ -576,7 +590,7 @@ def _diagnose(rep: Reproduction, rebuild) -> list[Finding]:
     out += _rounded_published(rep, outside)
     out += _missing_policy(rep, bad, outside)
     out += _ties(rep)
-    if rebuild is not None and not outside.empty:
+    if rebuild is not None and not bad.empty:
         out += _probes(rep, rebuild)
     covered = np.zeros(len(outside), dtype=bool)
     for f in out:
@@ -715,11 +729,11 @@ def _missing_policy(rep: Reproduction, bad: pd.DataFrame, outside: pd.DataFrame)
     if not outside.empty:
         has_missing = res.indicators.isna()
         fw = res.framework
+        kids = {code: [c for c in res.normalised.columns if code in fw.path(c)] for code in set(outside["node"])}
         rows_missing = []
-        for _, r in outside.iterrows():
-            kids = [c for c in res.normalised.columns if r["node"] in fw.path(c)]
-            key = (r["district"], r["year"])
-            rows_missing.append(bool(key in has_missing.index and has_missing.loc[key, kids].any()))
+        for code, d, y in zip(outside["node"], outside["district"], outside["year"], strict=True):
+            key = (d, y)
+            rows_missing.append(bool(key in has_missing.index and has_missing.loc[key, kids[code]].any()))
         share_bad = float(np.mean(rows_missing))
         share_all = float(has_missing.any(axis=1).mean())
         if share_bad == 1.0 and share_all < 1.0:
@@ -800,6 +814,9 @@ def _probes(rep: Reproduction, rebuild) -> list[Finding]:
     elif miss.method == "skip":
         variants.append(("missing-data policy", "requiring every child (missing: strict)",
                          meth.replace(missing="strict")))
+    elif miss.method == "strict":
+        variants.append(("missing-data policy", "aggregating whatever children are present (skip, min_coverage 0)",
+                         meth.replace(missing={"method": "skip", "params": {"min_coverage": 0.0}})))
     out = []
     for cause, what, variant in variants:
         try:
@@ -808,12 +825,11 @@ def _probes(rep: Reproduction, rebuild) -> list[Finding]:
         except Exception as exc:  # a probe that cannot run says so instead of hiding the report
             out.append(Finding(cause, f"Rebuilding with {what} failed: {exc}", "", False))
             continue
-        if alt.ok or alt.max_abs_difference < 0.5 * base:
+        if alt.ok or alt.max_abs_difference < 0.5 * base or len(alt.outside) < 0.5 * len(rep.outside):
             out.append(Finding(
                 cause,
-                f"Rebuilding with {what} lowers the largest difference from {base:.3g} to "
-                f"{alt.max_abs_difference:.3g} ({len(alt.outside)} values outside the tolerance instead of "
-                f"{len(rep.outside)}).",
+                f"Rebuilding with {what} leaves {len(alt.outside)} values disagreeing instead of "
+                f"{len(rep.outside)} (largest difference {alt.max_abs_difference:.3g} instead of {base:.3g}).",
                 "The published index was most likely computed that way; change the methodology accordingly "
                 f"({json.dumps(variant.to_dict().get('normalise' if 'normalis' in cause else 'missing'))}).",
                 explains=alt.ok, scope={},
@@ -902,6 +918,44 @@ def effective_weight_table(result: IndexResult, lang: str = "en") -> pd.DataFram
     return out
 
 
+def effective_weight_summary(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per parent of :func:`effective_weight_table`: children, each one's effective weight.
+
+    ``relative`` is a child's effective weight over the smallest in the index: for WJP the three
+    Order & Security sub-factors are 2.67 each against Fundamental Rights' eight at 1.
+    """
+    g = table.groupby("parent", sort=False)
+    out = pd.DataFrame({
+        "name": g["parent_name"].first(),
+        "indicators": g.size(),
+        "parent_weight": g["parent_weight"].first(),
+        "effective_weight_each": g["effective_weight"].mean(),
+        "relative": g["relative"].mean(),
+        "total": g["effective_weight"].sum(),
+    })
+    return out.reset_index()
+
+
+def findings_table(rep: Reproduction) -> pd.DataFrame:
+    """The findings as a table (cause, explains, evidence, advice)."""
+    return pd.DataFrame([{"cause": f.cause, "explains": f.explains, "evidence": f.evidence, "advice": f.advice}
+                         for f in rep.findings], columns=["cause", "explains", "evidence", "advice"])
+
+
+def overview(rep: Reproduction) -> pd.DataFrame:
+    """One row: reproduced or not, values compared and disagreeing, largest difference, tolerance."""
+    return pd.DataFrame([{
+        "reproduced": rep.ok,
+        "compared": int(rep.differences["abs_difference"].notna().sum()),
+        "disagree": len(rep.outside),
+        "max_abs_difference": rep.max_abs_difference,
+        "tolerance": rep.tolerance,
+        "year_tolerance": ", ".join(f"{y}: {t:g}" for y, t in sorted(rep.year_tolerance.items())) or "–",
+        "framework": f"{rep.result.framework.id} {rep.result.framework.version}",
+        "methodology": rep.result.methodology.name,
+    }])
+
+
 def _use_cjk_font() -> None:
     """Register the Noto Sans CJK SC font shipped with mplfonts, so Chinese labels render."""
     import os
@@ -918,17 +972,20 @@ def _use_cjk_font() -> None:
 
 
 def plot_differences(rep: Reproduction, *, floor: float = 1e-17):
-    """Two panels: the largest |difference| per year and level, and per node; tolerance marked.
+    """Two panels: the largest |difference| per year and level, and a node × year heat map.
 
-    Differences of exactly 0 are drawn at ``floor`` (log scale). Labels are bilingual, Chinese
-    first (the CJK font of mplfonts is registered). Returns the matplotlib Figure.
+    Left, one line per level with the tolerance (dashed); right, the largest absolute difference
+    of every aggregate (every node when only indicators are published) in every year, coloured on
+    a log scale and written in each cell. Differences of exactly 0 are drawn at ``floor``. Labels
+    are bilingual, Chinese first (the CJK font of mplfonts is registered). Returns the Figure.
     """
     import matplotlib.pyplot as plt
+    from matplotlib.colors import LogNorm
 
     _use_cjk_font()
     d = rep.differences.dropna(subset=["abs_difference"])
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.2), gridspec_kw={"width_ratios": [1, 1.6]})
     fw = rep.result.framework
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 4.6), gridspec_kw={"width_ratios": [1, 1.5]})
     level_names = {fw.max_level: "总分 / overall", 1: "指标 / indicators"}
     for level, g in d.groupby("level", sort=False):
         m = g.groupby("year")["abs_difference"].max().clip(lower=floor)
@@ -938,18 +995,26 @@ def plot_differences(rep: Reproduction, *, floor: float = 1e-17):
     ax1.set_yscale("log")
     ax1.set_xlabel("年份 / year")
     ax1.set_ylabel("最大绝对差 / max |difference|")
-    ax1.set_title("按年份 / by year")
+    ax1.set_title("按年份与层级 / by year and level")
     ax1.legend(fontsize=8)
-    per_node = d.groupby("node")["abs_difference"].max().clip(lower=floor)
-    order = [c for c in _tree_order(fw) if c in per_node.index and fw.nodes[c].level > 1] or list(per_node.index)
-    vals = per_node.reindex(order)
-    ax2.bar(range(len(order)), vals.to_numpy(), color="#3b6ea5")
-    ax2.axhline(rep.tolerance, color="crimson", linestyle="--", label=f"容差 / tolerance {rep.tolerance:g}")
-    ax2.set_xticks(range(len(order)), order, rotation=90 if len(order) > 12 else 0, fontsize=8)
-    ax2.set_yscale("log")
-    ax2.set_ylabel("最大绝对差 / max |difference|")
-    ax2.set_title("按节点（全部年份）/ by node, all years")
-    ax2.legend(fontsize=8)
+
+    nodes = [c for c in _tree_order(fw) if c in set(d["node"]) and fw.nodes[c].level > 1] or \
+        [c for c in _tree_order(fw) if c in set(d["node"])]
+    grid = (d[d["node"].isin(nodes)].pivot_table(index="node", columns="year", values="abs_difference",
+                                                  aggfunc="max").reindex(nodes).clip(lower=floor))
+    im = ax2.imshow(grid.to_numpy(dtype=float), aspect="auto", cmap="viridis",
+                    norm=LogNorm(vmin=floor, vmax=max(float(np.nanmax(grid.to_numpy())), floor * 10)))
+    ax2.set_xticks(range(grid.shape[1]), [str(y) for y in grid.columns], rotation=45, fontsize=8)
+    ax2.set_yticks(range(grid.shape[0]), list(grid.index), fontsize=8)
+    if grid.size <= 400:
+        for i in range(grid.shape[0]):
+            for j in range(grid.shape[1]):
+                v = grid.iat[i, j]
+                if not np.isnan(v):
+                    ax2.text(j, i, "0" if v <= floor else f"{v:.0e}", ha="center", va="center", fontsize=6.5,
+                             color="white" if v < 1e-8 else "black")
+    fig.colorbar(im, ax=ax2, label="最大绝对差 / max |difference|")
+    ax2.set_title("按节点与年份 / by node and year")
     fig.suptitle(f"{fw.zh} / {fw.en}: 复现差异 / reproduction differences")
     fig.tight_layout()
     return fig

@@ -18,6 +18,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -452,8 +453,23 @@ def _load_nodes(items: Any, figures, at, problems: list[str]) -> tuple[dict[str,
                     params = {k: v for k, v in sc.items() if k not in ("rule", _LINE)}
                     try:
                         method = SCORING_RULES.get(sc["rule"])
-                        method.bind({k: v for k, v in params.items() if k not in ("due", "basis")},
-                                    where="scoring rule ")
+                        rule_params = {k: v for k, v in params.items() if k not in ("due", "basis")}
+                        method.bind(rule_params, where="scoring rule ")
+                        try:  # check parameter values now, not when the first district is scored
+                            method.func(np.array([0.0, 0.5, 1.0, np.nan]), direction, **rule_params)
+                        except (TypeError, ValueError, IndexError, KeyError) as exc:
+                            raise FrameworkError(
+                                f"scoring rule {sc['rule']!r}: bad parameter value(s): {exc}"
+                            ) from None
+                        if sc["rule"] == "target_linear" and (
+                            (rule_params["target"] - rule_params["zero_at"]) * direction <= 0
+                        ):
+                            better = "above" if direction > 0 else "below"
+                            raise FrameworkError(
+                                f"target_linear: for a {'+' if direction > 0 else '-'} indicator the target "
+                                f"must lie {better} zero_at (target={rule_params['target']}, "
+                                f"zero_at={rule_params['zero_at']})"
+                            )
                         basis = params.get("basis")
                         if basis is not None and basis not in figures:
                             raise FrameworkError(f"scoring basis {basis!r} is not a declared figure"

@@ -106,9 +106,15 @@ class Methodology:
     screen: Step = Step("none")
 
     def __post_init__(self) -> None:
+        # steps may be given as names or {method, params} dicts, here as in from_dict and replace
+        for name in (*_OPTIONAL_STEP_KEYS, *_STEP_KEYS):
+            object.__setattr__(self, name, Step.from_any(getattr(self, name), name))
         for name in ("normalise_overrides", "aggregate_levels", "missing_levels"):
-            object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
-        object.__setattr__(self, "grades", tuple(sorted(self.grades, key=lambda g: -g.min)))
+            steps = {k: Step.from_any(v, f"{name}.{k}") for k, v in dict(getattr(self, name)).items()}
+            object.__setattr__(self, name, MappingProxyType(steps))
+        # bands as floats, so a methodology and its from_dict(to_dict()) copy hash alike (90 vs 90.0)
+        bands = (GradeBand(float(g.min), g.zh, g.en) for g in self.grades)
+        object.__setattr__(self, "grades", tuple(sorted(bands, key=lambda g: -g.min)))
         object.__setattr__(self, "exclude", tuple(self.exclude))
 
     # -- serialisation ------------------------------------------------------------------------
@@ -229,6 +235,9 @@ class Methodology:
                 registry.get(step.method).bind(step.params, where=f"{where}: ")
             except MethodologyError as exc:
                 problems.extend(exc.problems or [f"{where}: {exc.summary}"])
+        if not self.grades or self.grades[-1].min != float("-inf"):
+            problems.append("grades: the lowest band needs min: null so every score gets a grade "
+                            "(e.g. {min: null, zh: 不合格, en: Fail})")
         if framework is not None:
             for code in self.normalise_overrides:
                 if code not in framework.indicators:

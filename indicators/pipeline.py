@@ -7,6 +7,7 @@ for any number of districts and years at once, vectorised over rows.
 from __future__ import annotations
 
 import datetime as _dt
+import difflib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,10 @@ from .result import IndexResult
 from .screen import SCREENS
 from .treat_step import TREATMENTS
 from .weights import WEIGHTERS, normalise_within_parents
+
+#: Tolerance at grade-band boundaries: weighted means of scores that are all exactly 90 can come
+#: out as 89.99999999999999 (e.g. weights 6/30, 4/30, ...), which must still be graded 优秀.
+_GRADE_EPS = 1e-9
 
 FiguresLike = Any  # Submission | long DataFrame | wide DataFrame indexed by (district, year) | path
 
@@ -81,6 +86,11 @@ def _districts_table(districts: pd.DataFrame, wide: pd.DataFrame) -> pd.DataFram
     return out
 
 
+def _nearest(name: str, choices) -> str:
+    close = difflib.get_close_matches(name, list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 def _as_methodology(m: Any) -> Methodology:
     if m is None:
         return Methodology()
@@ -93,6 +103,10 @@ def _as_methodology(m: Any) -> Methodology:
 
 def _prepare(figures: Any, fw: Framework, validate: bool):
     if isinstance(figures, pd.DataFrame) and list(figures.index.names) == ["district", "year"]:
+        unknown = [c for c in figures.columns if c not in fw.figures]
+        if unknown:
+            raise DataError(f"wide figures have columns that are not figures of framework {fw.id}", [
+                f"column {c!r}{_nearest(str(c), fw.figures)}" for c in unknown])
         wide = figures.reindex(columns=list(fw.figures)).astype(float).sort_index()
         names = wide.index.get_level_values("district").unique()
         districts = pd.DataFrame(
@@ -297,7 +311,8 @@ def _grades(index: pd.Series, meth: Methodology) -> pd.DataFrame:
     en = zh.copy()
     assigned = index.isna()
     for band in meth.grades:  # sorted top-down
-        hit = ~assigned & (index >= band.min)
+        # a score of exactly 90 must not lose its band to float noise (89.99999999999999)
+        hit = ~assigned & (index >= band.min - _GRADE_EPS)
         zh[hit], en[hit] = band.zh, band.en
         assigned |= hit
     return pd.DataFrame({"zh": zh, "en": en})
@@ -317,7 +332,8 @@ def _contributions(fw, weights, values, index, active_nodes, active, idx) -> pd.
     """Allocate each parent's score to its children in proportion to ``w' * score``.
 
     For arithmetic means (with weights rescaled over present children) this is exactly each
-    child's term, so the indicator contributions add up to the index.
+    child's term, so the indicator contributions add up to the index. Shares are taken whenever
+    the weighted total is non-zero, also when it is negative (z-scores), so they still sum to 1.
     """
     contrib = {fw.root: index}
     for parent in reversed(fw.aggregates):  # top-down
@@ -329,7 +345,7 @@ def _contributions(fw, weights, values, index, active_nodes, active, idx) -> pd.
         term = np.where(np.isnan(x), 0.0, x * w)
         total = term.sum(axis=1, keepdims=True)
         with np.errstate(invalid="ignore", divide="ignore"):
-            share = np.where(total > 0, term / total, 0.0)
+            share = np.where(total != 0, term / total, 0.0)
         base = contrib[parent][:, None]
         for j, k in enumerate(kids):
             contrib[k] = np.where(np.isnan(base[:, 0]), np.nan, base[:, 0] * share[:, j])

@@ -173,7 +173,7 @@ FW = framework_from_dict({
               {"code": "Y", "parent": "A", "weight": 1, "zh": "y", "en": "y", "direction": "+", "formula": "y"},
               {"code": "Z", "parent": "B", "weight": 1, "zh": "z", "en": "z", "direction": "+", "formula": "z"}],
 })
-MINMAX = Methodology(name="mini", grades=()).replace(normalise="minmax")
+MINMAX = Methodology(name="mini").replace(normalise="minmax")
 
 
 def mini_inputs(seed: int = 3) -> pd.DataFrame:

@@ -362,7 +362,7 @@ def test_c_zscore_arithmetic(coin, raw_data, meta):
     x, d = hand_raw(raw_data, meta)
     xo = x * d
     norm = (xo - xo.mean()) / xo.std(ddof=1)
-    r = coin.build(Methodology(name="c", grades=()).replace(
+    r = coin.build(Methodology(name="c").replace(
         normalise={"method": "zscore", "params": {"mean": 0, "sd": 1}}))
     compare(r, norm, hand_aggregate(norm, meta))
 
@@ -372,7 +372,7 @@ def test_c_zscore_with_target_mean_and_sd(coin, raw_data, meta):
     x, d = hand_raw(raw_data, meta)
     xo = x * d
     norm = (xo - xo.mean()) / xo.std(ddof=1) * 2 + 10
-    r = coin.build(Methodology(name="c2", grades=()).replace(
+    r = coin.build(Methodology(name="c2").replace(
         normalise={"method": "zscore", "params": {"mean": 10, "sd": 2}}))
     compare(r, norm, hand_aggregate(norm, meta))
 
@@ -382,7 +382,7 @@ def test_d_minmax_1_100_geometric(coin, raw_data, meta):
     x, d = hand_raw(raw_data, meta)
     xo = x * d
     norm = (xo - xo.min()) / (xo.max() - xo.min()) * 99 + 1
-    r = coin.build(Methodology(name="d", grades=()).replace(
+    r = coin.build(Methodology(name="d").replace(
         normalise={"method": "minmax", "params": {"lower": 1, "upper": 100}}, aggregate="geometric"))
     compare(r, norm, hand_aggregate(norm, meta, mean="geometric"))
     # geometric <= arithmetic, everywhere (AM-GM)
@@ -396,7 +396,7 @@ def test_e_changed_pillar_weights(coin, raw_data, meta):
     xo = x * d
     norm = (xo - xo.min()) / (xo.max() - xo.min()) * 100
     new = {"Physical": 2.0, "Environ": 0.5, "Sust": 2.0}
-    r = coin.build(Methodology(name="e", grades=()).replace(
+    r = coin.build(Methodology(name="e").replace(
         normalise={"method": "minmax", "params": {"lower": 0, "upper": 100}},
         weights={"method": "expert", "params": {"overrides": new}}))
     aggs = hand_aggregate(norm, meta, new)
@@ -449,7 +449,7 @@ def test_f_treatment_on_raw_data(coin, raw_data, meta):
     assert changed  # raw ASEM data is skewed: something is treated
     xo = treated * d
     norm = (xo - xo.min()) / (xo.max() - xo.min()) * 100
-    r = coin.build(Methodology(name="f", grades=()).replace(
+    r = coin.build(Methodology(name="f").replace(
         treat={"method": "winsorise", "params": {"winmax": 5}},
         normalise={"method": "minmax", "params": {"lower": 0, "upper": 100}}))
     ours_t = r.treated.droplevel("year").reindex(index=x.index, columns=x.columns)

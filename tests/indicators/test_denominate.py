@@ -105,7 +105,7 @@ def test_framework_rejects_unknown_denominator():
 
 def test_pipeline_step_and_methodology():
     fw = framework()
-    m = Methodology(name="d", grades=()).replace(
+    m = Methodology(name="d").replace(
         denominate="declared", normalise={"method": "minmax"}, missing={"method": "skip"})
     assert m.to_dict()["denominate"] == {"method": "declared"}
     assert "denominate" not in Methodology().to_dict()  # omitted when none: old hashes unchanged

@@ -53,7 +53,7 @@ def test_build_index_takes_a_districts_table():
         "nodes": [{"code": "I", "zh": "指数", "en": "Index"},
                   {"code": "X", "parent": "I", "weight": 1, "zh": "x", "en": "x", "direction": "+", "formula": "x"}],
     })
-    m = Methodology(name="g", grades=()).replace(impute={"method": "group_mean", "params": {"by": "size"}},
+    m = Methodology(name="g").replace(impute={"method": "group_mean", "params": {"by": "size"}},
                                                   normalise="identity")
     districts = ATTR.droplevel("year").drop(columns=["group"])
     r = build_index(DF, fw, m, districts=districts, inputs={"made-up.csv": "0" * 64})

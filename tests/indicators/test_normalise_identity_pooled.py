@@ -60,6 +60,6 @@ def test_pooled_constant_warns_over_all_years():
 
     m = NORMALISERS.get("minmax")
     const = pd.Series(0.5, index=IDX)
-    with pytest.warns(ConstantIndicatorWarning, match="constant within the years"):
+    with pytest.warns(ConstantIndicatorWarning, match="min-max pooled over the years is undefined"):
         res = m.func(const, NormContext(FW.nodes["up"], YEARS, pd.DataFrame(index=IDX), FW), by_year=False)
     assert res.values.isna().all() and set(res.reasons) == {"constant over all years"}

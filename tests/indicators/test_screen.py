@@ -71,7 +71,7 @@ def tiny_framework():
 
 
 def test_pipeline_drops_screened_rows_and_records_why():
-    m = Methodology(name="s", grades=()).replace(
+    m = Methodology(name="s").replace(
         normalise="identity", screen={"method": "coverage", "params": {"min_coverage": 0.5}})
     r = build_index(DF, tiny_framework(), m)
     assert list(r.index.index) == [("p", 2020), ("q", 2020)]
@@ -86,7 +86,7 @@ def test_pipeline_drops_screened_rows_and_records_why():
 def test_screen_before_imputation_differs_from_after():
     # before: q (half its data) is dropped and never imputed; after: q's gaps are filled by the
     # year mean first, so it has full coverage and is kept.
-    base = Methodology(name="s", grades=()).replace(normalise="identity", impute="mean")
+    base = Methodology(name="s").replace(normalise="identity", impute="mean")
     before = build_index(DF.iloc[:2], tiny_framework(), base.replace(
         screen={"method": "coverage", "params": {"min_coverage": 0.75}}))
     after = build_index(DF.iloc[:2], tiny_framework(), base.replace(

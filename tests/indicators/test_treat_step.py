@@ -71,7 +71,7 @@ def test_pipeline_records_points():
         "nodes": [{"code": "I", "zh": "指数", "en": "Index"},
                   {"code": "X", "parent": "I", "weight": 1, "zh": "x", "en": "x", "direction": "+", "formula": "x"}],
     })
-    m = Methodology(name="t", grades=()).replace(treat="winsorise", normalise="minmax")
+    m = Methodology(name="t").replace(treat="winsorise", normalise="minmax")
     r = build_index(panel()[["x"]], fw, m)
     assert r.treated.loc[("d9", 2020), "X"] == 9.0 and r.imputed.loc[("d9", 2020), "X"] == 50.0
     assert r.explain["treated_points"]["indicator"].tolist() == ["X"]

@@ -1015,9 +1015,13 @@ def plot_differences(rep: Reproduction, *, floor: float = 1e-17):
                              color="white" if v < 1e-8 else "black")
     fig.colorbar(im, ax=ax2, label="最大绝对差 / max |difference|")
     ax2.set_title("按节点与年份 / by node and year")
-    fig.suptitle(f"{fw.zh} / {fw.en}: 复现差异 / reproduction differences")
+    fig.suptitle(f"{_fw_name(fw)}: 复现差异 / reproduction differences")
     fig.tight_layout()
     return fig
+
+
+def _fw_name(fw: Framework) -> str:
+    return fw.zh if fw.zh == fw.en else f"{fw.zh} / {fw.en}"
 
 
 def _md_table(df: pd.DataFrame, floatfmt: str = ".3g") -> str:
@@ -1045,7 +1049,7 @@ def summary_markdown(rep: Reproduction, max_rows: int = 50) -> str:
                f"**Not reproduced**: {len(rep.outside)} of {len(rep.differences)} values disagree "
                f"(tolerance {tol}); largest difference {rep.max_abs_difference:.3g}.")
     lines = [
-        f"# 复现报告 / Reproduction report — {fw.zh} / {fw.en}", "", verdict, "",
+        f"# 复现报告 / Reproduction report — {_fw_name(fw)}", "", verdict, "",
         "## Inputs and provenance", "",
         _md_table(pd.DataFrame([
             ("framework", f"{fw.id} {fw.version} (sha256 {fw.content_hash[:16]}…)"),
@@ -1059,7 +1063,7 @@ def summary_markdown(rep: Reproduction, max_rows: int = 50) -> str:
         "## By level", "", _md_table(rep.levels), "",
         "## By year", "", _md_table(rep.years), "",
         "## By node (nodes.csv)", "",
-        _md_table(rep.nodes.drop(columns=["name_zh"])), "",
+        _md_table(rep.nodes.drop(columns=["name_zh"]), ".4g"), "",
     ]
     if not rep.outside.empty:
         shown = rep.outside.head(max_rows)

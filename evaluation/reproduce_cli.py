@@ -187,12 +187,13 @@ def _run(args: argparse.Namespace) -> int:
 
 def _print(rep) -> None:
     fw = rep.result.framework
+    name = fw.zh if fw.zh == fw.en else f"{fw.zh} / {fw.en}"
     n_cmp = int(rep.differences["abs_difference"].notna().sum())
     if rep.ok:
-        print(f"{fw.zh} / {fw.en}: reproduced — {n_cmp} values agree within tolerance; "
+        print(f"{name}: reproduced — {n_cmp} values agree within tolerance; "
               f"largest difference {rep.max_abs_difference:.3g}")
     else:
-        print(f"{fw.zh} / {fw.en}: NOT reproduced — {len(rep.outside)} of {len(rep.differences)} values "
+        print(f"{name}: NOT reproduced — {len(rep.outside)} of {len(rep.differences)} values "
               f"disagree; largest difference {rep.max_abs_difference:.3g}")
     print(rep.levels.to_string(index=False))
     for f in rep.findings:

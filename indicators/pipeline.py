@@ -1,7 +1,9 @@
 """``build_index(figures, framework, methodology) -> IndexResult``: the whole recipe in one call.
 
-derive → impute → treat → normalise → weight → aggregate (bottom-up, per level) → rank → grade,
-for any number of districts and years at once, vectorised over rows.
+derive → denominate → (screen) → impute → (screen) → treat → normalise → weight → aggregate
+(bottom-up, per level) → rank → grade, for any number of districts and years at once, vectorised
+over rows. What each step changed is kept in ``IndexResult.explain`` (denominators applied,
+district-years screened out, imputed cells, winsorised points).
 """
 
 from __future__ import annotations

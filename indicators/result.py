@@ -24,7 +24,8 @@ class IndexResult:
     Attributes
     ----------
     figures : raw figures, wide (one column per figure id).
-    indicators : indicator values in natural units, before imputation.
+    indicators : indicator values in natural units (divided by their denominators when the
+        methodology denominates), before imputation.
     indicator_source : per cell, ``counts`` / ``reported`` / ``imputed`` or why it is missing.
     imputed, treated : indicator values after imputation and after outlier treatment.
     normalised : indicator scores on 0–100.

@@ -330,3 +330,31 @@ def test_rebuild_gives_byte_identical_score_tables(tmp_path):
     for key in ("package", "version", "framework", "methodology", "inputs", "environment"):
         assert a.provenance[key] == b.provenance[key]
     assert a.provenance["inputs"] == {"mini.csv": "ab" * 32} and "created" in a.provenance
+
+
+# -- a district submission through the CLI: rolindex's own scores, published rounded ------------------
+def test_submission_cli_reproduces_rolindex_scores_and_flags_rounding(tmp_path, capsys):
+    panel = ROOT / "data" / "submissions" / "synthetic_panel.csv"
+    scores = tmp_path / "scores.csv"
+    assert main(["score", str(panel), "-m", "baseline", "--out", str(scores)]) == 0
+    capsys.readouterr()
+    base = ["reproduce", "-m", "baseline", "--inputs", str(panel), "--published", str(scores)]
+    # the result table names the index column "index": map it to the framework's root, ROL
+    assert main([*base, "--map", "index=ROL", "--out", str(tmp_path / "ok")]) == 0
+    nodes = pd.read_csv(tmp_path / "ok" / "nodes.csv")
+    assert list(nodes["node"]) == ["ROL", "D1", "D2", "D3", "D4", "D5", "D6"]
+    assert nodes["max_abs_difference"].max() == 0.0 and (nodes["identical_ranks"] == 1).all()
+    # the same table as published with 2 decimals: not reproduced at 1e-9, and the report says why
+    table = pd.read_csv(scores)
+    rounded = tmp_path / "rounded.csv"
+    table.to_csv(rounded, index=False, float_format="%.2f")
+    mapping = tmp_path / "map.csv"
+    mapping.write_text("column,node\nindex,ROL\n", encoding="utf-8")
+    base[-1] = str(rounded)
+    assert main([*base, "--map-file", str(mapping), "--out", str(tmp_path / "rounded")]) == 3
+    out = capsys.readouterr().out
+    assert "rounded published values (explains): Published ROL values are rounded to 2 decimals" in out
+    summary = (tmp_path / "rounded" / "summary.md").read_text()
+    assert "**Not reproduced**" in summary and "## Why it differs" in summary
+    assert main([*base, "--map", "index", "--out", str(tmp_path / "x")]) == 1
+    assert "'index' is not KEY=VALUE" in capsys.readouterr().err

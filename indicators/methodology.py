@@ -235,6 +235,11 @@ class Methodology:
                 registry.get(step.method).bind(step.params, where=f"{where}: ")
             except MethodologyError as exc:
                 problems.extend(exc.problems or [f"{where}: {exc.summary}"])
+        from .screen import STAGES
+
+        stage = self.screen.params.get("stage", STAGES[0])
+        if stage not in STAGES:
+            problems.append(f"screen: stage must be one of {', '.join(STAGES)}, got {stage!r}")
         if not self.grades or self.grades[-1].min != float("-inf"):
             problems.append("grades: the lowest band needs min: null so every score gets a grade "
                             "(e.g. {min: null, zh: 不合格, en: Fail})")

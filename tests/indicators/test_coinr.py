@@ -470,3 +470,28 @@ def test_effective_weights_of_asem(result_a):
     assert ew["PubDebt"] == pytest.approx(1 / 2 * 1 / 3 * 1 / 5)  # SusEcFin: 5 indicators in Sust (3)
     assert ew.sum() == pytest.approx(1.0)
     assert math.isclose(result_a.weights["Conn"], 0.5)
+
+
+def test_panel_years_within_and_pooled(meta):
+    # a two-year coin: 2018 as published, 2019 with every indicator 10 % higher. Within each year
+    # min-max is scale-free, so both years normalise alike and 2018 still matches COINr's (b);
+    # pooled over the years (COINr's purse default) 2019 sits higher (indicators >= 0, direction +).
+    data = pd.read_csv(asem("asem_iData.csv"))
+    ind = list(meta.loc[meta["Type"] == "Indicator", "iCode"])
+    later = data.assign(Time=2019)
+    later[ind] = later[ind] * 1.1
+    coin = read_coinr(pd.concat([data, later], ignore_index=True), meta, framework_id="asem", name="COINr: asem")
+    assert coin.figures.shape == (102, 53) and coin.framework.content_hash == read_coinr(
+        asem("asem_iData.csv"), asem("asem_iMeta.csv")).framework.content_hash
+    m = load_methodology(METHODS / "coinr_minmax_amean.yaml")
+    within = coin.build(m)
+    assert_matches(within.normalised.xs(2018, level="year", drop_level=False), "b_minmax_amean_normalised.csv")
+    pd.testing.assert_frame_equal(within.scores.xs(2018, level="year"), within.scores.xs(2019, level="year"),
+                                  rtol=1e-12)
+    pooled = coin.build(m.replace(normalise={"method": "minmax", "params": {"by_year": False}}))
+    up = [c for c in pooled.normalised.columns  # x -> 1.1 x raises a '+' indicator if x >= 0
+          if coin.framework.nodes[c].direction > 0 and (data[c].dropna() >= 0).all()]
+    a = pooled.normalised.xs(2018, level="year")[up]
+    b = pooled.normalised.xs(2019, level="year")[up]
+    assert ((b > a) | a.isna() | (a == b)).all().all() and (b > a).any().any()
+    assert (pooled.index.xs(2019, level="year") != within.index.xs(2019, level="year")).any()

@@ -107,3 +107,9 @@ def test_asem_screened_before_imputing_keeps_46_units():
     # by hand: a unit is dropped when fewer than 90 % of its 49 denominated indicators are present
     avail = 1 - r.explain["screen"]["n_missing"] / 49
     assert ((avail >= 0.9) == summary["included"]).all()
+
+
+def test_unknown_stage_is_caught_by_validation():
+    m = Methodology(name="s").replace(screen={"method": "coverage", "params": {"stage": "midway"}})
+    with pytest.raises(MethodologyError, match="screen: stage must be one of before_impute, after_impute"):
+        m.validate()

@@ -31,7 +31,7 @@ _TOP_KEYS = {"id", "version", "name", "unit_of_assessment", "scale", "figures", 
              "description", "source"}
 _FIGURE_KEYS = {"id", "zh", "en", "unit", "kind", "range", "required", "note"}
 _NODE_KEYS = {"code", "parent", "weight", "zh", "en", "unit", "direction", "formula", "reported",
-              "goalposts", "target", "scoring", "note"}
+              "goalposts", "target", "scoring", "note", "denominator"}
 _LINE = "__line__"
 
 
@@ -69,6 +69,9 @@ class Node:
     target: float | None = None
     scoring: Mapping[str, Any] | None = None
     line: int | None = None
+    #: A figure this indicator may be divided by (COINr's iMeta ``Denominator``). Declaring it does
+    #: not divide anything: the methodology's ``denominate`` step chooses whether to apply it.
+    denominator: str | None = None
 
     @property
     def label(self) -> str:
@@ -161,6 +164,8 @@ class Framework:
                 "goalpost_upper": n.goalposts[1] if n.goalposts else None,
                 "scoring": json.dumps(dict(n.scoring), ensure_ascii=False) if n.scoring else "",
             })
+            if any(m.denominator for m in self.nodes.values()):  # only frameworks that declare them
+                rows[-1]["denominator"] = n.denominator or ""
         return pd.DataFrame(rows)
 
     def figures_table(self) -> pd.DataFrame:
@@ -436,6 +441,10 @@ def _load_nodes(items: Any, figures, at, problems: list[str]) -> tuple[dict[str,
                     goalposts = (lo, hi)
                 except TypeError:
                     problems.append(f"{where}goalposts must be [lower, upper] with lower < upper")
+            denominator = item.get("denominator")
+            if denominator is not None and str(denominator) not in figures:
+                problems.append(f"{where}denominator {denominator!r} is not a declared figure"
+                                f"{_nearest(str(denominator), figures)}")
             if "scoring" in item:
                 sc = item["scoring"]
                 if not isinstance(sc, dict) or "rule" not in sc:
@@ -471,7 +480,7 @@ def _load_nodes(items: Any, figures, at, problems: list[str]) -> tuple[dict[str,
                     except (FrameworkError, ValueError) as exc:
                         problems.append(f"{where}{str(exc).replace(chr(10) + '  - ', '; ')}")
         else:
-            for key in ("formula", "direction", "reported", "goalposts", "scoring"):
+            for key in ("formula", "direction", "reported", "goalposts", "scoring", "denominator"):
                 if key in item:
                     problems.append(f"{where}{key!r} is only allowed on indicators; {code} has children")
         nodes[code] = Node(
@@ -480,6 +489,7 @@ def _load_nodes(items: Any, figures, at, problems: list[str]) -> tuple[dict[str,
             level=level(code), is_indicator=is_indicator, unit=str(item.get("unit", "")),
             direction=direction, formula=formula, reported=reported, goalposts=goalposts,
             target=_safe_num(item.get("target")), scoring=scoring, line=item.get(_LINE),
+            denominator=str(item["denominator"]) if is_indicator and item.get("denominator") is not None else None,
         )
     for code in has_children & set(raw):
         kids = [c for c, i in raw.items() if str(i.get("parent") or "") == code]

@@ -66,8 +66,10 @@ def _check_codes(per_code: Mapping[str, Any] | None, what: str, ctx: NormContext
         raise MethodologyError(f"normaliser parameter {what!r} names unknown indicators", problems)
 
 
-def _by_year(x: pd.Series, ctx: NormContext):
-    return x.groupby(ctx.years.to_numpy(), sort=False)
+def _by_year(x: pd.Series, ctx: NormContext, by_year: bool = True):
+    """Group by year, or (``by_year=False``) one group pooling every year."""
+    keys = ctx.years.to_numpy() if by_year else np.zeros(len(x), dtype=int)
+    return x.groupby(keys, sort=False)
 
 
 def _check_scale(lower: float, upper: float, method: str) -> None:
@@ -85,22 +87,28 @@ def _warn_constant(ctx: NormContext, const: pd.Series, what: str) -> None:
 
 
 @NORMALISERS.register("minmax")
-def minmax(x: pd.Series, ctx: NormContext, *, lower: float = 0.0, upper: float = 100.0) -> Normalised:
+def minmax(
+    x: pd.Series, ctx: NormContext, *, lower: float = 0.0, upper: float = 100.0, by_year: bool = True
+) -> Normalised:
     """Min-max within each year onto [lower, upper]: ``(x − min) / (max − min)``.
 
-    A year in which the indicator is constant cannot be min-maxed: its values become missing and a
-    :class:`ConstantIndicatorWarning` says so (COINr does the same). References: Handbook §5.
+    With ``by_year=False`` the minimum and maximum are taken over every year at once (a panel
+    normalised "globally", COINr's ``Normalise(purse, global = TRUE)``, its default for panels); on
+    a single year both are the same. A year (or panel) in which the indicator is constant cannot
+    be min-maxed: its values become missing and a :class:`ConstantIndicatorWarning` says so (COINr
+    does the same). References: Handbook §5; COINr ``n_minmax``, ``Normalise.purse``.
     """
     _check_scale(lower, upper, "minmax")
     xo = _oriented(x, ctx)
-    g = _by_year(xo, ctx)
+    g = _by_year(xo, ctx, by_year)
     lo, hi = g.transform("min"), g.transform("max")
     span = hi - lo
     const = (span == 0) & xo.notna()
     if const.any():
-        _warn_constant(ctx, const, "min-max")
+        _warn_constant(ctx, const, "min-max" if by_year else "min-max pooled over the years")
     out = (xo - lo) / span.where(span != 0) * (upper - lower) + lower
-    reasons = pd.Series(np.where(const, "constant within year", None), index=x.index, dtype=object)
+    why = "constant within year" if by_year else "constant over all years"
+    reasons = pd.Series(np.where(const, why, None), index=x.index, dtype=object)
     return Normalised(out, {}, reasons)
 
 
@@ -170,21 +178,38 @@ def goalposts(
 
 
 @NORMALISERS.register("zscore")
-def zscore(x: pd.Series, ctx: NormContext, *, mean: float = 0.0, sd: float = 1.0) -> Normalised:
+def zscore(
+    x: pd.Series, ctx: NormContext, *, mean: float = 0.0, sd: float = 1.0, by_year: bool = True
+) -> Normalised:
     """Standardise within each year: ``(x − mean_year) / sd_year * sd + mean`` (sample sd).
 
+    ``by_year=False`` pools every year (COINr ``Normalise(purse, global = TRUE)``).
     References: Handbook §5 (standardisation); COINr ``n_zscore``.
     """
     if not sd > 0:
         raise DataError(f"zscore: sd must be positive, got {sd!r}")
     xo = _oriented(x, ctx)
-    g = _by_year(xo, ctx)
+    g = _by_year(xo, ctx, by_year)
     m, s = g.transform("mean"), g.transform("std")
     const = (s == 0) & xo.notna()
     if const.any():
-        _warn_constant(ctx, const, "z-score")
-    reasons = pd.Series(np.where(const, "constant within year", None), index=x.index, dtype=object)
+        _warn_constant(ctx, const, "z-score" if by_year else "z-score pooled over the years")
+    why = "constant within year" if by_year else "constant over all years"
+    reasons = pd.Series(np.where(const, why, None), index=x.index, dtype=object)
     return Normalised((xo - m) / s.where(s > 0) * sd + mean, {}, reasons)
+
+
+@NORMALISERS.register("identity")
+def identity(x: pd.Series, ctx: NormContext) -> Normalised:
+    """Pass-through for scores that are already normalised (e.g. WJP sub-factor scores on 0–1).
+
+    The value is kept as it is, times the indicator's direction (COINr multiplies by the direction
+    before every normalisation function), so declare already-oriented scores ``+``. The scores
+    stay on their own scale: set the framework's ``scale`` (e.g. ``scale: 1``) to say which.
+    References: Handbook §5; WJP Rule of Law Index methodology (sub-factor scores are published
+    normalised to 0–1).
+    """
+    return Normalised(_oriented(x, ctx).astype(float), {"scale": ctx.framework.scale})
 
 
 @NORMALISERS.register("rank")

@@ -260,7 +260,7 @@ def test_missing_zh_or_en_on_a_figure_and_the_framework(tmp_path):
 
 def test_unknown_keys(tmp_path):
     p = only(problems_of(tmp_path, edit("weight: 40,", "weight: 40, colour: red,")))
-    assert p.startswith(at(13, "D2") + "unknown key 'colour'; allowed: code, direction, en,")
+    assert p.startswith(at(13, "D2") + "unknown key 'colour'; allowed: code, denominator, direction, en,")
     p = only(problems_of(tmp_path, edit("kind: rate}", "kind: rate, colour: red}")))
     assert p.startswith("mini.yaml line 8 (figure rate): unknown key 'colour'; allowed: en, id,")
     p = only(problems_of(tmp_path, "colour: red\n" + MINI))

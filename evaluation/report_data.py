@@ -294,6 +294,15 @@ def check_row(result: IndexResult, district: str, year: int) -> tuple[str, int]:
     """(district, year) if the district has figures that year, else raise :class:`ReportDataError`."""
     year = check_year(result, year)
     if (district, year) not in result.index.index:
+        screen = result.explain.get("screen")
+        if isinstance(screen, pd.DataFrame) and (district, year) in screen.index and "included" in screen:
+            row = screen.loc[(district, year)]
+            if not bool(row["included"]):
+                share = row.get("data_availability", float("nan"))
+                raise ReportDataError(
+                    f"district {district!r} {year} was screened out by methodology {result.methodology.name!r} "
+                    f"(screen {result.methodology.screen.method!r}, data availability {share:.0%}); "
+                    "it has no scores to report")
         have = sorted(result.index.xs(year, level="year").index)
         shown = ", ".join(have[:20]) + (" …" if len(have) > 20 else "")
         raise ReportDataError(f"district {district!r} has no figures for {year}; districts that year: {shown}")
@@ -664,12 +673,15 @@ def strengths_weaknesses(
 # methodology note
 # ---------------------------------------------------------------------------------------------
 _STEP_LABELS = {
+    "denominate": ("分母换算", "Denomination"), "screen": ("数据筛查", "Screening"),
     "impute": ("缺失值插补", "Imputation"), "treat": ("异常值处理", "Outlier treatment"),
     "normalise": ("标准化", "Normalisation"), "weights": ("权重", "Weights"),
     "aggregate": ("加总", "Aggregation"), "missing": ("缺失数据规则", "Missing-data rule"),
 }
 _IMPUTE_ZH = {"none": "不插补", "mean": "当年均值", "group_mean": "同组当年均值", "last_year": "沿用上年值"}
 _METHOD_ZH = {
+    ("denominate", "declared"): "按框架规定的分母换算（如每万人）",
+    ("screen", "coverage"): "剔除数据可得性过低的区年",
     ("impute", "none"): "不插补，缺失值保持缺失",
     ("impute", "mean"): "以当年各区均值插补",
     ("impute", "group_mean"): "以同组（同市）当年均值插补",
@@ -695,13 +707,16 @@ _METHOD_ZH = {
 
 def _registry(step: str):
     from indicators.aggregate import AGGREGATORS, MISSING_POLICIES
+    from indicators.denominate import DENOMINATORS
     from indicators.impute import IMPUTERS
     from indicators.normalise import NORMALISERS
+    from indicators.screen import SCREENS
     from indicators.treat_step import TREATMENTS
     from indicators.weights import WEIGHTERS
 
-    return {"impute": IMPUTERS, "treat": TREATMENTS, "normalise": NORMALISERS, "weights": WEIGHTERS,
-            "aggregate": AGGREGATORS, "missing": MISSING_POLICIES}[step]
+    return {"denominate": DENOMINATORS, "screen": SCREENS, "impute": IMPUTERS, "treat": TREATMENTS,
+            "normalise": NORMALISERS, "weights": WEIGHTERS, "aggregate": AGGREGATORS,
+            "missing": MISSING_POLICIES}[step]
 
 
 def _step_entry(kind: str, step: Any, scope: str = "") -> dict[str, Any]:
@@ -721,13 +736,15 @@ def methodology_note(result: IndexResult) -> dict[str, Any]:
     """What a reader needs to reproduce the numbers: framework, methodology, inputs, package.
 
     Returns framework id, version, names and content hash; methodology name, description and
-    content hash; one entry per step (imputation, outlier treatment, normalisation, weights,
-    aggregation, missing-data rule — with per-indicator and per-level overrides) in Chinese and
+    content hash; one entry per step (denomination and screening when used, imputation, outlier
+    treatment, normalisation, weights, aggregation, missing-data rule — with per-indicator and
+    per-level overrides) in Chinese and
     English with its parameters; the grade bands; input file hashes; the package version; and
     the data sources with the synthetic flag when recorded.
     """
     fw, meth, prov = result.framework, result.methodology, result.provenance
-    steps = [_step_entry(k, getattr(meth, k)) for k in ("impute", "treat", "normalise", "weights",
+    optional = [k for k in ("denominate", "screen") if getattr(meth, k).method != "none"]
+    steps = [_step_entry(k, getattr(meth, k)) for k in (*optional, "impute", "treat", "normalise", "weights",
                                                           "aggregate", "missing")]
     for code, s in meth.normalise_overrides.items():
         steps.append(_step_entry("normalise", s, scope=code))

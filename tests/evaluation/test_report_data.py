@@ -307,3 +307,14 @@ def test_peer_view_is_cached_per_result_object(tiny):
     v1 = rd.peer_view(tiny, 2024)
     assert rd.peer_view(tiny, 2024) is v1
     assert np.isclose(v1.medians["A.1"], 90)
+
+
+def test_screened_out_district_is_explained(tmp_path):
+    csv, fw = write_tiny(tmp_path)
+    screened = dict(BASELINE, screen={"method": "coverage", "params": {"min_coverage": 0.9}})
+    r = rd.load_result(csv, fw, screened)
+    with pytest.raises(ReportDataError, match=r"'z' 2024 was screened out by methodology 'baseline' "
+                                              r"\(screen 'coverage', data availability 67%\)"):
+        rd.scorecard(r, "z", 2024)
+    steps = [s["step"] for s in rd.methodology_note(r)["steps"]]
+    assert steps[0] == "screen" and "denominate" not in steps

@@ -16,6 +16,18 @@ library eagerly. :func:`capture` records the process state of the freshly starte
   plus the inline backend's own rc, and the font lookup cache is cleared;
 - pandas, if imported: every option back to its default.
 
+After the reset everything still alive (imported modules, library caches) is moved to the
+garbage collector's permanent generation with :func:`gc.freeze`, so the full collection of the
+next reset, and the collector's passes while a notebook runs, only scan objects created since.
+This cuts the reset from about 50 ms to about 2 ms once pandas and matplotlib are loaded. The
+price: a frozen object that later becomes part of unreachable *cyclic* garbage is not reclaimed
+(reference counting still frees everything else); kernel recycling bounds that drift.
+
+References
+----------
+:meth:`IPython.core.interactiveshell.InteractiveShell.reset`; :func:`gc.freeze` (Python 3.7+,
+"move them to a permanent generation and ignore all the future collections").
+
 Not restored (documented in :mod:`evaluation.execute`): other module-level state of imported
 libraries (numpy print options and error state, random seeds, fonts added with ``addfont``,
 IPython ``%config`` changes, monkey-patches).
@@ -50,11 +62,12 @@ def reset(cwd: str) -> None:
 
     shell = get_ipython()
     if shell is not None:
-        shell.reset(new_session=True)
+        shell.reset(new_session=True)  # also garbage-collects (DisplayHook.flush)
     _reset_libraries(shell)
     _restore_process()
     os.chdir(cwd)
     gc.collect()
+    gc.freeze()
 
 
 def _restore_process() -> None:

@@ -217,15 +217,14 @@ def _validate(tasks: list[Task]) -> None:
         seen_ids.add(tid)
         if not task.outputs:
             problems.append(f"task {tid!r}: no output requested (set out_html and/or out_ipynb)")
+        clashes: dict[str, Path] = {}
         for path in task.outputs.values():
-            failed = failed_notebook_path(path)
-            for claimed in (path, failed):
-                if claimed in owners and owners[claimed] != tid:
-                    problems.append(
-                        f"task {tid!r}: output {str(claimed)!r} also written by task "
-                        f"{owners[claimed]!r}"
-                    )
-                owners.setdefault(claimed, tid)
+            for claimed in (path, failed_notebook_path(path)):
+                other = owners.setdefault(claimed, tid)
+                if other != tid:
+                    clashes.setdefault(other, claimed)
+        for other, claimed in clashes.items():
+            problems.append(f"task {tid!r}: output {str(claimed)!r} also written by task {other!r}")
         if "{" in str(task.notebook) or "}" in str(task.notebook):
             problems.append(f"task {tid!r}: notebook path {str(task.notebook)!r} contains braces, "
                             "which papermill treats as a template")
@@ -338,7 +337,7 @@ class _Manifest:
         self._last_flush = 0.0
 
     def _load(self) -> None:
-        remove_stale_temps(self.path)
+        remove_stale_temps(self.dir, [MANIFEST])
         if self.path.exists():
             try:
                 data = json.loads(self.path.read_text(encoding="utf-8"))
@@ -759,10 +758,13 @@ def run_batch(
         hashes: dict[str, str] = {}
         todo: list[Task] = []
         skipped: list[dict[str, Any]] = []
+        by_folder: dict[Path, set[str]] = defaultdict(set)
         for task in tasks:
             for path in task.outputs.values():
-                remove_stale_temps(path)
-                remove_stale_temps(failed_notebook_path(path))
+                by_folder[path.parent].update({path.name, failed_notebook_path(path).name})
+        for folder, names in by_folder.items():
+            remove_stale_temps(folder, names)
+        for task in tasks:
             hashes[task.task_id] = h = hasher.task_hash(task)
             previous = manifest.records.get(task.task_id)
             if not force and _up_to_date(task, previous, h, base):

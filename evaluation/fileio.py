@@ -18,9 +18,12 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import string
+from collections.abc import Iterable
 from pathlib import Path
 
 TEMP_SUFFIX = ".tmp"
+_HEX = frozenset(string.hexdigits.lower())
 
 
 def temp_path_for(path: Path) -> Path:
@@ -59,23 +62,36 @@ def atomic_write_text(path: str | Path, text: str, *, durable: bool = True) -> P
     return atomic_write_bytes(path, text.encode("utf-8"), durable=durable)
 
 
-def stale_temps(path: str | Path) -> list[Path]:
-    """Temporary files that :func:`atomic_write_bytes` may have left beside ``path``."""
-    path = Path(path)
-    if not path.parent.is_dir():
-        return []
-    return sorted(path.parent.glob(f".{_glob_escape(path.name)}.*{TEMP_SUFFIX}"))
+def temp_target(name: str) -> str | None:
+    """The final file name a temporary name from :func:`temp_path_for` stands for, else None."""
+    if not (name.startswith(".") and name.endswith(TEMP_SUFFIX)):
+        return None
+    stem = name[1 : -len(TEMP_SUFFIX)]
+    target, dot, token = stem.rpartition(".")
+    if not dot or not target or len(token) != 12 or not all(c in _HEX for c in token):
+        return None
+    return target
 
 
-def remove_stale_temps(path: str | Path) -> list[Path]:
-    """Delete the temporary files left beside ``path`` by an interrupted write; return them."""
-    removed = []
-    for tmp in stale_temps(path):
+def remove_stale_temps(folder: str | Path, names: Iterable[str] | None = None) -> list[Path]:
+    """Delete temporary files an interrupted :func:`atomic_write_bytes` left in ``folder``.
+
+    Only temporaries standing for one of ``names`` are removed (all when ``names`` is None).
+    One directory scan, whatever the number of names, so cleaning thousands of report outputs
+    stays linear.
+    """
+    folder = Path(folder)
+    wanted = None if names is None else set(names)
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return removed
+    for entry in entries:
+        target = temp_target(entry.name)
+        if target is None or (wanted is not None and target not in wanted):
+            continue
         with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-            removed.append(tmp)
+            os.unlink(entry.path)
+            removed.append(Path(entry.path))
     return removed
-
-
-def _glob_escape(name: str) -> str:
-    return "".join(f"[{c}]" if c in "*?[" else c for c in name)

@@ -94,8 +94,22 @@ def report_notebook(path: Path) -> Path:
     return path
 
 
+def _busy_seconds() -> float:
+    t = psutil.cpu_times()
+    return sum(getattr(t, f, 0.0) for f in ("user", "nice", "system", "irq", "softirq"))
+
+
+def _own_seconds() -> float:
+    t = os.times()  # children_* include every reaped descendant (kernels, workers)
+    return t.user + t.system + t.children_user + t.children_system
+
+
 class PeakMemory:
-    """Peak summed RSS of this process and all its descendants, sampled in a thread."""
+    """Peak summed RSS of this process and all its descendants, sampled in a thread.
+
+    Also measures how busy the machine was with *other* work meanwhile (all CPU time minus this
+    process tree's), since a shared machine skews timings: ``other_cores`` is its average.
+    """
 
     def __init__(self, interval: float = 0.05) -> None:
         self.interval = interval
@@ -116,12 +130,16 @@ class PeakMemory:
             self._stop.wait(self.interval)
 
     def __enter__(self) -> PeakMemory:
+        self._t0 = (time.perf_counter(), _busy_seconds(), _own_seconds())
         self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
+        wall, busy, own = (a - b for a, b in zip(
+            (time.perf_counter(), _busy_seconds(), _own_seconds()), self._t0, strict=True))
+        self.other_cores = max(0.0, busy - own) / wall
 
 
 def params_for(i: int) -> dict:
@@ -145,7 +163,7 @@ def run_naive(template: Path, out: Path, n: int) -> tuple[float, list[float], in
             (out / f"{i}.html").write_text(html, encoding="utf-8")
             times.append(time.perf_counter() - t)
         wall = time.perf_counter() - t0
-    return wall, times, mem.peak
+    return wall, times, mem.peak, mem.other_cores
 
 
 def run_engine(template: Path, out: Path, n: int, workers: int, mode: str):
@@ -160,12 +178,13 @@ def run_engine(template: Path, out: Path, n: int, workers: int, mode: str):
     if outcome.failed or len(outcome.ok) != n:
         raise SystemExit(f"benchmark batch failed: {outcome.summary()}: "
                          f"{[str(t.error) for t in outcome.failed[:3]]}")
-    return wall, [t.duration_s for t in outcome.ok], mem.peak
+    return wall, [t.duration_s for t in outcome.ok], mem.peak, mem.other_cores
 
 
-def line(name: str, n: int, wall: float, times: list[float], peak: int, note: str = "") -> str:
+def line(name: str, n: int, wall: float, times: list[float], peak: int, other: float,
+         note: str = "") -> str:
     return (f"{name:<34} {n:>5} {wall:>9.1f} {n / wall:>9.2f} {statistics.median(times):>10.3f}"
-            f" {peak / 2**20:>9.0f}{note}")
+            f" {peak / 2**20:>9.0f} {other:>11.2f}{note}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -190,28 +209,30 @@ def main(argv: list[str] | None = None) -> int:
         template = report_notebook(tmp / "report.ipynb")
         rows = []
         (tmp / "naive").mkdir()
-        a_wall, a_times, a_peak = run_naive(template, tmp / "naive", naive_n)
+        a_wall, a_times, a_peak, a_other = run_naive(template, tmp / "naive", naive_n)
         note = ""
         if naive_n != n:
             note = f"  <- measured on {naive_n}, wall EXTRAPOLATED to {n}"
             a_wall = a_wall / naive_n * n
-        rows.append(line("(a) naive papermill loop + HTML", n, a_wall, a_times, a_peak, note))
-        b_wall, b_times, b_peak = run_engine(template, tmp / "warm", n, args.workers, "warm")
+        rows.append(line("(a) naive papermill loop + HTML", n, a_wall, a_times, a_peak,
+                         a_other, note))
+        b_wall, b_times, b_peak, b_other = run_engine(template, tmp / "warm", n, args.workers,
+                                                      "warm")
         rows.append(line(f"(b) run_batch warm, pool of {args.workers}", n, b_wall, b_times,
-                         b_peak))
+                         b_peak, b_other))
         if args.isolated_pool:
-            c_wall, c_times, c_peak = run_engine(template, tmp / "iso", n, args.workers,
-                                                 "isolated")
+            c_wall, c_times, c_peak, c_other = run_engine(template, tmp / "iso", n,
+                                                          args.workers, "isolated")
             rows.append(line(f"(c) run_batch isolated, pool of {args.workers}", n, c_wall,
-                             c_times, c_peak))
+                             c_times, c_peak, c_other))
     print(f"{'strategy':<34} {'N':>5} {'wall s':>9} {'reports/s':>9} {'median s':>10} "
-          f"{'peak MiB':>9}")
+          f"{'peak MiB':>9} {'other cores':>11}")
     print("\n".join(rows))
     print(f"speed-up (b) over (a): {a_wall / b_wall:.2f}x"
           + (" (naive side extrapolated)" if naive_n != n else ""))
     print("median s = per-report time around each report (naive: papermill + HTML in the loop; "
           "batch: execution + writing inside a worker); peak MiB = this process + workers + "
-          "kernels")
+          "kernels; other cores = average CPU used meanwhile by processes outside this benchmark")
     return 0
 
 

@@ -59,7 +59,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from .errors import NotebookParameterError, NotebookRunError, TaskError
+from .errors import BatchLockedError, NotebookParameterError, NotebookRunError, TaskError
 from .execute import (
     WarmKernel,
     check_parameters,
@@ -418,8 +418,6 @@ def _locked(output_dir: Path) -> Iterator[None]:
             try:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                from .errors import BatchLockedError
-
                 raise BatchLockedError(lock_path) from None
         yield
     finally:
@@ -499,7 +497,7 @@ def _file_entry(path: Path, base: Path) -> dict[str, Any]:
     return {"path": _rel(path, base), "bytes": path.stat().st_size}
 
 
-def execute_task(task: Task, config: _WorkerConfig, base: Path) -> dict[str, Any]:
+def _execute_task(task: Task, config: _WorkerConfig, base: Path) -> dict[str, Any]:
     """Run one task where this function is called and describe the result as a manifest record.
 
     Never raises for a failing notebook or a broken kernel: every failure becomes a record with
@@ -528,6 +526,7 @@ def execute_task(task: Task, config: _WorkerConfig, base: Path) -> dict[str, Any
         )
         for path in task.outputs.values():  # never leave a possibly mixed set of outputs
             path.unlink(missing_ok=True)
+            failed_notebook_path(path).unlink(missing_ok=True)
     outputs = {}
     if error is None:
         outputs = {kind: _file_entry(path, base) for kind, path in task.outputs.items()}
@@ -577,7 +576,7 @@ def _init_pool_worker(config: _WorkerConfig, parent_pid: int) -> None:
 
 def _pool_execute(task: Task, base: Path) -> dict[str, Any]:
     assert _worker_config is not None
-    return execute_task(task, _worker_config, base)
+    return _execute_task(task, _worker_config, base)
 
 
 def _run_local(
@@ -624,7 +623,7 @@ def _run_inline(
     """``workers=0``: run in this process (debugging, notebooks, tests)."""
     try:
         for task in todo:
-            done(task, execute_task(task, config, base))
+            done(task, _execute_task(task, config, base))
     finally:
         _close_kernels()
 
@@ -633,7 +632,7 @@ def _run_inline(
 
 
 def _dask_execute(task: Task, config: _WorkerConfig, base: Path) -> dict[str, Any]:
-    return execute_task(task, config, base)
+    return _execute_task(task, config, base)
 
 
 def _dask_plugin() -> Any:
@@ -734,6 +733,14 @@ def run_batch(
     BatchOutcome
         Per-task outcomes; ``exit_code`` is 1 if any task failed. Failing tasks never stop the
         others.
+
+    Notes
+    -----
+    Local workers are started with the ``spawn`` method (no fork of a process that may hold
+    threads, event loops or kernels), so a *script* calling ``run_batch`` with workers must
+    guard its entry point with ``if __name__ == "__main__":``; notebooks need nothing. Worker
+    processes exit on their own when the batch process is killed, and their kernels follow
+    (ipykernel polls its parent).
     """
     if mode not in ("warm", "isolated"):
         raise ValueError(f"mode must be 'warm' or 'isolated', not {mode!r}")

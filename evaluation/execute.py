@@ -590,6 +590,9 @@ class WarmKernel:
         recycle = self.recycle_every is not None and self.runs_on_kernel >= self.recycle_every
         alive = self._km is not None and await ensure_async(self._km.is_alive())
         if self._km is not None and (self._needs_replacing or recycle or not alive):
+            reason = ("it died" if not alive else "the last run failed" if self._needs_replacing
+                      else f"{self.runs_on_kernel} runs (recycle_every)")
+            log.info("replacing kernel %s: %s", self.kernel_pid, reason)
             await self._astop()
         if self._km is None:
             await self._astart()

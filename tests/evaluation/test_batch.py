@@ -252,7 +252,8 @@ def test_dask_local_cluster_reuses_a_warm_kernel_per_worker(tmp_path):
                                  {"district": "x", "fail_on": "x"}))
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                       dashboard_address=None) as cluster, Client(cluster) as client:
-        outcome = run_batch(tasks, scheduler=client, progress=False)
+        # by address, as for a remote scheduler; run_batch opens and closes its own client
+        outcome = run_batch(tasks, scheduler=cluster.scheduler_address, progress=False)
         worker_pids = set(client.run(os.getpid).values())
     assert [t.status for t in outcome.tasks] == ["ok"] * 6 + ["failed"]
     assert outcome.failed[0].error.ename == "ValueError"

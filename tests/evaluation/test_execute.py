@@ -9,6 +9,7 @@ import re
 
 import nbformat
 import papermill
+import psutil
 import pytest
 from papermill.exceptions import PapermillExecutionError
 
@@ -242,13 +243,18 @@ def test_cell_error_dead_kernel_and_timeout_are_structured_and_kernel_is_replace
 
 
 @pytest.mark.slow
-def test_kernel_recycled_every_n_runs():
-    with WarmKernel(recycle_every=2) as kernel:
+def test_kernel_recycled_every_n_runs_without_leaking_file_descriptors():
+    me = psutil.Process()
+    with WarmKernel(recycle_every=3) as kernel:
         pids = set()
-        for i in range(5):
+        for i in range(7):
             result = kernel.execute(notebook("trivial"), {"district": str(i)})
             pids.add(re.search(r"kernel_pid=(\d+)", json.dumps(result.notebook)).group(1))
-        assert kernel.kernels_started == 3 and len(pids) == 3 and kernel.runs_total == 5
+            if i == 0:
+                fds = me.num_fds()
+            elif i in (2, 5):  # last run on the first and second kernel
+                assert me.num_fds() == fds  # papermill's km= reuse would add ~15 per run
+        assert kernel.kernels_started == 3 and len(pids) == 3 and kernel.runs_total == 7
 
 
 def test_warm_kernel_refuses_other_kernels(tmp_path):
@@ -301,11 +307,15 @@ def test_outputs_html_without_code_and_failed_notebook(tmp_path, path):
 
 
 @pytest.mark.slow
-def test_isolated_dead_kernel_names_the_cell(tmp_path):
+def test_isolated_dead_kernel_and_timeout_name_the_cell(tmp_path):
     result = run_notebook(notebook("failing"), {"district": "7", "crash_on": "7"},
                           out_html=tmp_path / "r.html", raise_on_error=False)
     assert (result.error.ename, result.error.cell_index) == ("DeadKernelError", 3)
     assert result.notebook is None and list(tmp_path.iterdir()) == []
+    slow = run_notebook(notebook("trivial"), {"district": "7", "sleep_s": 30}, timeout=1,
+                        out_html=tmp_path / "r.html", raise_on_error=False)
+    assert (slow.error.ename, slow.error.cell_index) == ("CellTimeoutError", 3)
+    assert "time limit of 1 s" in slow.error.evalue
 
 
 def test_comparable_ignores_only_timing():

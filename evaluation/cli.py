@@ -55,12 +55,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("methods", help="list every registered method by step")
 
-    p = sub.add_parser("demo", help="the main job on the shipped sample data")
+    p = sub.add_parser("demo", help="the main job on the shipped sample data: scores and every district report")
     _methodology_arg(p)
+    p.add_argument("--workers", "-j", type=int, help="worker processes for the reports (default: the cores)")
 
+    from .reports import add_parser as _add_report
     from .reproduce_cli import add_parser as _add_reproduce
 
     _add_reproduce(sub)
+    _add_report(sub)
     return parser
 
 
@@ -70,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return {
             "validate": cmd_validate, "score": cmd_score, "framework": cmd_framework,
-            "methods": cmd_methods, "demo": cmd_demo, "reproduce": cmd_reproduce,
+            "methods": cmd_methods, "demo": cmd_demo, "reproduce": cmd_reproduce, "report": cmd_report,
         }[args.command](args)
     except IndicatorsError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -80,6 +83,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 def cmd_reproduce(args: argparse.Namespace) -> int:
     """Recompute published scores and write a reproduction report (see ``reproduce_cli``)."""
     from .reproduce_cli import run
+
+    return run(args)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Every district's report for a year, batch-run, with index page (see ``evaluation.reports``)."""
+    from .reports import run
 
     return run(args)
 
@@ -183,10 +193,45 @@ def cmd_methods(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Validate and score every shipped sample submission; print the rankings."""
+    """The main job on the shipped samples: validate, score, print the rankings, then every report.
+
+    For each sample (seed-derived districts, synthetic panel) and every year in it, the district
+    reports, index page and score table go to ``reports/<sample>/<framework>/<year>/``, and
+    ``reports/index.html`` links every year's index page.
+    """
+    import contextlib
+
+    from .batch import default_workers
+    from .report_data import load_result
+    from .reports import run_reports, shared_local_cluster, write_landing_page
+
     status = 0
-    for name, path in paths.SAMPLE_SUBMISSIONS.items():
-        out = paths.REPORTS / "district_rol" / f"scores_{name}.csv"
-        print(f"\n=== {name}: {path.relative_to(paths.ROOT)} ===")
-        status |= _score([str(path)], str(paths.DEFAULT_FRAMEWORK), args.methodology, out, None, name)
+    sections = []
+    scheduler = None
+    with contextlib.ExitStack() as stack:
+        for name, path in paths.SAMPLE_SUBMISSIONS.items():
+            out = paths.REPORTS / "district_rol" / f"scores_{name}.csv"
+            print(f"\n=== {name}: {path.relative_to(paths.ROOT)} ===")
+            scored = _score([str(path)], str(paths.DEFAULT_FRAMEWORK), args.methodology, out, None, name)
+            status |= scored
+            if scored:
+                continue
+            meth = load_methodology(paths.resolve(args.methodology, paths.METHODOLOGIES))
+            years = load_result(path, paths.DEFAULT_FRAMEWORK, meth).years
+            print(f"\n--- {name}: district reports for {', '.join(map(str, years))} ---", flush=True)
+            if scheduler is None and args.workers != 0:  # one local cluster of warm kernels for all
+                scheduler = stack.enter_context(shared_local_cluster(args.workers or default_workers()))
+            outcomes = run_reports(years, path, paths.DEFAULT_FRAMEWORK, meth, out=paths.REPORTS / name,
+                                   workers=args.workers, scheduler=scheduler)
+            for o in outcomes:
+                print(o.summary())
+                status |= o.exit_code
+            sections.append((f"{name} — {path.name}", outcomes))
+    if sections:
+        landing = write_landing_page(sections, paths.REPORTS / "index.html")
+        print("\nOpen in a browser:")
+        print(f"  {landing}   (every data set and year)")
+        for _, outcomes in sections:
+            latest = max(outcomes, key=lambda o: o.year)
+            print(f"  {latest.index_page}   ({latest.framework} {latest.year}, {len(latest.reports)} reports)")
     return status

@@ -45,6 +45,14 @@ Papermill only logs unknown parameters; :func:`check_parameters` raises
 :class:`~evaluation.errors.NotebookParameterError` listing every unknown and missing name before
 anything executes.
 
+Kernel environment
+------------------
+Kernels started here import the ``indicators`` and ``evaluation`` packages of the checkout this
+module was itself imported from: when it sits in a source checkout (``pyproject.toml`` beside the
+packages), that folder is put first on the kernel's ``PYTHONPATH`` (:func:`kernel_env`). Without
+it, a kernel started from a second checkout (a git worktree, CI) would import whichever copy the
+environment has installed in editable mode.
+
 Outputs
 -------
 Executed notebooks and HTML reports are written atomically (:mod:`evaluation.fileio`). A failed
@@ -95,6 +103,7 @@ __all__ = [
     "declared_parameters",
     "failed_notebook_path",
     "is_required",
+    "kernel_env",
     "notebook_kernel_name",
     "run_notebook",
     "write_outputs",
@@ -159,6 +168,36 @@ def notebook_kernel_name(notebook_path: str | Path) -> str:
     """The kernel a notebook asks for, resolved as papermill does (kernelspec name)."""
     nb = nbformat.read(str(notebook_path), as_version=4)
     return papermill_engines.nb_kernel_name(engine_name=None, nb=nb, name=None)
+
+
+def checkout_root() -> Path | None:
+    """The source checkout holding this package (``pyproject.toml`` beside it), else ``None``."""
+    root = Path(__file__).resolve().parents[1]
+    if (root / "pyproject.toml").is_file() and (root / "indicators").is_dir():
+        return root
+    return None
+
+
+def kernel_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment for a kernel: ``base`` (default ``os.environ``) with this checkout first on
+    ``PYTHONPATH`` (see "Kernel environment" above); unchanged outside a source checkout."""
+    env = dict(os.environ if base is None else base)
+    root = checkout_root()
+    if root is not None:
+        rest = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and p != str(root)]
+        env["PYTHONPATH"] = os.pathsep.join([str(root), *rest])
+    return env
+
+
+def _use_kernel_pythonpath() -> None:
+    """Put this checkout first on ``PYTHONPATH`` in this process's environment (idempotent).
+
+    Papermill offers no way to hand a kernel its environment, so the isolated path sets it in
+    the (worker) process whose kernels inherit it.
+    """
+    wanted = kernel_env().get("PYTHONPATH")
+    if wanted is not None and os.environ.get("PYTHONPATH") != wanted:
+        os.environ["PYTHONPATH"] = wanted
 
 
 def _prepare(notebook_path: Path, params: dict[str, Any], output_path: str | None) -> NotebookNode:
@@ -352,6 +391,7 @@ def run_notebook(
     notebook_path = Path(notebook_path).resolve()
     params = dict(params or {})
     check_parameters(notebook_path, params)
+    _use_kernel_pythonpath()
     cwd = _default_cwd(notebook_path, cwd)
     clock = _RunClock(timeout)
     start = time.perf_counter()
@@ -492,7 +532,7 @@ class WarmKernel:
 
     async def _astart(self) -> None:
         km = AsyncKernelManager(kernel_name=self.kernel_name)
-        kwargs: dict[str, Any] = {}
+        kwargs: dict[str, Any] = {"env": kernel_env()}
         if km.ipykernel:  # as nbclient: keep IPython history in memory, not in a shared sqlite
             kwargs["extra_arguments"] = ["--HistoryManager.hist_file=:memory:"]
         if self.kernel_log is not None:

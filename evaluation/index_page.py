@@ -16,10 +16,10 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from indicators import IndexResult
-from indicators.io import atomic_write_text
 
 from . import charts
 from .errors import ReportDataError
+from .fileio import atomic_write_text
 from .report_data import bi, check_lang, check_year, is_synthetic
 from .report_html import banner_html, bi_html, document, esc, figure_html
 
@@ -93,6 +93,10 @@ def render_index_page(
     summary_charts_png: Sequence[bytes],
     out_path: str | Path,
     lang: str = "zh",
+    *,
+    failed: Mapping[str, str] | None = None,
+    nav: Sequence[tuple[str, str]] = (),
+    extra_html: str = "",
 ) -> Path:
     """Write the year's index page and return its path.
 
@@ -107,6 +111,11 @@ def render_index_page(
     summary_charts_png : PNG images to embed (e.g. :func:`summary_charts`).
     out_path : where ``index.html`` goes (written atomically).
     lang : ``zh`` (bilingual, Chinese first) or ``en``.
+    failed : district id -> error message, for districts whose report failed: listed as
+        "报告生成失败 / report failed" with the message as a tooltip (instead of "no report").
+    nav : (label, relative link) pairs shown above the title, e.g. the other years' pages.
+    extra_html : trusted HTML appended after the summary charts (fragments built by this
+        package with every data string escaped, e.g. uncertainty charts).
     """
     check_lang(lang)
     year = check_year(result, year)
@@ -115,6 +124,11 @@ def render_index_page(
     if unknown:
         raise ReportDataError(f"reports given for districts without figures in {year}: {', '.join(unknown)}")
     links = {d: _check_href(d, h) for d, h in reports.items()}
+    failed = dict(failed or {})
+    unknown = sorted(set(failed) - set(table["district"]))
+    if unknown:
+        raise ReportDataError(f"failures given for districts without figures in {year}: {', '.join(unknown)}")
+    nav_links = [(str(label), _check_href(str(label), href)) for label, href in nav]
     for i, png in enumerate(summary_charts_png):
         if not isinstance(png, bytes | bytearray) or not bytes(png).startswith(PNG_SIGNATURE):
             raise ReportDataError(f"summary chart {i} is not PNG data")
@@ -139,6 +153,9 @@ def render_index_page(
         name = str(r.district_name) if isinstance(r.district_name, str) and r.district_name else district
         if district in links:
             name_cell = f'<a href="{esc(links[district])}">{esc(name)}</a>'
+        elif district in failed:
+            name_cell = (f'{esc(name)} <span class="rol-failed" title="{esc(failed[district])}">'
+                         f'({esc(bi("报告生成失败", "report failed", lang))})</span>')
         else:
             name_cell = f'{esc(name)} <span class="rol-sub">({esc(bi("无报告", "no report", lang))})</span>'
         index = _num(r.index)
@@ -164,6 +181,7 @@ def render_index_page(
 
     n = len(table)
     n_index = int(table["index"].notna().sum())
+    n_failed = len(set(failed) - set(links))
     meth = result.methodology
     title = bi(f"{fw.zh} {year}年评估结果", f"{fw.en} — results {year}", lang)
     intro = bi(
@@ -173,16 +191,24 @@ def render_index_page(
         f"district to open its report. Framework {fw.id} {fw.version}, methodology {meth.name}.",
         lang,
     )
+    if n_failed:
+        intro += " " + bi(f"{n_failed} 个区的报告生成失败（见表中标注）。",
+                          f"{n_failed} district report(s) failed (marked in the table).", lang)
     figures = "".join(
         figure_html(bytes(png), bi(f"{year}年汇总图 {i + 1}", f"Summary chart {i + 1}, {year}", lang))
         for i, png in enumerate(summary_charts_png)
     )
+    nav_html = ""
+    if nav_links:
+        items = " · ".join(f'<a href="{esc(href)}">{esc(label)}</a>' for label, href in nav_links)
+        nav_html = f'<nav class="rol-nav">{items}</nav>'
     body = (
-        f"{banner_html(is_synthetic(result), lang)}<h1>{esc(title)}</h1><p class=\"rol-note\">{esc(intro)}</p>"
+        f"{nav_html}{banner_html(is_synthetic(result), lang)}<h1>{esc(title)}</h1>"
+        f"<p class=\"rol-note\">{esc(intro)}</p>"
         f"<h2>{esc(bi('排名', 'Ranking', lang))}</h2>"
         f'<div class="rol-scroll"><table class="rol-table rol-sortable"><thead><tr>{head_html}</tr></thead>'
         f'<tbody>{"".join(rows)}</tbody></table></div>'
-        f"<h2>{esc(bi('概览', 'Overview', lang))}</h2>{figures}"
+        f"<h2>{esc(bi('概览', 'Overview', lang))}</h2>{figures}{extra_html}"
     )
     page = document(title, f'<main class="rol-index">{body}</main>', lang, script=SORT_SCRIPT)
     return atomic_write_text(Path(out_path), page)

@@ -42,16 +42,21 @@ def open_report(
     framework: str | Path = "district_rol",
     methodology: Mapping[str, Any] | Methodology | None = None,
     lang: str = "zh",
+    output_dir: str | Path | None = None,
 ) -> ReportContext:
     """Check the parameters, load the year's result (memoised) and set up Chinese fonts.
 
     Raises :class:`~evaluation.errors.ReportDataError` for a missing district or year, an
-    unknown language or a missing file, before anything is displayed.
+    unknown language or a missing file, before anything is displayed. With ``output_dir`` the
+    result is taken from the cache the batch runner left in ``<output_dir>/.rolindex/results/``
+    when it matches the inputs (see :func:`evaluation.report_data.load_result`): the same
+    numbers, without each kernel re-reading and re-building a national panel.
     """
     report_data.check_lang(lang)
     if not isinstance(district, str) or not district:
         raise ReportDataError(f"district must be a district id (a non-empty string), got {district!r}")
-    result = report_data.load_result(figures, framework, methodology)
+    cache_dir = None if output_dir is None or str(output_dir) == "" else Path(output_dir) / report_data.RESULT_CACHE_DIR
+    result = report_data.load_result(figures, framework, methodology, cache_dir=cache_dir)
     district, year = report_data.check_row(result, district, year)
     charts.setup_fonts()
     return ReportContext(

@@ -13,12 +13,14 @@ import base64
 import html
 import threading
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from nbformat import NotebookNode
 
 from .report_data import bi, check_lang, format_score
+
+if TYPE_CHECKING:  # nbformat costs ~1.3 s to import (jsonschema); kernels never need it
+    from nbformat import NotebookNode
 
 __all__ = [
     "CSS", "Fragment", "banner_html", "document", "esc", "figure_html", "headline_html",
@@ -93,6 +95,8 @@ figure.rol-figure { margin: .8rem 0; } figure.rol-figure img { max-width: 100%; 
 figure.rol-figure figcaption { color: var(--muted); font-size: .85rem; }
 code.rol-hash { font-size: .78rem; word-break: break-all; }
 .output_stderr { display: none; }
+.rol-failed { color: var(--warn); font-size: .8rem; cursor: help; }
+.rol-nav { font-size: .9rem; margin-bottom: .4rem; } .rol-nav a { color: var(--accent); }
 th[data-sort] { cursor: pointer; } th[data-sort]::after { content: " \\2195"; color: var(--muted); }
 """
 

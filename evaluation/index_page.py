@@ -165,10 +165,10 @@ def render_index_page(
         change = None if index is None or before is None else index - before
         cells = [
             _cell("–" if rank is None else str(int(rank)), None if rank is None else int(rank), "num"),
-            _cell(name_cell, name, raw=True),
+            _cell(name_cell, name, "rol-nowrap", raw=True),
             _cell(missing if index is None else f"{index:.1f}", None if index is None else f"{index:.6f}",
                   "num rol-miss" if index is None else "num"),
-            _cell(grade or "–", grade or None),
+            _cell(grade or "–", grade or None, "rol-nowrap"),
             _cell("–" if change is None else f"{change:+.1f}".replace("-", "−"),
                   None if change is None else f"{change:.6f}", "num"),
         ]
@@ -201,7 +201,7 @@ def render_index_page(
     nav_html = ""
     if nav_links:
         items = " · ".join(f'<a href="{esc(href)}">{esc(label)}</a>' for label, href in nav_links)
-        nav_html = f'<nav class="rol-nav">{items}</nav>'
+        nav_html = f'<nav class="rol-nav">{esc(bi("其他年份", "Other years", lang))}: {items}</nav>'
     body = (
         f"{nav_html}{banner_html(is_synthetic(result), lang)}<h1>{esc(title)}</h1>"
         f"<p class=\"rol-note\">{esc(intro)}</p>"

@@ -60,11 +60,13 @@ def esc(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
+#: Latin fonts first: digits, "−" and Latin text come from them (a CJK font's minus sign is as wide
+#: as a character and reads like 一); Chinese falls through to the reader's system CJK font.
 CSS = """
 :root { --ink: #1f2933; --muted: #616e7c; --line: #d9e2ec; --accent: #1f5f99; --warn: #b42318; }
-body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei",
-       "Helvetica Neue", Arial, sans-serif; color: var(--ink); max-width: 1200px; margin: 1.5rem auto;
-       padding: 0 1rem; line-height: 1.55; }
+body { font-family: "Helvetica Neue", Arial, "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei",
+       "Noto Sans CJK SC", "Source Han Sans SC", "Noto Sans SC", "WenQuanYi Micro Hei", sans-serif;
+       color: var(--ink); max-width: 1200px; margin: 1.5rem auto; padding: 0 1rem; line-height: 1.55; }
 h1 { font-size: 1.6rem; margin: .2rem 0 .8rem; } h2 { font-size: 1.25rem; margin-top: 1.8rem;
   border-bottom: 2px solid var(--line); padding-bottom: .2rem; } h3 { font-size: 1.05rem; }
 .anchor-link { display: none; }
@@ -96,6 +98,7 @@ figure.rol-figure figcaption { color: var(--muted); font-size: .85rem; }
 code.rol-hash { font-size: .78rem; word-break: break-all; }
 .output_stderr { display: none; }
 .rol-failed { color: var(--warn); font-size: .8rem; cursor: help; }
+.rol-nowrap { white-space: nowrap; }
 .rol-nav { font-size: .9rem; margin-bottom: .4rem; } .rol-nav a { color: var(--accent); }
 th[data-sort] { cursor: pointer; } th[data-sort]::after { content: " \\2195"; color: var(--muted); }
 """

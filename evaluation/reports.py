@@ -204,7 +204,8 @@ def _year_nav(out_fw: Path, year: int, years: Sequence[int], lang: str) -> list[
     for p in out_fw.glob("*/index.html"):
         if p.parent.name.isdigit():
             have.add(int(p.parent.name))
-    return [(report_data.bi(f"{y}年", str(y), lang), f"../{y}/index.html") for y in sorted(have) if y != year]
+    label = "{}年" if lang == "zh" else "{}"
+    return [(label.format(y), f"../{y}/index.html") for y in sorted(have) if y != year]
 
 
 def write_year_pages(

@@ -25,4 +25,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_validate.py
 
 clean:
-	rm -rf $(VENV) reports/district_rol
+	rm -rf $(VENV) reports/district_rol reports/seed_districts reports/synthetic_panel reports/screenshots reports/index.html

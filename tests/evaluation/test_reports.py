@@ -1,0 +1,348 @@
+"""``rolindex report``: district reports batch-run for a year, end to end on the real notebook.
+
+Covers what the batch-engine tests (toy notebooks) do not: the report notebook run by the CLI
+(parameters, result cache, sidecars, index page, score table), a district whose notebook raises
+(the others carry on, exit code 1, the error in the manifest, the summary and the index page),
+resume and ``--force``, equivalence of a batch report with a standalone papermill run that builds
+the index itself, kill -9 and resume of the command, a Dask ``LocalCluster`` run, the demo, and
+headless Chromium on a report and an index page.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import papermill
+import psutil
+import pytest
+
+from evaluation import browser, paths, report_data
+from evaluation.cli import main
+from evaluation.errors import NotebookParameterError, ReportDataError
+from evaluation.execute import kernel_env
+from evaluation.reports import NOTEBOOK, run_reports, write_landing_page
+from tests.conftest import ROOT
+from tests.evaluation.tiny_report import HOSTILE, write_tiny
+
+LINK = re.compile(r'<a href="([^"]+)">')
+
+
+def manifest(folder: Path) -> dict:
+    return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+
+
+def tiny(tmp: Path) -> tuple[Path, Path]:
+    """The tiny hand-checked framework and figures (x, y, z in 2024; x, y in 2023); y has a hostile name."""
+    tmp.mkdir(parents=True, exist_ok=True)
+    return write_tiny(tmp, names={"y": HOSTILE})
+
+
+def report_args(csv: Path, fw: Path, out: Path, *extra: str) -> list[str]:
+    return ["report", "--year", "2024", "--figures", str(csv), "--framework", str(fw), "--out", str(out),
+            "--no-progress", *extra]
+
+
+@pytest.fixture(scope="module")
+def tiny_batch(tmp_path_factory):
+    """One batch of the tiny example where district z's sidecar cannot be written (a directory is in the way)."""
+    tmp = tmp_path_factory.mktemp("tiny")
+    csv, fw = tiny(tmp / "data")
+    out = tmp / "reports"
+    folder = out / "tiny" / "2024"
+    (folder / "z.json").mkdir(parents=True)  # the notebook's last cell fails for z
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        code = main(report_args(csv, fw, out, "--workers", "2", "--keep-notebooks"))
+    return {"csv": csv, "fw": fw, "out": out, "folder": folder, "code": code, "printed": printed.getvalue()}
+
+
+# ---------------------------------------------------------------------------------------------
+# fast: no kernels
+# ---------------------------------------------------------------------------------------------
+def test_kernels_import_this_checkout():
+    env = kernel_env({"PYTHONPATH": os.pathsep.join(["/elsewhere", str(ROOT)])})
+    assert env["PYTHONPATH"].split(os.pathsep) == [str(ROOT), "/elsewhere"]
+    assert kernel_env({})["PYTHONPATH"] == str(ROOT)
+
+
+def test_result_cache_round_trip_and_stale_caches_ignored(tmp_path):
+    csv, fw = tiny(tmp_path)
+    cache = tmp_path / "cache"
+    report_data.clear_cache()
+    built = report_data.load_result(csv, fw, None)
+    path = report_data.write_result_cache(cache, csv, fw, None)
+    report_data.clear_cache()
+    loaded = report_data.load_result(csv, fw, None, cache_dir=cache)
+    assert loaded is not built
+    pd.testing.assert_frame_equal(loaded.table(), built.table())
+    pd.testing.assert_frame_equal(loaded.contributions, built.contributions)
+    assert loaded.provenance == built.provenance  # same build, including its time stamp
+    assert loaded.framework.content_hash == built.framework.content_hash
+
+    # another methodology, changed figures or a torn file: built, not loaded
+    report_data.clear_cache()
+    other = report_data.load_result(csv, fw, report_data.as_methodology(None).to_dict() | {"name": "other"},
+                                    cache_dir=cache)
+    assert other.methodology.name == "other"
+    path.write_bytes(path.read_bytes()[:100])
+    report_data.clear_cache()
+    rebuilt = report_data.load_result(csv, fw, None, cache_dir=cache)
+    assert rebuilt.provenance["created"] >= built.provenance["created"]
+    pd.testing.assert_frame_equal(rebuilt.table(), built.table())
+    report_data.clear_cache()
+
+
+def test_bad_districts_and_parameters_fail_before_anything_runs(tmp_path, capsys):
+    csv, fw = tiny(tmp_path)
+    out = tmp_path / "reports"
+    assert main(report_args(csv, fw, out, "--districts", "x", "q")) == 2
+    err = capsys.readouterr().err
+    assert "no figures for 2024 for district(s) 'q'" in err and "districts that year: y, x, z" in err
+    assert main(["report", "--year", "1999", "--figures", str(csv), "--framework", str(fw), "--out", str(out)]) == 2
+    assert "year 1999 is not in the result; years: 2023, 2024" in capsys.readouterr().err
+    with pytest.raises(ReportDataError, match="lang must be one of"):
+        run_reports(2024, csv, fw, lang="fr", out=out)
+
+    # a template with one more required parameter and without 'lang': refused with both names
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    first = nb.cells[0]
+    first.source = first.source.replace('lang = "zh"', 'audience = None  # required: who reads it')
+    template = tmp_path / "template.ipynb"
+    nbformat.write(nb, template)
+    with pytest.raises(NotebookParameterError) as info:
+        run_reports(2024, csv, fw, out=out, notebook=template)
+    assert info.value.unknown == ["lang"] and info.value.missing == ["audience"]
+    assert not out.exists()  # nothing built, nothing written
+
+
+def test_landing_page_escapes_and_links_relatively(tmp_path):
+    from evaluation.reports import ReportsOutcome
+
+    folder = tmp_path / "reports" / "tiny" / "2024"
+    fake = ReportsOutcome("tiny", 2024, folder, folder / "index.html", folder / "scores.csv",
+                          folder / "manifest.json", batch=None, districts=["x"],  # type: ignore[arg-type]
+                          reports={"x": folder / "x.html"}, failed={"z": {}})
+    page = write_landing_page([("<b>set</b>", [fake])], tmp_path / "reports" / "index.html")
+    text = page.read_text(encoding="utf-8")
+    assert "&lt;b&gt;set&lt;/b&gt;" in text and "<b>set" not in text
+    assert 'href="tiny/2024/index.html"' in text and "1 个失败 / 1 failed" in text
+
+
+# ---------------------------------------------------------------------------------------------
+# batches on the real notebook
+# ---------------------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_report_batch_outputs_failure_resume_and_force(tiny_batch, capsys):
+    folder, out = tiny_batch["folder"], tiny_batch["out"]
+    assert tiny_batch["code"] == 1  # z failed, the batch went on
+    printed = tiny_batch["printed"]
+    assert "tiny 2024: 2 made, 0 unchanged (skipped), 1 failed of 3" in printed
+    assert re.search(r"FAILED z: cell \d+: IsADirectoryError: ", printed)
+
+    names = sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
+    assert names == ["index.html", "manifest.json", "manifest.jsonl", "scores.csv", "x.html", "x.ipynb",
+                     "x.json", "y.html", "y.ipynb", "y.json", "z.failed.ipynb", "z.json"]
+    tasks = manifest(folder)["tasks"]
+    assert {d: t["status"] for d, t in tasks.items()} == {"x": "ok", "y": "ok", "z": "failed"}
+    error = tasks["z"]["error"]
+    failed_nb = nbformat.read(folder / "z.failed.ipynb", as_version=4)
+    raised = [c for c in failed_nb.cells if any(o.output_type == "error" for o in c.get("outputs", []))]
+    assert [c.source.split("(")[0] for c in raised] == ["sidecar = rc.write_sidecar"]
+    banners = [c for c in failed_nb.cells if "papermill-error-cell-tag" in c.metadata.get("tags", [])]
+    assert [c for c in failed_nb.cells if c not in banners].index(raised[0]) == error["cell_index"]
+    assert error["ename"] == "IsADirectoryError" and "z.json" in error["evalue"]
+    params = tasks["x"]["parameters"]
+    assert params["methodology"]["name"] == "baseline" and params["lang"] == "zh" and params["year"] == 2024
+    assert Path(params["figures"]) == tiny_batch["csv"] and Path(params["output_dir"]) == folder
+
+    # the sidecar and the score table hold the hand-computed numbers
+    assert json.loads((folder / "x.json").read_text(encoding="utf-8"))["index"] == pytest.approx(72)
+    scores = pd.read_csv(folder / "scores.csv")
+    assert list(scores["district"]) == ["y", "x", "z"] and list(scores["rank"]) == [1, 2, 3]
+    assert scores["index"].tolist() == pytest.approx([75, 72, 22])
+
+    index = (folder / "index.html").read_text(encoding="utf-8")
+    assert sorted(LINK.findall(index)) == ["x.html", "y.html"]  # no 2023 page to link to
+    assert "报告生成失败 / report failed" in index and "IsADirectoryError" in index
+    assert HOSTILE not in index and "&lt;script&gt;alert(1)&lt;/script&gt;&amp;" in index
+    page = (folder / "y.html").read_text(encoding="utf-8")
+    assert "<script" not in page and "&lt;script&gt;alert(1)" in page
+
+    # fix the cause and rerun: only z runs
+    (folder / "z.json").rmdir()
+    assert main(report_args(tiny_batch["csv"], tiny_batch["fw"], out, "--workers", "0", "--keep-notebooks")) == 0
+    assert "tiny 2024: 1 made, 2 unchanged (skipped), 0 failed of 3" in capsys.readouterr().out
+    assert not (folder / "z.failed.ipynb").exists()
+    assert sorted(LINK.findall((folder / "index.html").read_text(encoding="utf-8"))) == ["x.html", "y.html", "z.html"]
+    # without --keep-notebooks the requested outputs differ: everything is redone; --force redoes all too
+    stamp = (folder / "x.html").stat().st_mtime_ns
+    assert main(report_args(tiny_batch["csv"], tiny_batch["fw"], out, "--workers", "0", "--force",
+                            "--keep-notebooks")) == 0
+    assert "tiny 2024: 3 made, 0 unchanged" in capsys.readouterr().out
+    assert (folder / "x.html").stat().st_mtime_ns != stamp
+    assert [p.name for p in folder.rglob("*.tmp")] == []
+
+
+@pytest.mark.slow
+def test_batch_report_equals_a_standalone_papermill_run(tiny_batch, tmp_path, monkeypatch):
+    """The warm kernel loaded the parent's cached result; papermill alone builds the index itself."""
+    folder = tiny_batch["folder"]
+    batch_nb = nbformat.read(folder / "x.ipynb", as_version=4)
+    params = manifest(folder)["tasks"]["x"]["parameters"]
+    shutil.rmtree(folder / ".rolindex" / "results")  # no cache: the standalone kernel builds
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    alone = papermill.execute_notebook(str(NOTEBOOK), str(tmp_path / "x.ipynb"), parameters=params,
+                                       progress_bar=False, cwd=str(NOTEBOOK.parent), kernel_name="python3")
+
+    def outputs(nb):
+        return [[{k: v for k, v in o.items() if k != "execution_count"} for o in c.get("outputs", [])]
+                for c in nb.cells if c.cell_type == "code"]
+
+    assert outputs(batch_nb) == outputs(alone)  # every table, text and chart PNG byte for byte
+    assert [c.source for c in batch_nb.cells] == [c.source for c in alone.cells]
+    assert batch_nb.metadata.papermill.parameters == alone.metadata.papermill.parameters
+
+
+KILL_SCRIPT = """
+import sys
+from evaluation.cli import main
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.slow
+def test_report_command_killed_mid_batch_resumes(tmp_path):
+    """kill -9 of ``rolindex report`` mid-way: nothing written is lost or half-written; a rerun completes."""
+    out = tmp_path / "reports"
+    folder = out / "district_rol" / "2024"
+    script = tmp_path / "run.py"
+    script.write_text(KILL_SCRIPT)
+    args = ["report", "--year", "2024", "--figures", "synthetic_panel", "--out", str(out), "--workers", "2",
+            "--no-progress"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, str(script), *args], env=env, cwd=tmp_path,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while len(list(folder.glob("sample_*.html"))) < 3:
+            assert proc.poll() is None, "the batch ended before it could be killed"
+            assert time.monotonic() < deadline, "no reports appeared"
+            time.sleep(0.05)
+        family = psutil.Process(proc.pid).children(recursive=True)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    _, alive = psutil.wait_procs(family, timeout=20)
+    assert alive == [], f"processes outlived the killed batch: {alive}"
+
+    done = {p.stem for p in folder.glob("sample_*.html")}
+    assert 3 <= len(done) < 16 and not (folder / "index.html").exists()
+    for html in folder.glob("*.html"):  # whole files only
+        assert html.read_text(encoding="utf-8").rstrip().endswith("</html>")
+    stamps = {d: (folder / f"{d}.html").stat().st_mtime_ns for d in done}
+
+    rerun = subprocess.run([sys.executable, str(script), *args], env=env, cwd=tmp_path, capture_output=True,
+                           text=True, timeout=300, check=False)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    recorded = {d for d, t in manifest(folder)["tasks"].items() if t["status"] == "skipped"}
+    assert recorded <= done and len(recorded) >= len(done) - 2  # at most the reports in flight are redone
+    assert all((folder / f"{d}.html").stat().st_mtime_ns == stamps[d] for d in recorded)
+    assert sorted(p.stem for p in folder.glob("sample_*.html")) == [f"sample_{i:02d}" for i in range(1, 17)]
+    assert len(set(LINK.findall((folder / "index.html").read_text(encoding="utf-8")))) == 16
+    assert [p.name for p in folder.rglob("*.tmp")] == []
+
+
+@pytest.mark.slow
+def test_report_batch_on_a_dask_local_cluster(tmp_path):
+    from distributed import Client, LocalCluster
+
+    csv, fw = tiny(tmp_path / "data")
+    out = tmp_path / "reports"
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0",
+                      host="127.0.0.1") as cluster, Client(cluster):
+        outcomes = run_reports([2023, 2024], csv, fw, out=out, scheduler=cluster.scheduler_address,
+                               progress=False)
+    assert [(o.year, sorted(o.reports), o.exit_code, o.batch.workers) for o in outcomes] == [
+        (2023, ["x", "y"], 0, "dask"), (2024, ["x", "y", "z"], 0, "dask")]
+    workers = {t.record["worker"] for o in outcomes for t in o.batch.tasks}
+    assert all(str(os.getpid()) != w.rsplit(":", 1)[1] for w in workers)
+    assert "../2024/index.html" in (out / "tiny" / "2023" / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_demo_makes_every_sample_report(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(paths, "REPORTS", tmp_path / "reports")
+    assert main(["demo"]) == 0
+    printed = capsys.readouterr().out
+    landing = tmp_path / "reports" / "index.html"
+    assert f"{landing}   (every data set and year)" in printed
+    assert str(tmp_path / "reports" / "synthetic_panel" / "district_rol" / "2024" / "index.html") in printed
+    hrefs = LINK.findall(landing.read_text(encoding="utf-8"))
+    assert hrefs == [f"seed_districts/district_rol/{y}/index.html" for y in (2020, 2024)] + [
+        f"synthetic_panel/district_rol/{y}/index.html" for y in range(2019, 2025)]
+    counts = {h: len(list((landing.parent / h).parent.glob("*.html"))) - 1 for h in hrefs}
+    assert list(counts.values()) == [2, 1] + [16] * 6  # every district of every year has its report
+
+
+# ---------------------------------------------------------------------------------------------
+# headless Chromium
+# ---------------------------------------------------------------------------------------------
+def chromium_or_skip() -> str:
+    path = browser.find_chromium()
+    if path is None:
+        reason = "no chromium on PATH (Debian: apt-get install chromium)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(reason + "; CI=true requires it (.ci/run installs it)")
+        pytest.skip(reason)
+    return path
+
+
+@pytest.mark.slow
+def test_report_and_index_page_in_headless_chromium(tiny_batch):
+    chromium = chromium_or_skip()
+    root = tiny_batch["out"] / "tiny"
+
+    report = browser.check_page(root, "2024/y.html", chromium=chromium)
+    assert report.problems() == [] and report.console == []
+    assert report.result["lang"] == "zh-CN"
+    assert report.result["title"].startswith(f"{HOSTILE} 2024年法治建设评估报告")  # shown as text, not run
+    assert report.result["cjk_chars"] > 200 and "法治" in report.result["cjk_sample"]
+    assert len(report.images) == 3 and report.result["scripts_external"] == 0
+    assert all(i["width"] >= 300 and i["height"] >= 50 and not i["external"] for i in report.images), report.images
+
+    index = browser.check_page(root, "2024/index.html", chromium=chromium)
+    assert index.problems() == []  # every link answers, images have a size, Chinese text, no console output
+    assert {"x.html", "y.html"} <= set(index.links)
+    assert len(index.images) == 2 and all(i["width"] >= 300 and i["height"] >= 50 for i in index.images)
+    ascending = [float(v) for v in index.result["sort"]["ascending"]]
+    assert ascending == sorted(ascending) and index.result["sort"]["descending"] == index.result["sort"][
+        "ascending"][::-1]
+    assert index.result["title"].startswith("小指数 2024年评估结果")
+
+
+@pytest.mark.slow
+def test_chromium_check_catches_errors(tmp_path):
+    chromium = chromium_or_skip()
+    (tmp_path / "bad.html").write_text(
+        '<!DOCTYPE html><html lang="en"><body><p>no Chinese</p><img src="missing.png" alt="gone">'
+        '<a href="nowhere.html">x</a><script>undefinedFunction();</script></body></html>', encoding="utf-8")
+    check = browser.check_page(tmp_path, "bad.html", chromium=chromium)
+    problems = "\n".join(check.problems())
+    assert "Uncaught ReferenceError: undefinedFunction is not defined" in problems
+    assert "404 GET /missing.png" in problems and "image 0 ('gone') has no size" in problems
+    assert "link 'nowhere.html' answered 404" in problems and "no Chinese text" in problems

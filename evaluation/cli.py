@@ -1,6 +1,7 @@
-"""The ``rolindex`` command (also ``python -m evaluation``): validate, score, export, demo.
+"""The ``rolindex`` command (also ``python -m evaluation``): validate, score, export, reproduce, demo.
 
-Exit codes: 0 success, 1 validation or scoring errors, 2 bad usage.
+Exit codes: 0 success, 1 validation or scoring errors, 2 bad usage, 3 a reproduction outside its
+tolerance (``rolindex reproduce``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from indicators import IndicatorsError, build_index, load_framework, load_methodology
-from indicators.io import atomic_write_text
+from indicators.io import atomic_write_bytes, atomic_write_text
 
 from . import paths
 
@@ -56,6 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="the main job on the shipped sample data")
     _methodology_arg(p)
+
+    from .reproduce_cli import add_parser as _add_reproduce
+
+    _add_reproduce(sub)
     return parser
 
 
@@ -65,11 +70,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return {
             "validate": cmd_validate, "score": cmd_score, "framework": cmd_framework,
-            "methods": cmd_methods, "demo": cmd_demo,
+            "methods": cmd_methods, "demo": cmd_demo, "reproduce": cmd_reproduce,
         }[args.command](args)
     except IndicatorsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+
+
+def cmd_reproduce(args: argparse.Namespace) -> int:
+    """Recompute published scores and write a reproduction report (see ``reproduce_cli``)."""
+    from .reproduce_cli import run
+
+    return run(args)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -141,7 +153,12 @@ def cmd_framework(args: argparse.Namespace) -> int:
             fw.figures_table().to_excel(xw, sheet_name="figures", index=False)
         tmp.replace(out)
     else:
-        atomic_write_text(out, table.to_csv(index=False, lineterminator="\n"))
+        # UTF-8 with BOM so Excel opens the Chinese names correctly; figures go beside the nodes.
+        figures_out = out.with_name(out.name.replace(".nodes", "").replace(".csv", "") + ".figures.csv")
+        atomic_write_bytes(out, table.to_csv(index=False, lineterminator="\n").encode("utf-8-sig"))
+        atomic_write_bytes(figures_out, fw.figures_table().to_csv(
+            index=False, lineterminator="\n").encode("utf-8-sig"))
+        print(f"wrote {figures_out} ({len(fw.figures)} figures)")
     print(f"wrote {out} ({len(table)} nodes)")
     return 0
 
@@ -149,13 +166,16 @@ def cmd_framework(args: argparse.Namespace) -> int:
 def cmd_methods(args: argparse.Namespace) -> int:
     """List every registry and its methods with one-line summaries."""
     from indicators.aggregate import AGGREGATORS, MISSING_POLICIES
+    from indicators.denominate import DENOMINATORS
     from indicators.impute import IMPUTERS
     from indicators.normalise import NORMALISERS
     from indicators.scoring import SCORING_RULES
+    from indicators.screen import SCREENS
     from indicators.treat_step import TREATMENTS
     from indicators.weights import WEIGHTERS
 
-    for reg in (IMPUTERS, TREATMENTS, NORMALISERS, SCORING_RULES, WEIGHTERS, AGGREGATORS, MISSING_POLICIES):
+    for reg in (DENOMINATORS, SCREENS, IMPUTERS, TREATMENTS, NORMALISERS, SCORING_RULES, WEIGHTERS, AGGREGATORS,
+                MISSING_POLICIES):
         print(f"{reg.kind}:")
         for name, summary in reg.describe():
             print(f"  {name:20s} {summary}")

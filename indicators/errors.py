@@ -56,3 +56,11 @@ class ValidationWarning(IndicatorsWarning):
 
 class ConstantIndicatorWarning(IndicatorsWarning):
     """An indicator is constant within a year, so a within-year normalisation is undefined."""
+
+
+class JudgementError(ProblemsError):
+    """An AHP pairwise-judgement matrix or judgement file is malformed (names file, row, column)."""
+
+
+class InconsistentJudgementsWarning(IndicatorsWarning):
+    """An AHP judgement matrix has a consistency ratio above the accepted threshold (Saaty: 0.1)."""

@@ -140,6 +140,7 @@ class PeakMemory:
         wall, busy, own = (a - b for a, b in zip(
             (time.perf_counter(), _busy_seconds(), _own_seconds()), self._t0, strict=True))
         self.other_cores = max(0.0, busy - own) / wall
+        self.own_cpu_s = own
 
 
 def params_for(i: int) -> dict:
@@ -163,7 +164,7 @@ def run_naive(template: Path, out: Path, n: int) -> tuple[float, list[float], in
             (out / f"{i}.html").write_text(html, encoding="utf-8")
             times.append(time.perf_counter() - t)
         wall = time.perf_counter() - t0
-    return wall, times, mem.peak, mem.other_cores
+    return wall, times, mem.peak, mem.other_cores, mem.own_cpu_s / n
 
 
 def run_engine(template: Path, out: Path, n: int, workers: int, mode: str):
@@ -178,13 +179,13 @@ def run_engine(template: Path, out: Path, n: int, workers: int, mode: str):
     if outcome.failed or len(outcome.ok) != n:
         raise SystemExit(f"benchmark batch failed: {outcome.summary()}: "
                          f"{[str(t.error) for t in outcome.failed[:3]]}")
-    return wall, [t.duration_s for t in outcome.ok], mem.peak, mem.other_cores
+    return wall, [t.duration_s for t in outcome.ok], mem.peak, mem.other_cores, mem.own_cpu_s / n
 
 
 def line(name: str, n: int, wall: float, times: list[float], peak: int, other: float,
-         note: str = "") -> str:
+         cpu: float, note: str = "") -> str:
     return (f"{name:<34} {n:>5} {wall:>9.1f} {n / wall:>9.2f} {statistics.median(times):>10.3f}"
-            f" {peak / 2**20:>9.0f} {other:>11.2f}{note}")
+            f" {cpu:>9.3f} {peak / 2**20:>9.0f} {other:>11.2f}{note}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -209,30 +210,33 @@ def main(argv: list[str] | None = None) -> int:
         template = report_notebook(tmp / "report.ipynb")
         rows = []
         (tmp / "naive").mkdir()
-        a_wall, a_times, a_peak, a_other = run_naive(template, tmp / "naive", naive_n)
+        a_wall, a_times, a_peak, a_other, a_cpu = run_naive(template, tmp / "naive", naive_n)
         note = ""
         if naive_n != n:
             note = f"  <- measured on {naive_n}, wall EXTRAPOLATED to {n}"
             a_wall = a_wall / naive_n * n
         rows.append(line("(a) naive papermill loop + HTML", n, a_wall, a_times, a_peak,
-                         a_other, note))
-        b_wall, b_times, b_peak, b_other = run_engine(template, tmp / "warm", n, args.workers,
-                                                      "warm")
+                         a_other, a_cpu, note))
+        b_wall, b_times, b_peak, b_other, b_cpu = run_engine(template, tmp / "warm", n,
+                                                             args.workers, "warm")
         rows.append(line(f"(b) run_batch warm, pool of {args.workers}", n, b_wall, b_times,
-                         b_peak, b_other))
+                         b_peak, b_other, b_cpu))
         if args.isolated_pool:
-            c_wall, c_times, c_peak, c_other = run_engine(template, tmp / "iso", n,
-                                                          args.workers, "isolated")
+            c_wall, c_times, c_peak, c_other, c_cpu = run_engine(template, tmp / "iso", n,
+                                                                 args.workers, "isolated")
             rows.append(line(f"(c) run_batch isolated, pool of {args.workers}", n, c_wall,
-                             c_times, c_peak, c_other))
+                             c_times, c_peak, c_other, c_cpu))
     print(f"{'strategy':<34} {'N':>5} {'wall s':>9} {'reports/s':>9} {'median s':>10} "
-          f"{'peak MiB':>9} {'other cores':>11}")
+          f"{'CPU s/rep':>9} {'peak MiB':>9} {'other cores':>11}")
     print("\n".join(rows))
-    print(f"speed-up (b) over (a): {a_wall / b_wall:.2f}x"
-          + (" (naive side extrapolated)" if naive_n != n else ""))
+    print(f"speed-up (b) over (a): {a_wall / b_wall:.2f}x wall"
+          + (" (naive side extrapolated)" if naive_n != n else "")
+          + f"; CPU per report (a)/(b) = {a_cpu / b_cpu:.2f}")
     print("median s = per-report time around each report (naive: papermill + HTML in the loop; "
-          "batch: execution + writing inside a worker); peak MiB = this process + workers + "
-          "kernels; other cores = average CPU used meanwhile by processes outside this benchmark")
+          "batch: execution + writing inside a worker); CPU s/rep = CPU time of this process, "
+          "workers and kernels per report (insensitive to other load); peak MiB = this process "
+          "+ workers + kernels; other cores = average CPU used meanwhile by processes outside "
+          "this benchmark (a shared machine slows both strategies)")
     return 0
 
 

@@ -23,14 +23,20 @@ Differences between the two executors' notebooks (everything else is identical, 
   start/end/duration and nbclient's ``metadata.execution`` timestamps (they differ between any
   two papermill runs too);
 - the ``id`` of the cells papermill creates — the injected-parameters cell and, on failure, its
-  two error-banner cells (papermill draws random ids per run);
+  two error-banner cells (papermill draws random ids per run) — and kernel process ids where
+  outputs show them (e.g. ``/tmp/ipykernel_<pid>/…`` in warnings), as between any two runs;
 - a kernel that dies or exceeds the time limit: papermill raises without returning a notebook;
   the warm kernel returns the partial notebook with the cell marked failed and papermill's error
   banner;
 - state a warm-kernel reset does not undo: module-level state of imported libraries other than
   matplotlib ``rcParams``/figures and pandas options (numpy print options, random seeds, fonts
   added with ``font_manager.addfont``, ``%config`` changes, monkey-patches). Report notebooks
-  must set such state themselves rather than rely on a fresh process.
+  must set such state themselves rather than rely on a fresh process. Objects alive after the
+  reset are also frozen with :func:`gc.freeze` (visible only through :mod:`gc` introspection).
+
+Both paths record ``metadata.papermill.output_path`` as the file actually written (papermill
+itself records whatever path it was given; the isolated path gives it a scratch file and writes
+the final file atomically).
 
 Required parameters
 -------------------
@@ -388,7 +394,7 @@ def run_notebook(
     papermill 2.7 ``execute_notebook``; ``shutdown_kernel="immediate"`` is nbclient's trait,
     passed through (saves about 0.25 s per notebook).
     """
-    notebook_path = Path(notebook_path).resolve()
+    notebook_path = Path(notebook_path).absolute()
     params = dict(params or {})
     check_parameters(notebook_path, params)
     _use_kernel_pythonpath()
@@ -633,7 +639,7 @@ class WarmKernel:
         Cell errors, a dead kernel and time-outs are returned in ``result.error``; the kernel
         is then replaced before the next run.
         """
-        notebook_path = Path(notebook_path).resolve()
+        notebook_path = Path(notebook_path).absolute()
         params = dict(params or {})
         check_parameters(notebook_path, params)
         nb = _prepare(notebook_path, params, None if output_path is None else str(output_path))

@@ -16,10 +16,10 @@ import time
 
 import numpy as np
 import pandas as pd
-from indicators.submission import Submission, validate
 
 from evaluation import paths
 from indicators import build_index, load_framework, load_methodology
+from indicators.submission import Submission, validate
 from indicators.synthetic import generate_scale
 
 

@@ -23,7 +23,7 @@ from .methodology import Methodology, load_methodology
 from .normalise import NORMALISERS, NormContext
 from .result import IndexResult
 from .treat_step import TREATMENTS
-from .weights import WEIGHTERS, normalise_within_parents
+from .weights import WEIGHTERS, normalise_within_parents, split_explain
 
 FiguresLike = Any  # Submission | long DataFrame | wide DataFrame indexed by (district, year) | path
 
@@ -142,7 +142,9 @@ def _build(
 
     # weights
     weighter = WEIGHTERS.get(meth.weights.method)
-    raw_w = weighter.func(fw, normalised, **weighter.bind(meth.weights.params))
+    raw_w, weights_explain = split_explain(weighter.func(fw, normalised, **weighter.bind(meth.weights.params)))
+    if weights_explain:
+        explain["weights"] = weights_explain
     active_nodes = _active_nodes(fw, set(active))
     weights = normalise_within_parents(fw, raw_w, active_nodes)
 

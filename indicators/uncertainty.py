@@ -484,8 +484,8 @@ def load_assumptions(folder: str | Path) -> Assumptions:
     if not isinstance(meta, Mapping) or meta.get("format") != "rolindex-uncertainty-1":
         raise MethodologyError(f"{path}: not a rolindex uncertainty file (format rolindex-uncertainty-1)")
     spec = UncertaintySpec.from_dict(meta["spec"])
-    table = pd.read_csv(folder / "assumptions.csv", index_col="replication", float_precision="round_trip")
-    sets = {k: pd.read_csv(folder / f, index_col="set", float_precision="round_trip")
+    table = pd.read_csv(folder / "assumptions.csv", index_col="replication")
+    sets = {k: pd.read_csv(folder / f, index_col="set")
             for k, f in (meta.get("weight_sets") or {}).items()}
     if len(table) != meta["n"]:
         raise MethodologyError(f"{folder / 'assumptions.csv'}: {len(table)} replications, "
@@ -783,7 +783,7 @@ class UncertaintyResult:
         buf = io.BytesIO()
         arrays = {"ranks": self.ranks, "nominal_ranks": self.nominal_ranks.to_numpy(dtype=np.int32),
                   "nominal_scores": self.nominal_scores.to_numpy(dtype=float),
-                  "districts": np.asarray(self.rows.get_level_values("district").astype(str)),
+                  "districts": np.asarray(self.rows.get_level_values("district"), dtype=str),
                   "years": self.years.astype(np.int64)}
         if self.scores is not None:
             arrays["scores"] = self.scores
@@ -828,10 +828,20 @@ def _frame_minmax(xo: pd.DataFrame, years: np.ndarray, *, lower: float = 0.0, up
 
 
 def _frame_zscore(xo: pd.DataFrame, years: np.ndarray, *, mean: float = 0.0, sd: float = 1.0) -> pd.DataFrame:
-    """:func:`indicators.normalise.zscore` on every column at once (same operations)."""
-    g = xo.groupby(years, sort=False)
-    m, s = g.transform("mean"), g.transform("std")
-    return (xo - m) / s.where(s > 0) * sd + mean
+    """:func:`indicators.normalise.zscore` on every column at once (same operations).
+
+    The group means and standard deviations are taken column by column, as the normaliser does:
+    pandas' grouped mean of a multi-column frame can differ from a column's in the last bit."""
+    codes, _ = pd.factorize(years)
+    plain = xo.reset_index(drop=True)
+    m, s = {}, {}
+    for c in plain.columns:
+        g = plain[c].groupby(codes, sort=False)
+        m[c] = g.mean().to_numpy()[codes]
+        s[c] = g.std().to_numpy()[codes]
+    m_df = pd.DataFrame(m, index=xo.index)
+    s_df = pd.DataFrame(s, index=xo.index)
+    return (xo - m_df) / s_df.where(s_df > 0) * sd + mean
 
 
 def _frame_normalisers() -> dict[Any, Any]:

@@ -56,6 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="the main job on the shipped sample data")
     _methodology_arg(p)
+
+    from .audit import add_parser as add_audit_parser
+
+    add_audit_parser(sub, _framework_arg, _methodology_arg)
     return parser
 
 
@@ -65,11 +69,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return {
             "validate": cmd_validate, "score": cmd_score, "framework": cmd_framework,
-            "methods": cmd_methods, "demo": cmd_demo,
+            "methods": cmd_methods, "demo": cmd_demo, "audit": _cmd_audit,
         }[args.command](args)
     except IndicatorsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+
+
+def _cmd_audit(args: argparse.Namespace) -> int:
+    from .audit import cmd_audit
+
+    return cmd_audit(args)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

@@ -43,6 +43,8 @@ SPEC_DICT = {"inputs": [
     {"name": "weights", "noise": 0.25, "levels": [1, 2]},
     {"name": "dimension aggregation", "field": "aggregate", "options": ["arithmetic", "geometric"], "levels": [3]},
     {"name": "inclusion", "field": "exclude", "options": [[], ["D1.6"], ["D3.4", "D3.5"]]},
+    {"name": "coverage rule", "field": "missing", "levels": [2],
+     "options": [{"method": "skip", "params": {"min_coverage": 0.5}}, {"method": "skip", "params": {"by": "weight"}}]},
 ]}
 
 
@@ -66,6 +68,14 @@ def test_spec_round_trip_and_compact_form(tmp_path):
     assert UncertaintySpec.load(path) == spec
     assert spec.inputs[0].label(1) == "minmax(lower=1, upper=100)"
     assert spec.inputs[4].label(0) == "none" and spec.inputs[4].label(2) == "−D3.4,D3.5"
+
+
+def test_shipped_spec_file_fits_the_district_framework():
+    spec = UncertaintySpec.load(ROOT / "data/uncertainty/district_rol.yaml")
+    spec.validate(FW, BASE)
+    assert [i.name for i in spec.inputs][:2] == ["标准化 normalisation", "缺失值插补 imputation"]
+    res = run_uncertainty(PANEL, FW, BASE, spec, 16, seed=1)
+    assert res.ranks.shape == (16, len(PANEL.groupby(["district", "year"])))
 
 
 def test_spec_errors():
@@ -118,7 +128,7 @@ def test_monte_carlo_sample():
 def test_sobol_sample_size_and_errors():
     spec = UncertaintySpec.from_dict(SPEC_DICT)
     a = sample_assumptions(spec, FW, BASE, 64, design="sobol", seed=1)
-    assert a.n == 64 * (5 + 2) and a.n_base == 64  # grouped weights count as one input
+    assert a.n == 64 * (6 + 2) and a.n_base == 64  # grouped weights count as one input
     with pytest.raises(MethodologyError, match="n = 100 is not a power of 2.*try 64 or 128"):
         sample_assumptions(spec, FW, BASE, 100, design="sobol")
     with pytest.raises(MethodologyError, match="at least two inputs"):

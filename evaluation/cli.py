@@ -1,6 +1,7 @@
-"""The ``rolindex`` command (also ``python -m evaluation``): validate, score, export, demo.
+"""The ``rolindex`` command (also ``python -m evaluation``): validate, score, export, reproduce, demo.
 
-Exit codes: 0 success, 1 validation or scoring errors, 2 bad usage.
+Exit codes: 0 success, 1 validation or scoring errors, 2 bad usage, 3 a reproduction outside its
+tolerance (``rolindex reproduce``).
 """
 
 from __future__ import annotations
@@ -57,6 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="the main job on the shipped sample data")
     _methodology_arg(p)
 
+    from .reproduce_cli import add_parser as _add_reproduce
+
+    _add_reproduce(sub)
+
     from .audit import add_parser as add_audit_parser
 
     add_audit_parser(sub, _framework_arg, _methodology_arg)
@@ -69,11 +74,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return {
             "validate": cmd_validate, "score": cmd_score, "framework": cmd_framework,
-            "methods": cmd_methods, "demo": cmd_demo, "audit": _cmd_audit,
+            "methods": cmd_methods, "demo": cmd_demo, "reproduce": cmd_reproduce, "audit": _cmd_audit,
         }[args.command](args)
     except IndicatorsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+
+
+def cmd_reproduce(args: argparse.Namespace) -> int:
+    """Recompute published scores and write a reproduction report (see ``reproduce_cli``)."""
+    from .reproduce_cli import run
+
+    return run(args)
 
 
 def _cmd_audit(args: argparse.Namespace) -> int:
@@ -164,13 +176,16 @@ def cmd_framework(args: argparse.Namespace) -> int:
 def cmd_methods(args: argparse.Namespace) -> int:
     """List every registry and its methods with one-line summaries."""
     from indicators.aggregate import AGGREGATORS, MISSING_POLICIES
+    from indicators.denominate import DENOMINATORS
     from indicators.impute import IMPUTERS
     from indicators.normalise import NORMALISERS
     from indicators.scoring import SCORING_RULES
+    from indicators.screen import SCREENS
     from indicators.treat_step import TREATMENTS
     from indicators.weights import WEIGHTERS
 
-    for reg in (IMPUTERS, TREATMENTS, NORMALISERS, SCORING_RULES, WEIGHTERS, AGGREGATORS, MISSING_POLICIES):
+    for reg in (DENOMINATORS, SCREENS, IMPUTERS, TREATMENTS, NORMALISERS, SCORING_RULES, WEIGHTERS, AGGREGATORS,
+                MISSING_POLICIES):
         print(f"{reg.kind}:")
         for name, summary in reg.describe():
             print(f"  {name:20s} {summary}")

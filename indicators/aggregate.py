@@ -59,7 +59,7 @@ def harmonic(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     """Weighted harmonic mean over present children: ``Σ w / Σ (w / x)`` (0 if any x is 0)."""
     _nonneg(x, "harmonic")
     xv, wm, den = _masked(x, w)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # w / tiny x -> inf -> 0
         inv = np.where(wm > 0, wm / np.where(wm > 0, xv, 1.0), 0.0).sum(axis=1)
         return np.where(den > 0, np.where(np.isinf(inv), 0.0, den / inv), np.nan)
 

@@ -81,12 +81,19 @@ def _check(node: ast.AST, text: str, names: list[str]) -> None:
     elif isinstance(node, ast.Name):
         names.append(node.id)
     elif isinstance(node, ast.Call):
-        fname = node.func.id if isinstance(node.func, ast.Name) else None
+        if not isinstance(node.func, ast.Name):  # e.g. os.system(...): name the construct
+            raise FormulaError(
+                f"formula {text!r}: calling {type(node.func).__name__} "
+                f"{ast.unparse(node.func)!r} is not allowed; call one of {', '.join(FUNCTIONS)}"
+            )
+        fname = node.func.id
         if fname not in FUNCTIONS:
             allowed = ", ".join(FUNCTIONS)
             raise FormulaError(f"formula {text!r}: function {fname!r} is not allowed; use {allowed}")
+        if node.keywords:
+            raise FormulaError(f"formula {text!r}: keyword arguments are not allowed in {fname}()")
         arity = FUNCTIONS[fname]
-        if node.keywords or (arity is not None and len(node.args) != arity) or not node.args:
+        if (arity is not None and len(node.args) != arity) or not node.args:
             raise FormulaError(f"formula {text!r}: {fname}() takes {arity or 'one or more'} argument(s)")
         for arg in node.args:
             _check(arg, text, names)

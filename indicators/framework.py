@@ -18,6 +18,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -30,7 +31,7 @@ _TOP_KEYS = {"id", "version", "name", "unit_of_assessment", "scale", "figures", 
              "description", "source"}
 _FIGURE_KEYS = {"id", "zh", "en", "unit", "kind", "range", "required", "note"}
 _NODE_KEYS = {"code", "parent", "weight", "zh", "en", "unit", "direction", "formula", "reported",
-              "goalposts", "target", "scoring", "note"}
+              "goalposts", "target", "scoring", "note", "denominator"}
 _LINE = "__line__"
 
 
@@ -68,6 +69,9 @@ class Node:
     target: float | None = None
     scoring: Mapping[str, Any] | None = None
     line: int | None = None
+    #: A figure this indicator may be divided by (COINr's iMeta ``Denominator``). Declaring it does
+    #: not divide anything: the methodology's ``denominate`` step chooses whether to apply it.
+    denominator: str | None = None
 
     @property
     def label(self) -> str:
@@ -160,6 +164,8 @@ class Framework:
                 "goalpost_upper": n.goalposts[1] if n.goalposts else None,
                 "scoring": json.dumps(dict(n.scoring), ensure_ascii=False) if n.scoring else "",
             })
+            if any(m.denominator for m in self.nodes.values()):  # only frameworks that declare them
+                rows[-1]["denominator"] = n.denominator or ""
         return pd.DataFrame(rows)
 
     def figures_table(self) -> pd.DataFrame:
@@ -435,6 +441,10 @@ def _load_nodes(items: Any, figures, at, problems: list[str]) -> tuple[dict[str,
                     goalposts = (lo, hi)
                 except TypeError:
                     problems.append(f"{where}goalposts must be [lower, upper] with lower < upper")
+            denominator = item.get("denominator")
+            if denominator is not None and str(denominator) not in figures:
+                problems.append(f"{where}denominator {denominator!r} is not a declared figure"
+                                f"{_nearest(str(denominator), figures)}")
             if "scoring" in item:
                 sc = item["scoring"]
                 if not isinstance(sc, dict) or "rule" not in sc:
@@ -443,8 +453,23 @@ def _load_nodes(items: Any, figures, at, problems: list[str]) -> tuple[dict[str,
                     params = {k: v for k, v in sc.items() if k not in ("rule", _LINE)}
                     try:
                         method = SCORING_RULES.get(sc["rule"])
-                        method.bind({k: v for k, v in params.items() if k not in ("due", "basis")},
-                                    where="scoring rule ")
+                        rule_params = {k: v for k, v in params.items() if k not in ("due", "basis")}
+                        method.bind(rule_params, where="scoring rule ")
+                        try:  # check parameter values now, not when the first district is scored
+                            method.func(np.array([0.0, 0.5, 1.0, np.nan]), direction, **rule_params)
+                        except (TypeError, ValueError, IndexError, KeyError) as exc:
+                            raise FrameworkError(
+                                f"scoring rule {sc['rule']!r}: bad parameter value(s): {exc}"
+                            ) from None
+                        if sc["rule"] == "target_linear" and (
+                            (rule_params["target"] - rule_params["zero_at"]) * direction <= 0
+                        ):
+                            better = "above" if direction > 0 else "below"
+                            raise FrameworkError(
+                                f"target_linear: for a {'+' if direction > 0 else '-'} indicator the target "
+                                f"must lie {better} zero_at (target={rule_params['target']}, "
+                                f"zero_at={rule_params['zero_at']})"
+                            )
                         basis = params.get("basis")
                         if basis is not None and basis not in figures:
                             raise FrameworkError(f"scoring basis {basis!r} is not a declared figure"
@@ -455,7 +480,7 @@ def _load_nodes(items: Any, figures, at, problems: list[str]) -> tuple[dict[str,
                     except (FrameworkError, ValueError) as exc:
                         problems.append(f"{where}{str(exc).replace(chr(10) + '  - ', '; ')}")
         else:
-            for key in ("formula", "direction", "reported", "goalposts", "scoring"):
+            for key in ("formula", "direction", "reported", "goalposts", "scoring", "denominator"):
                 if key in item:
                     problems.append(f"{where}{key!r} is only allowed on indicators; {code} has children")
         nodes[code] = Node(
@@ -464,6 +489,7 @@ def _load_nodes(items: Any, figures, at, problems: list[str]) -> tuple[dict[str,
             level=level(code), is_indicator=is_indicator, unit=str(item.get("unit", "")),
             direction=direction, formula=formula, reported=reported, goalposts=goalposts,
             target=_safe_num(item.get("target")), scoring=scoring, line=item.get(_LINE),
+            denominator=str(item["denominator"]) if is_indicator and item.get("denominator") is not None else None,
         )
     for code in has_children & set(raw):
         kids = [c for c, i in raw.items() if str(i.get("parent") or "") == code]

@@ -9,10 +9,12 @@ References: OECD/JRC (2008) Handbook §4 "Imputation of missing data"; COINr ``i
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
 import pandas as pd
 
+from .errors import DataError
 from .registry import Registry
 
 IMPUTERS = Registry("imputer")
@@ -20,11 +22,16 @@ IMPUTERS = Registry("imputer")
 
 @dataclass(frozen=True)
 class ImputeContext:
-    """Per-row year and group (district grouping), aligned with the indicator table."""
+    """Per-row year and group (district grouping), aligned with the indicator table.
+
+    ``attributes`` holds, per row, every column of the districts table (``group`` and any other
+    grouping variable, e.g. COINr's ``EurAsia_group``), for imputers that group by one of them.
+    """
 
     years: pd.Series
     groups: pd.Series
     districts: pd.Series
+    attributes: pd.DataFrame | None = None
 
 
 @IMPUTERS.register("none")
@@ -40,14 +47,31 @@ def mean(df: pd.DataFrame, ctx: ImputeContext) -> pd.DataFrame:
 
 
 @IMPUTERS.register("group_mean")
-def group_mean(df: pd.DataFrame, ctx: ImputeContext) -> pd.DataFrame:
+def group_mean(df: pd.DataFrame, ctx: ImputeContext, *, by: str = "group") -> pd.DataFrame:
     """Replace a missing value by the mean within the district's group in the same year.
 
-    Groups come from the submission's ``group`` column (e.g. the city). References: COINr
-    ``i_mean_grp``.
+    Groups come from the districts table: its ``group`` column (the submission's, e.g. the city)
+    or, with ``by``, another grouping column (a COINr iMeta ``Group`` such as ``EurAsia_group``).
+    As COINr's ``i_mean_grp(skip_f_na = TRUE)``: the mean is over the group's non-missing values,
+    a value stays missing when its whole group is missing, and a district without a group (NA)
+    is not imputed. An empty-string group is a group like any other.
+
+    References: OECD/JRC (2008) Handbook §4 (unconditional mean substitution by group); COINr
+    ``i_mean_grp``, Becker et al. (2022) *JOSS* 7(78), 4567, https://doi.org/10.21105/joss.04567.
     """
-    keys = [ctx.years.to_numpy(), ctx.groups.fillna("").to_numpy()]
-    return df.fillna(df.groupby(keys).transform("mean"))
+    if by == "group":
+        groups = ctx.groups
+    else:
+        cols = [] if ctx.attributes is None else list(ctx.attributes.columns)
+        if by not in cols:
+            close = difflib.get_close_matches(by, cols, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise DataError(f"group_mean: the districts table has no grouping column {by!r}{hint}; "
+                            f"columns: {', '.join(map(str, cols)) or 'none'}")
+        groups = ctx.attributes[by]
+    keys = [ctx.years.to_numpy(), groups.to_numpy(dtype=object)]
+    means = df.groupby(keys, dropna=True).transform("mean")  # rows without a group: NaN
+    return df.fillna(means)
 
 
 @IMPUTERS.register("last_year")

@@ -22,8 +22,11 @@ import yaml
 from .errors import MethodologyError
 
 _STEP_KEYS = ("impute", "treat", "normalise", "weights", "aggregate", "missing")
-_KEYS = {"name", "description", *_STEP_KEYS, "normalise_overrides", "aggregate_levels",
-         "missing_levels", "grades", "exclude"}
+#: Steps written by :meth:`Methodology.to_dict` only when they do something, so the content hash
+#: of a methodology that predates them is unchanged.
+_OPTIONAL_STEP_KEYS = ("denominate", "screen")
+_KEYS = {"name", "description", *_STEP_KEYS, *_OPTIONAL_STEP_KEYS, "normalise_overrides",
+         "aggregate_levels", "missing_levels", "grades", "exclude"}
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,12 @@ DEFAULT_GRADES = (
 
 @dataclass(frozen=True)
 class Methodology:
-    """A named recipe: impute → treat → normalise → weights → aggregate, plus grade bands."""
+    """A named recipe: denominate → impute → treat → normalise → weights → aggregate, plus grades.
+
+    ``screen`` drops district-years with too little data, before or after imputing (its
+    ``stage`` parameter); ``denominate`` divides indicators by the denominators the framework
+    declares. Both default to ``none`` and are then left out of :meth:`to_dict`.
+    """
 
     name: str = "baseline"
     description: str = ""
@@ -94,11 +102,19 @@ class Methodology:
     missing_levels: Mapping[int, Step] = field(default_factory=dict)
     grades: tuple[GradeBand, ...] = DEFAULT_GRADES
     exclude: tuple[str, ...] = ()
+    denominate: Step = Step("none")
+    screen: Step = Step("none")
 
     def __post_init__(self) -> None:
+        # steps may be given as names or {method, params} dicts, here as in from_dict and replace
+        for name in (*_OPTIONAL_STEP_KEYS, *_STEP_KEYS):
+            object.__setattr__(self, name, Step.from_any(getattr(self, name), name))
         for name in ("normalise_overrides", "aggregate_levels", "missing_levels"):
-            object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
-        object.__setattr__(self, "grades", tuple(sorted(self.grades, key=lambda g: -g.min)))
+            steps = {k: Step.from_any(v, f"{name}.{k}") for k, v in dict(getattr(self, name)).items()}
+            object.__setattr__(self, name, MappingProxyType(steps))
+        # bands as floats, so a methodology and its from_dict(to_dict()) copy hash alike (90 vs 90.0)
+        bands = (GradeBand(float(g.min), g.zh, g.en) for g in self.grades)
+        object.__setattr__(self, "grades", tuple(sorted(bands, key=lambda g: -g.min)))
         object.__setattr__(self, "exclude", tuple(self.exclude))
 
     # -- serialisation ------------------------------------------------------------------------
@@ -107,6 +123,10 @@ class Methodology:
         out: dict[str, Any] = {"name": self.name}
         if self.description:
             out["description"] = self.description
+        for key in _OPTIONAL_STEP_KEYS:
+            step = getattr(self, key)
+            if step != Step("none"):
+                out[key] = step.to_dict()
         for key in _STEP_KEYS:
             out[key] = getattr(self, key).to_dict()
         if self.normalise_overrides:
@@ -137,7 +157,7 @@ class Methodology:
         for key in ("name", "description"):
             if key in data:
                 kw[key] = str(data[key])
-        for key in _STEP_KEYS:
+        for key in (*_OPTIONAL_STEP_KEYS, *_STEP_KEYS):
             if key in data:
                 kw[key] = Step.from_any(data[key], key)
         if "normalise_overrides" in data:
@@ -184,7 +204,7 @@ class Methodology:
 
     def replace(self, **changes: Any) -> Methodology:
         """A modified copy (steps may be given as names or dicts)."""
-        for key in _STEP_KEYS:
+        for key in (*_OPTIONAL_STEP_KEYS, *_STEP_KEYS):
             if key in changes:
                 changes[key] = Step.from_any(changes[key], key)
         return replace(self, **changes)
@@ -193,13 +213,16 @@ class Methodology:
     def validate(self, framework: Any | None = None) -> None:
         """Resolve every method in its registry and bind its parameters; raise listing all problems."""
         from .aggregate import AGGREGATORS, MISSING_POLICIES
+        from .denominate import DENOMINATORS
         from .impute import IMPUTERS
         from .normalise import NORMALISERS
+        from .screen import SCREENS
         from .treat_step import TREATMENTS
         from .weights import WEIGHTERS
 
         problems: list[str] = []
         checks = [
+            ("denominate", DENOMINATORS, self.denominate), ("screen", SCREENS, self.screen),
             ("impute", IMPUTERS, self.impute), ("treat", TREATMENTS, self.treat),
             ("normalise", NORMALISERS, self.normalise), ("weights", WEIGHTERS, self.weights),
             ("aggregate", AGGREGATORS, self.aggregate), ("missing", MISSING_POLICIES, self.missing),
@@ -212,6 +235,14 @@ class Methodology:
                 registry.get(step.method).bind(step.params, where=f"{where}: ")
             except MethodologyError as exc:
                 problems.extend(exc.problems or [f"{where}: {exc.summary}"])
+        from .screen import STAGES
+
+        stage = self.screen.params.get("stage", STAGES[0])
+        if stage not in STAGES:
+            problems.append(f"screen: stage must be one of {', '.join(STAGES)}, got {stage!r}")
+        if not self.grades or self.grades[-1].min != float("-inf"):
+            problems.append("grades: the lowest band needs min: null so every score gets a grade "
+                            "(e.g. {min: null, zh: 不合格, en: Fail})")
         if framework is not None:
             for code in self.normalise_overrides:
                 if code not in framework.indicators:
@@ -224,6 +255,13 @@ class Methodology:
             for code in self.exclude:
                 if code not in framework.indicators:
                     problems.append(f"exclude: {code!r} is not an indicator of {framework.id}")
+            if self.denominate.method == "declared":
+                from .denominate import denominators_used
+
+                try:
+                    denominators_used(framework, by=self.denominate.params.get("by"))
+                except MethodologyError as exc:
+                    problems.extend(f"denominate: {p}" for p in exc.problems)
         if problems:
             raise MethodologyError(f"methodology {self.name!r} is invalid", problems)
 

@@ -14,6 +14,7 @@ data"; WJP Rule of Law Index methodology (min-max on fixed 2015 goalposts).
 
 from __future__ import annotations
 
+import difflib
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import ConstantIndicatorWarning, DataError
+from .errors import ConstantIndicatorWarning, DataError, MethodologyError
 from .framework import Framework, Node
 from .registry import Registry
 from .scoring import SCORING_RULES
@@ -53,31 +54,61 @@ def _oriented(x: pd.Series, ctx: NormContext) -> pd.Series:
     return x * ctx.node.direction
 
 
-def _by_year(x: pd.Series, ctx: NormContext):
-    return x.groupby(ctx.years.to_numpy(), sort=False)
+def _check_codes(per_code: Mapping[str, Any] | None, what: str, ctx: NormContext) -> None:
+    """A per-indicator parameter naming an unknown indicator is a typo, not something to ignore."""
+    unknown = sorted(set(per_code or {}) - set(ctx.framework.indicators))
+    if unknown:
+        problems = []
+        for code in unknown:
+            close = difflib.get_close_matches(code, ctx.framework.indicators, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            problems.append(f"{what}: {code!r} is not an indicator of {ctx.framework.id}{hint}")
+        raise MethodologyError(f"normaliser parameter {what!r} names unknown indicators", problems)
+
+
+def _by_year(x: pd.Series, ctx: NormContext, by_year: bool = True):
+    """Group by year, or (``by_year=False``) one group pooling every year."""
+    keys = ctx.years.to_numpy() if by_year else np.zeros(len(x), dtype=int)
+    return x.groupby(keys, sort=False)
+
+
+def _check_scale(lower: float, upper: float, method: str) -> None:
+    if not lower < upper:
+        raise DataError(f"{method}: the output scale needs lower < upper, got lower={lower!r}, upper={upper!r}")
+
+
+def _warn_constant(ctx: NormContext, const: pd.Series, what: str) -> None:
+    yrs = sorted(set(ctx.years[const]))
+    warnings.warn(
+        f"indicator {ctx.node.code} is constant within year(s) {yrs}; {what} is undefined there "
+        "(set goalposts or choose another normaliser for it)",
+        ConstantIndicatorWarning, stacklevel=3,
+    )
 
 
 @NORMALISERS.register("minmax")
-def minmax(x: pd.Series, ctx: NormContext, *, lower: float = 0.0, upper: float = 100.0) -> Normalised:
+def minmax(
+    x: pd.Series, ctx: NormContext, *, lower: float = 0.0, upper: float = 100.0, by_year: bool = True
+) -> Normalised:
     """Min-max within each year onto [lower, upper]: ``(x − min) / (max − min)``.
 
-    A year in which the indicator is constant cannot be min-maxed: its values become missing and a
-    :class:`ConstantIndicatorWarning` says so (COINr does the same). References: Handbook §5.
+    With ``by_year=False`` the minimum and maximum are taken over every year at once (a panel
+    normalised "globally", COINr's ``Normalise(purse, global = TRUE)``, its default for panels); on
+    a single year both are the same. A year (or panel) in which the indicator is constant cannot
+    be min-maxed: its values become missing and a :class:`ConstantIndicatorWarning` says so (COINr
+    does the same). References: Handbook §5; COINr ``n_minmax``, ``Normalise.purse``.
     """
+    _check_scale(lower, upper, "minmax")
     xo = _oriented(x, ctx)
-    g = _by_year(xo, ctx)
+    g = _by_year(xo, ctx, by_year)
     lo, hi = g.transform("min"), g.transform("max")
     span = hi - lo
     const = (span == 0) & xo.notna()
     if const.any():
-        yrs = sorted(set(ctx.years[const]))
-        warnings.warn(
-            f"indicator {ctx.node.code} is constant within year(s) {yrs}; min-max is undefined there "
-            "(set goalposts or choose another normaliser for it)",
-            ConstantIndicatorWarning, stacklevel=2,
-        )
+        _warn_constant(ctx, const, "min-max" if by_year else "min-max pooled over the years")
     out = (xo - lo) / span.where(span != 0) * (upper - lower) + lower
-    reasons = pd.Series(np.where(const, "constant within year", None), index=x.index, dtype=object)
+    why = "constant within year" if by_year else "constant over all years"
+    reasons = pd.Series(np.where(const, why, None), index=x.index, dtype=object)
     return Normalised(out, {}, reasons)
 
 
@@ -101,7 +132,11 @@ def goalposts(
     learned ``low``/``high`` so a later run can pass them back as ``bounds``.
     References: Handbook §5 (min-max); WJP freezes its 2015 min/max so years stay comparable.
     """
+    _check_scale(lower, upper, "goalposts")
     code = ctx.node.code
+    _check_codes(bounds, "bounds", ctx)
+    if isinstance(freeze, list | tuple):
+        _check_codes(dict.fromkeys(freeze), "freeze", ctx)
     if x.isna().all():
         return Normalised(x.astype(float), {"source": "no data"})
     if freeze not in ("undeclared", "all") and not isinstance(freeze, list | tuple):
@@ -143,15 +178,38 @@ def goalposts(
 
 
 @NORMALISERS.register("zscore")
-def zscore(x: pd.Series, ctx: NormContext, *, mean: float = 0.0, sd: float = 1.0) -> Normalised:
+def zscore(
+    x: pd.Series, ctx: NormContext, *, mean: float = 0.0, sd: float = 1.0, by_year: bool = True
+) -> Normalised:
     """Standardise within each year: ``(x − mean_year) / sd_year * sd + mean`` (sample sd).
 
+    ``by_year=False`` pools every year (COINr ``Normalise(purse, global = TRUE)``).
     References: Handbook §5 (standardisation); COINr ``n_zscore``.
     """
+    if not sd > 0:
+        raise DataError(f"zscore: sd must be positive, got {sd!r}")
     xo = _oriented(x, ctx)
-    g = _by_year(xo, ctx)
+    g = _by_year(xo, ctx, by_year)
     m, s = g.transform("mean"), g.transform("std")
-    return Normalised((xo - m) / s.where(s > 0) * sd + mean)
+    const = (s == 0) & xo.notna()
+    if const.any():
+        _warn_constant(ctx, const, "z-score" if by_year else "z-score pooled over the years")
+    why = "constant within year" if by_year else "constant over all years"
+    reasons = pd.Series(np.where(const, why, None), index=x.index, dtype=object)
+    return Normalised((xo - m) / s.where(s > 0) * sd + mean, {}, reasons)
+
+
+@NORMALISERS.register("identity")
+def identity(x: pd.Series, ctx: NormContext) -> Normalised:
+    """Pass-through for scores that are already normalised (e.g. WJP sub-factor scores on 0–1).
+
+    The value is kept as it is, times the indicator's direction (COINr multiplies by the direction
+    before every normalisation function), so declare already-oriented scores ``+``. The scores
+    stay on their own scale: set the framework's ``scale`` (e.g. ``scale: 1``) to say which.
+    References: Handbook §5; WJP Rule of Law Index methodology (sub-factor scores are published
+    normalised to 0–1).
+    """
+    return Normalised(_oriented(x, ctx).astype(float), {"scale": ctx.framework.scale})
 
 
 @NORMALISERS.register("rank")
@@ -173,7 +231,9 @@ def percentile_rank(x: pd.Series, ctx: NormContext) -> Normalised:
     g = _by_year(xo, ctx)
     r = g.rank(method="average")
     n = g.transform("count")
-    return Normalised(100.0 * (r - 1) / (n - 1).where(n > 1))
+    alone = (n == 1) & xo.notna()
+    reasons = pd.Series(np.where(alone, "only one district with data in the year", None), index=x.index, dtype=object)
+    return Normalised(100.0 * (r - 1) / (n - 1).where(n > 1), {}, reasons)
 
 
 @NORMALISERS.register("distance_to_target")
@@ -182,10 +242,14 @@ def distance_to_target(
 ) -> Normalised:
     """Distance to target within each year: ``100 * (x − min) / (target − min)``, capped at 100.
 
+    With ``cap`` a value at or beyond the target scores 100 even when the year's minimum already
+    meets the target (every district on target), where the ratio itself is undefined.
+
     The target comes from ``targets`` or the framework (``target``, else the scoring rule's
     ``target``). References: Handbook §5 (distance to a reference); COINr ``n_dist2targ``.
     """
     code = ctx.node.code
+    _check_codes(targets, "targets", ctx)
     target = (targets or {}).get(code, ctx.node.target)
     if target is None and ctx.node.scoring is not None:
         target = ctx.node.scoring.get("target")
@@ -197,7 +261,7 @@ def distance_to_target(
     span = float(target) * d - lo
     s = (xo - lo) / span.where(span > 0)
     if cap:
-        s = s.clip(upper=1.0)
+        s = s.clip(upper=1.0).mask(xo >= float(target) * d, 1.0)
     return Normalised(100.0 * s, {"target": float(target)})
 
 

@@ -1,12 +1,15 @@
 """``build_index(figures, framework, methodology) -> IndexResult``: the whole recipe in one call.
 
-derive → impute → treat → normalise → weight → aggregate (bottom-up, per level) → rank → grade,
-for any number of districts and years at once, vectorised over rows.
+derive → denominate → (screen) → impute → (screen) → treat → normalise → weight → aggregate
+(bottom-up, per level) → rank → grade, for any number of districts and years at once, vectorised
+over rows. What each step changed is kept in ``IndexResult.explain`` (denominators applied,
+district-years screened out, imputed cells, winsorised points).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import difflib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -15,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .aggregate import AGGREGATORS, MISSING_POLICIES
+from .denominate import DENOMINATORS
 from .derive import derive_indicators
 from .errors import DataError
 from .framework import Framework, load_framework
@@ -22,8 +26,13 @@ from .impute import IMPUTERS, ImputeContext
 from .methodology import Methodology, load_methodology
 from .normalise import NORMALISERS, NormContext
 from .result import IndexResult
+from .screen import SCREENS
 from .treat_step import TREATMENTS
 from .weights import WEIGHTERS, normalise_within_parents, split_explain
+
+#: Tolerance at grade-band boundaries: weighted means of scores that are all exactly 90 can come
+#: out as 89.99999999999999 (e.g. weights 6/30, 4/30, ...), which must still be graded 优秀.
+_GRADE_EPS = 1e-9
 
 FiguresLike = Any  # Submission | long DataFrame | wide DataFrame indexed by (district, year) | path
 
@@ -34,6 +43,8 @@ def build_index(
     methodology: Methodology | Mapping[str, Any] | str | Path | None = None,
     *,
     validate: bool = True,
+    districts: pd.DataFrame | None = None,
+    inputs: Mapping[str, str] | None = None,
 ) -> IndexResult:
     """Build the index for every district-year in ``figures``.
 
@@ -46,12 +57,40 @@ def build_index(
     methodology : a :class:`Methodology`, its dict, a YAML path, or None for the default
         (goalposts → expert weights → arithmetic means).
     validate : validate the submission first and raise :class:`DataError` listing every error.
+    districts : with a wide DataFrame, the districts table (indexed by district, with
+        ``district_name``, ``group`` and any further grouping columns, e.g. from
+        :func:`indicators.coinr.read_coinr`); by default every district is its own name, group "".
+    inputs : ``{file name: sha256}`` of the files ``figures`` was read from, recorded in the
+        provenance (a submission read from files records its own).
     """
     fw = framework if isinstance(framework, Framework) else load_framework(framework)
     meth = _as_methodology(methodology)
     meth.validate(fw)
-    wide, districts, inputs = _prepare(figures, fw, validate)
-    return _build(wide, districts, fw, meth, inputs)
+    wide, table, hashes = _prepare(figures, fw, validate)
+    if districts is not None:
+        table = _districts_table(districts, wide)
+    return _build(wide, table, fw, meth, {**hashes, **dict(inputs or {})})
+
+
+def _districts_table(districts: pd.DataFrame, wide: pd.DataFrame) -> pd.DataFrame:
+    """Check a caller's districts table covers every district of ``wide``; fill the standard columns."""
+    names = wide.index.get_level_values("district").unique()
+    missing = [str(d) for d in names if d not in districts.index]
+    if missing:
+        raise DataError("the districts table lacks district(s) of the figures",
+                        [f"district {d!r} has figures but no row in the districts table" for d in missing])
+    out = districts.loc[names].copy()
+    out.index.name = "district"
+    if "district_name" not in out.columns:
+        out.insert(0, "district_name", list(names))
+    if "group" not in out.columns:
+        out["group"] = ""
+    return out
+
+
+def _nearest(name: str, choices) -> str:
+    close = difflib.get_close_matches(name, list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _as_methodology(m: Any) -> Methodology:
@@ -66,6 +105,10 @@ def _as_methodology(m: Any) -> Methodology:
 
 def _prepare(figures: Any, fw: Framework, validate: bool):
     if isinstance(figures, pd.DataFrame) and list(figures.index.names) == ["district", "year"]:
+        unknown = [c for c in figures.columns if c not in fw.figures]
+        if unknown:
+            raise DataError(f"wide figures have columns that are not figures of framework {fw.id}", [
+                f"column {c!r}{_nearest(str(c), fw.figures)}" for c in unknown])
         wide = figures.reindex(columns=list(fw.figures)).astype(float).sort_index()
         names = wide.index.get_level_values("district").unique()
         districts = pd.DataFrame(
@@ -103,7 +146,6 @@ def _build(
     idx = wide.index
     years = pd.Series(idx.get_level_values("year").astype(int), index=idx)
     dnames = pd.Series(idx.get_level_values("district"), index=idx)
-    groups = pd.Series(districts["group"].reindex(dnames.to_numpy()).to_numpy(), index=idx)
     explain: dict[str, Any] = {}
 
     # derive
@@ -112,17 +154,48 @@ def _build(
     derived = derived[active]
     source = source[active]
 
-    # impute
+    # denominate
+    denominator = DENOMINATORS.get(meth.denominate.method)
+    den = denominator.func(derived, wide, fw, **denominator.bind(meth.denominate.params))
+    derived = den.values
+    source = source.mask(den.reasons.notna(), den.reasons)
+    if meth.denominate.method != "none":
+        explain["denominate"] = den.details
+
+    # screen (before or after imputation) and impute
+    screener = SCREENS.get(meth.screen.method)
+    screen_params = screener.bind(meth.screen.params)
+    screen_after = screen_params.get("stage") == "after_impute"
+    if not screen_after:
+        wide, derived, source = _screen(screener, screen_params, derived, (wide, derived, source), explain,
+                                        meth.screen.method)
+    idx = wide.index
+    years = pd.Series(idx.get_level_values("year").astype(int), index=idx)
+    dnames = pd.Series(idx.get_level_values("district"), index=idx)
+    groups = pd.Series(districts["group"].reindex(dnames.to_numpy()).to_numpy(), index=idx)
+    attributes = districts.reindex(dnames.to_numpy()).set_axis(idx)
     imputer = IMPUTERS.get(meth.impute.method)
-    imputed = imputer.func(derived, ImputeContext(years, groups, dnames),
+    imputed = imputer.func(derived, ImputeContext(years, groups, dnames, attributes),
                            **imputer.bind(meth.impute.params))
     was_imputed = derived.isna() & imputed.notna()
     source = source.mask(was_imputed, "imputed:" + meth.impute.method)
+    if meth.impute.method != "none":
+        explain["impute"] = _imputed_cells(imputed, was_imputed, meth.impute.method)
+    if screen_after:
+        wide, derived, source, imputed = _screen(screener, screen_params, imputed,
+                                                 (wide, derived, source, imputed), explain, meth.screen.method)
+        idx = wide.index
+        years, dnames = years.loc[idx], dnames.loc[idx]
+    if meth.screen.method != "none":
+        districts = districts.loc[districts.index.isin(dnames.unique())]
 
     # treat
     treater = TREATMENTS.get(meth.treat.method)
-    treated, treat_details = treater.func(imputed, **treater.bind(meth.treat.params))
+    treat_out = treater.func(imputed, **treater.bind(meth.treat.params))
+    treated, treat_details = treat_out[0], treat_out[1]
     explain["treat"] = treat_details
+    if len(treat_out) > 2:
+        explain["treated_points"] = treat_out[2]
 
     # normalise
     norm_cols: dict[str, pd.Series] = {}
@@ -183,7 +256,8 @@ def _build(
         "version": _version(),
         "framework": fw.identity,
         "methodology": {"name": meth.name, "content_hash": meth.content_hash},
-        "inputs": dict(inputs),
+        "inputs": dict(sorted(dict(inputs).items())),
+        "environment": _environment(),
         "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
     }
     return IndexResult(
@@ -193,6 +267,39 @@ def _build(
         effective_weights=eff, contributions=contrib, coverage=coverage, explain=explain,
         provenance=provenance,
     )
+
+
+def _screen(screener, params: dict, data: pd.DataFrame, frames: tuple, explain: dict, method: str) -> tuple:
+    """Run the screen on ``data``; drop the rows it excludes from every frame in ``frames``."""
+    summary = screener.func(data, **params)
+    if method != "none":
+        explain["screen"] = summary
+    keep = summary["included"].to_numpy(dtype=bool)
+    if keep.all():
+        return frames
+    if not keep.any():
+        raise DataError(f"screen {method!r} excluded every district-year; lower its thresholds")
+    return tuple(f[keep] for f in frames)
+
+
+def _imputed_cells(imputed: pd.DataFrame, was_imputed: pd.DataFrame, method: str) -> pd.DataFrame:
+    """Long table of imputed cells: district, year, indicator, value, method."""
+    r, c = np.nonzero(was_imputed.to_numpy(dtype=bool))
+    rows = imputed.index[r]
+    return pd.DataFrame({
+        "district": rows.get_level_values("district"), "year": rows.get_level_values("year"),
+        "indicator": imputed.columns[c], "value": imputed.to_numpy(dtype=float)[r, c], "method": method,
+    })
+
+
+def _environment() -> dict[str, str]:
+    """Versions of Python and the numerical stack: what a score depends on besides the inputs."""
+    import platform
+
+    import scipy
+
+    return {"python": platform.python_version(), "numpy": np.__version__, "pandas": pd.__version__,
+            "scipy": scipy.__version__}
 
 
 def _active_nodes(fw: Framework, active_indicators: set[str]) -> set[str]:
@@ -208,7 +315,8 @@ def _grades(index: pd.Series, meth: Methodology) -> pd.DataFrame:
     en = zh.copy()
     assigned = index.isna()
     for band in meth.grades:  # sorted top-down
-        hit = ~assigned & (index >= band.min)
+        # a score of exactly 90 must not lose its band to float noise (89.99999999999999)
+        hit = ~assigned & (index >= band.min - _GRADE_EPS)
         zh[hit], en[hit] = band.zh, band.en
         assigned |= hit
     return pd.DataFrame({"zh": zh, "en": en})
@@ -228,7 +336,8 @@ def _contributions(fw, weights, values, index, active_nodes, active, idx) -> pd.
     """Allocate each parent's score to its children in proportion to ``w' * score``.
 
     For arithmetic means (with weights rescaled over present children) this is exactly each
-    child's term, so the indicator contributions add up to the index.
+    child's term, so the indicator contributions add up to the index. Shares are taken whenever
+    the weighted total is non-zero, also when it is negative (z-scores), so they still sum to 1.
     """
     contrib = {fw.root: index}
     for parent in reversed(fw.aggregates):  # top-down
@@ -240,7 +349,7 @@ def _contributions(fw, weights, values, index, active_nodes, active, idx) -> pd.
         term = np.where(np.isnan(x), 0.0, x * w)
         total = term.sum(axis=1, keepdims=True)
         with np.errstate(invalid="ignore", divide="ignore"):
-            share = np.where(total > 0, term / total, 0.0)
+            share = np.where(total != 0, term / total, 0.0)
         base = contrib[parent][:, None]
         for j, k in enumerate(kids):
             contrib[k] = np.where(np.isnan(base[:, 0]), np.nan, base[:, 0] * share[:, j])

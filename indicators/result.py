@@ -24,7 +24,8 @@ class IndexResult:
     Attributes
     ----------
     figures : raw figures, wide (one column per figure id).
-    indicators : indicator values in natural units, before imputation.
+    indicators : indicator values in natural units (divided by their denominators when the
+        methodology denominates), before imputation.
     indicator_source : per cell, ``counts`` / ``reported`` / ``imputed`` or why it is missing.
     imputed, treated : indicator values after imputation and after outlier treatment.
     normalised : indicator scores on 0–100.
@@ -35,8 +36,13 @@ class IndexResult:
     effective_weights : each indicator's nominal weight in the index (product along its path).
     contributions : each indicator's contribution to each row's index (rows sum to the index).
     coverage : indicators present (before imputation) per row, count and weighted share.
-    explain : learned or diagnostic tables (goalposts used, treatment details, …).
-    provenance : package version, framework and methodology identity, input hashes, time.
+    explain : learned or diagnostic tables: ``normalise`` (goalposts used), ``denominate`` (one
+        row per indicator divided), ``screen`` (data availability of every district-year and
+        whether it was kept), ``impute`` (every imputed cell and its value), ``treat`` (skewness,
+        kurtosis and status per year and indicator), ``treated_points`` (every winsorised or
+        log-transformed value, before and after).
+    provenance : package version, framework and methodology identity, input hashes, versions of
+        Python and the numerical stack (``environment``), time.
     """
 
     framework: Framework
@@ -75,6 +81,15 @@ class IndexResult:
     def node_scores(self) -> pd.DataFrame:
         """Scores of every node: normalised indicators and aggregates side by side."""
         return pd.concat([self.normalised, self.scores], axis=1)
+
+    def node_ranks(self) -> pd.DataFrame:
+        """Rank of every node within each year: normalised indicators and aggregates.
+
+        1 = best (highest score), ties share the best rank, missing scores stay missing — COINr's
+        ``rank(-x, ties.method = "min", na.last = "keep")``. Ranked on unrounded scores.
+        """
+        ranks = self.node_scores().groupby(level="year").rank(method="min", ascending=False)
+        return ranks.astype("Int64")
 
     def table(self) -> pd.DataFrame:
         """The result table: one row per district-year, index, rank, grade, dimension scores."""

@@ -53,6 +53,8 @@ def target_stepped(
 
     ``steps`` is a list of ``[threshold, points]`` with points on the 0–100 scale.
     """
+    if not all(0.0 <= float(p) <= 100.0 for _, p in steps) or not 0.0 <= float(below) <= 100.0:
+        raise ValueError("target_stepped: points and below must be on the 0–100 scale")
     out = np.full(np.shape(x), float(below))
     met_any = np.zeros(np.shape(x), dtype=bool)
     for threshold, points in sorted(steps, key=lambda s: s[1]):
@@ -69,13 +71,14 @@ def deduction(
     """Per-shortfall deductions with a cap: "每少一次扣 per_unit 分，累计扣分不超过 cap 分".
 
     Shortfall is ``threshold − x`` (or ``x − threshold`` for −), floored at 0; the item is worth
-    ``points`` and scores ``100 * (points − min(cap, per_unit * shortfall)) / points``.
+    ``points`` and scores ``100 * (points − min(cap, points, per_unit * shortfall)) / points``: an
+    item never loses more than it is worth, so a cap above ``points`` cannot score below 0.
     """
     if points <= 0 or cap < 0 or per_unit < 0:
         raise ValueError("deduction: points must be > 0, cap and per_unit >= 0")
     short = np.maximum(0.0, (threshold - x) if direction > 0 else (x - threshold))
-    lost = np.minimum(cap, per_unit * short)
-    return 100.0 * (points - lost) / points
+    lost = np.minimum(min(cap, points), per_unit * short)
+    return np.clip(100.0 * (points - lost) / points, 0.0, 100.0)  # 100 * p / p can be 100 + 1ulp
 
 
 @SCORING_RULES.register("all_or_nothing")

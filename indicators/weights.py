@@ -71,11 +71,20 @@ def equal(framework: Framework, data: pd.DataFrame) -> pd.Series:
 
 
 def normalise_within_parents(framework: Framework, raw: pd.Series, active: set[str]) -> pd.Series:
-    """Rescale raw weights to sum to 1 over the active children of each parent."""
+    """Rescale raw weights to sum to 1 over the active children of each parent.
+
+    Raises :class:`MethodologyError` naming every parent whose active children all weigh 0 (the
+    framework forbids it; weight overrides or exclusions must not bring it back silently).
+    """
     out = {}
+    zero = []
     for parent in framework.aggregates:
         kids = [c for c in framework.children(parent) if c in active]
         total = float(sum(raw[c] for c in kids))
+        if kids and not total > 0:
+            zero.append(f"{parent}: children {', '.join(kids)} have total weight {total:g}")
         for c in kids:
             out[c] = raw[c] / total if total > 0 else np.nan
+    if zero:
+        raise MethodologyError("weights must give every aggregate a positive total", zero)
     return pd.Series(out, dtype=float)

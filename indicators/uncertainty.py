@@ -60,6 +60,7 @@ Indicators*, §7, https://doi.org/10.1787/9789264043466-en; Herman & Usher (2017
 from __future__ import annotations
 
 import difflib
+import inspect
 import io
 import json
 import time
@@ -810,29 +811,39 @@ def load_uncertainty(folder: str | Path) -> UncertaintyResult:
 
 
 #: Methodology keys the fast data stage knows; any other (a step added to the pipeline later)
-#: makes ``data_stage="auto"`` use full pipeline builds.
+#: makes ``data_stage="auto"`` use full pipeline builds. Fixed steps before imputation
+#: (denominate, screen) are taken from a pipeline build, so they need no code here.
 _KNOWN_KEYS = {"name", "description", "impute", "treat", "normalise", "weights", "aggregate", "missing",
-               "normalise_overrides", "aggregate_levels", "missing_levels", "grades", "exclude"}
+               "normalise_overrides", "aggregate_levels", "missing_levels", "grades", "exclude",
+               "denominate", "screen"}
 
 
 def _key(step: Step) -> str:
     return json.dumps(step.to_dict(), sort_keys=True, default=str)
 
 
-def _frame_minmax(xo: pd.DataFrame, years: np.ndarray, *, lower: float = 0.0, upper: float = 100.0) -> pd.DataFrame:
-    """:func:`indicators.normalise.minmax` on every column at once (same operations)."""
-    g = xo.groupby(years, sort=False)
+def _group_keys(years: np.ndarray, by_year: bool) -> np.ndarray:
+    return years if by_year else np.zeros(len(years), dtype=int)
+
+
+def _frame_minmax(xo: pd.DataFrame, years: np.ndarray, *, lower: float = 0.0, upper: float = 100.0,
+                  by_year: bool = True) -> tuple[pd.DataFrame, list[str]]:
+    """:func:`indicators.normalise.minmax` on every column at once (same operations); also the
+    columns constant in some group, which must go through the normaliser itself (its warning)."""
+    g = xo.groupby(_group_keys(years, by_year), sort=False)
     lo, hi = g.transform("min"), g.transform("max")
     span = hi - lo
-    return (xo - lo) / span.where(span != 0) * (upper - lower) + lower
+    const = ((span == 0) & xo.notna()).any()
+    return (xo - lo) / span.where(span != 0) * (upper - lower) + lower, list(const.index[const])
 
 
-def _frame_zscore(xo: pd.DataFrame, years: np.ndarray, *, mean: float = 0.0, sd: float = 1.0) -> pd.DataFrame:
+def _frame_zscore(xo: pd.DataFrame, years: np.ndarray, *, mean: float = 0.0, sd: float = 1.0,
+                  by_year: bool = True) -> tuple[pd.DataFrame, list[str]]:
     """:func:`indicators.normalise.zscore` on every column at once (same operations).
 
-    The group means and standard deviations are taken column by column, as the normaliser does:
+    Group means and standard deviations are taken column by column, as the normaliser does:
     pandas' grouped mean of a multi-column frame can differ from a column's in the last bit."""
-    codes, _ = pd.factorize(years)
+    codes, _ = pd.factorize(_group_keys(years, by_year))
     plain = xo.reset_index(drop=True)
     m, s = {}, {}
     for c in plain.columns:
@@ -841,7 +852,8 @@ def _frame_zscore(xo: pd.DataFrame, years: np.ndarray, *, mean: float = 0.0, sd:
         s[c] = g.std().to_numpy()[codes]
     m_df = pd.DataFrame(m, index=xo.index)
     s_df = pd.DataFrame(s, index=xo.index)
-    return (xo - m_df) / s_df.where(s_df > 0) * sd + mean
+    const = ((s_df == 0) & xo.notna()).any()
+    return (xo - m_df) / s_df.where(s_df > 0) * sd + mean, list(const.index[const])
 
 
 def _frame_normalisers() -> dict[Any, Any]:
@@ -851,46 +863,56 @@ def _frame_normalisers() -> dict[Any, Any]:
 
 
 class _DataStage:
-    """Normalised indicator tables for methodology variants, each computed once and cached."""
+    """Normalised indicator tables for methodology variants, each computed once and cached.
+
+    ``fast``: the fixed steps up to imputation come from one pipeline build (its ``indicators``,
+    the input of imputation); the registered imputer and treatment then run once per combination
+    and the registered normaliser per column, except min-max and z-score, which normalise whole
+    tables with the same operations — each such table is spot-checked against the registered
+    normaliser on one column, bit for bit. ``pipeline``: one full build per variant.
+    """
 
     def __init__(self, figures: Any, fw: Framework, meth: Methodology, nominal: Any,
-                 common_excl: tuple[str, ...], mode: str) -> None:
+                 common_excl: tuple[str, ...], mode: str, varied: set[str], build_kwargs: Mapping[str, Any]) -> None:
         if mode not in ("auto", "fast", "pipeline"):
             raise MethodologyError(f"data_stage must be 'auto', 'fast' or 'pipeline', got {mode!r}")
         unknown = set(meth.to_dict()) - _KNOWN_KEYS
+        screen_after = meth.screen.method != "none" and meth.screen.params.get("stage") == "after_impute"
+        why = (f"the methodology step(s) {sorted(unknown)}" if unknown else
+               "varying the imputation with a screen after imputing" if screen_after and "impute" in varied else "")
         if mode == "auto":
-            mode = "pipeline" if unknown else "fast"
-        elif mode == "fast" and unknown:
-            raise MethodologyError(f"data_stage='fast' does not know the methodology step(s) {sorted(unknown)}; "
-                                   "use data_stage='pipeline'")
+            mode = "pipeline" if why else "fast"
+        elif mode == "fast" and why:
+            raise MethodologyError(f"data_stage='fast' cannot handle {why}; use data_stage='pipeline'")
         self.mode = mode
         self.figures, self.fw, self.meth, self.nominal = figures, fw, meth, nominal
+        self.build_kwargs = dict(build_kwargs)
         self.active = [c for c in fw.indicators if c not in common_excl]
         self.common_excl = common_excl
         self._cache: dict[tuple[str, ...], pd.DataFrame] = {}
         if mode == "fast":
-            from .derive import derive_indicators
             from .impute import ImputeContext
 
-            wide = nominal.figures
-            idx = wide.index
+            base = nominal if list(nominal.normalised.columns) == self.active else build_index(
+                figures, fw, meth.replace(exclude=common_excl), **self.build_kwargs)
+            self.base = base
+            idx = base.indicators.index
             self.years = pd.Series(idx.get_level_values("year").astype(int), index=idx)
             dnames = pd.Series(idx.get_level_values("district"), index=idx)
-            groups = pd.Series(nominal.districts["group"].reindex(dnames.to_numpy()).to_numpy(), index=idx)
-            self.ctx = ImputeContext(self.years, groups, dnames)
-            derived, _ = derive_indicators(wide, fw)
-            self.derived = derived[self.active]
+            groups = pd.Series(base.districts["group"].reindex(dnames.to_numpy()).to_numpy(), index=idx)
+            attributes = base.districts.reindex(dnames.to_numpy()).set_axis(idx)
+            self.ctx = ImputeContext(self.years, groups, dnames, attributes)
+            self.derived = base.indicators[self.active]
             self.directions = pd.Series({c: fw.nodes[c].direction for c in self.active})
-            if list(nominal.treated.columns) == self.active:  # the nominal build's stages are reused
-                self._cache[(_key(meth.impute),)] = nominal.imputed
-                self._cache[(_key(meth.impute), _key(meth.treat))] = nominal.treated
+            self._cache[(_key(meth.impute),)] = base.imputed[self.active]
+            self._cache[(_key(meth.impute), _key(meth.treat))] = base.treated[self.active]
 
     def normalised(self, m: Methodology) -> pd.DataFrame:
         """The normalised table (active indicators of the common exclusion) under ``m``'s steps."""
         if self.mode == "pipeline":
             key = (_key(m.impute), _key(m.treat), _key(m.normalise))
             if key not in self._cache:
-                built = build_index(self.figures, self.fw, m.replace(exclude=self.common_excl))
+                built = build_index(self.figures, self.fw, m.replace(exclude=self.common_excl), **self.build_kwargs)
                 self._cache[key] = built.normalised
             return self._cache[key]
         from .impute import IMPUTERS
@@ -907,33 +929,38 @@ class _DataStage:
             self._cache[k2] = tr.func(self._cache[k1], **tr.bind(m.treat.params))[0]
         k3 = (*k2, _key(m.normalise), json.dumps({c: s.to_dict() for c, s in m.normalise_overrides.items()},
                                                   sort_keys=True, default=str))
-        if k3 not in self._cache:
-            treated = self._cache[k2]
-            method = NORMALISERS.get(m.normalise.method)
-            params = method.bind(m.normalise.params)
-            frame_func = _frame_normalisers().get(method.func)
-            out: dict[str, pd.Series] = {}
-            plain = [c for c in self.active if c not in m.normalise_overrides]
-            if frame_func is not None and plain:
-                years = self.years.to_numpy()
-                xo = treated[plain] * self.directions[plain]
-                frame = frame_func(xo, years, **params)
-                if method.func is _frame_minmax_source():  # constant columns: per column, for the warning
-                    g = xo.groupby(years, sort=False)
-                    const = ((g.transform("max") - g.transform("min")) == 0) & xo.notna()
-                    plain_fast = [c for c in plain if not const[c].any()]
-                else:
-                    plain_fast = plain
-                for c in plain_fast:
+        if k3 in self._cache:
+            return self._cache[k3]
+        treated = self._cache[k2]
+        figs = self.base.figures
+
+        def one(code: str) -> pd.Series:
+            step = m.normalise_overrides.get(code, m.normalise)
+            nm = NORMALISERS.get(step.method)
+            ctx = NormContext(self.fw.nodes[code], self.years, figs, self.fw)
+            return nm.func(treated[code], ctx, **nm.bind(step.params)).values.astype(float)
+
+        method = NORMALISERS.get(m.normalise.method)
+        params = method.bind(m.normalise.params)
+        frame_func = _frame_normalisers().get(method.func)
+        out: dict[str, pd.Series] = {}
+        plain = [c for c in self.active if c not in m.normalise_overrides]
+        if frame_func is not None and len(plain) > 1 and set(params) <= set(inspect.signature(frame_func).parameters):
+            out[plain[0]] = one(plain[0])  # the registered normaliser: its checks, and the reference
+            xo = treated[plain] * self.directions[plain]
+            frame, per_column = frame_func(xo, self.years.to_numpy(), **params)
+            if not np.array_equal(frame[plain[0]].to_numpy(dtype=float), out[plain[0]].to_numpy(dtype=float),
+                                  equal_nan=True):
+                raise IndicatorsError(
+                    f"internal check failed: the whole-table form of normaliser {m.normalise.method!r} disagrees "
+                    f"with the registered one on {plain[0]}; run with data_stage='pipeline' and please report")
+            for c in plain[1:]:
+                if c not in per_column:
                     out[c] = frame[c].astype(float)
-            for code in self.active:
-                if code in out:
-                    continue
-                step = m.normalise_overrides.get(code, m.normalise)
-                nm = NORMALISERS.get(step.method)
-                ctx = NormContext(self.fw.nodes[code], self.years, self.nominal.figures, self.fw)
-                out[code] = nm.func(treated[code], ctx, **nm.bind(step.params)).values.astype(float)
-            self._cache[k3] = pd.DataFrame({c: out[c] for c in self.active}, index=treated.index)
+        for code in self.active:
+            if code not in out:
+                out[code] = one(code)
+        self._cache[k3] = pd.DataFrame({c: out[c] for c in self.active}, index=treated.index)
         return self._cache[k3]
 
     def check(self, meth: Methodology) -> None:
@@ -941,17 +968,11 @@ class _DataStage:
         ours = self.normalised(meth)
         ref = self.nominal.normalised
         cols = list(ref.columns)
-        if not all(c in ours.columns for c in cols) or not np.array_equal(
+        if not ours.index.equals(ref.index) or not all(c in ours.columns for c in cols) or not np.array_equal(
                 ours[cols].to_numpy(dtype=float), ref.to_numpy(dtype=float), equal_nan=True):
             raise IndicatorsError(
                 f"internal check failed: the {self.mode} data stage does not reproduce the pipeline's normalised "
                 "data for the nominal methodology; run with data_stage='pipeline' and please report")
-
-
-def _frame_minmax_source() -> Any:
-    from .normalise import minmax
-
-    return minmax
 
 
 @dataclass
@@ -972,6 +993,7 @@ def evaluate(
     chunk_cells: int = 250_000,
     check_nominal: bool = True,
     data_stage: Literal["auto", "fast", "pipeline"] = "auto",
+    districts: pd.DataFrame | None = None,
 ) -> UncertaintyResult:
     """Score and rank every replication of ``assumptions`` (the replay entry point).
 
@@ -995,6 +1017,9 @@ def evaluate(
         and treatment run once per combination; min-max and z-score normalise whole tables at
         once (the same arithmetic as the registered normalisers; others run per column as in the
         pipeline). ``"auto"``: fast unless the methodology has steps this module does not know.
+    districts : DataFrame, optional
+        The districts table, as :func:`~indicators.build_index` takes it with wide figures (e.g.
+        the grouping variables of a COINr coin, for group-mean imputation).
 
     Returns
     -------
@@ -1017,7 +1042,8 @@ def evaluate(
     spec, meth = a.spec, a.methodology
     spec.validate(fw, meth)
     t0 = time.perf_counter()
-    nominal = build_index(figures, fw, meth)
+    build_kwargs = {} if districts is None else {"districts": districts}
+    nominal = build_index(figures, fw, meth, **build_kwargs)
     rows = nominal.index.index
     years = rows.get_level_values("year").to_numpy()
     choices = [i for i in spec.inputs if isinstance(i, Choice)]
@@ -1039,7 +1065,8 @@ def evaluate(
     all_excl = [set(o) for c in excl_choices for o in c.options] or [set(meth.exclude)]
     common_excl = tuple(c for c in fw.indicators if all(c in s for s in all_excl))
     t_nominal = time.perf_counter() - t0
-    stage = _DataStage(figures, fw, meth, nominal, common_excl, data_stage)
+    stage = _DataStage(figures, fw, meth, nominal, common_excl, data_stage, {c.field for c in choices},
+                       build_kwargs)
     if check_nominal:
         stage.check(meth)
     data_key = np.stack([codes[c.name] for c in data_choices], axis=1) if data_choices else np.zeros((R, 0), int)
@@ -1151,11 +1178,12 @@ def run_uncertainty(
     *,
     design: Design = "montecarlo",
     seed: int | None = 0,
-    keep_scores: bool = True,
+    **kwargs: Any,
 ) -> UncertaintyResult:
     """Draw the assumptions and evaluate them: the whole analysis in one call.
 
-    See :func:`sample_assumptions` (``n``, ``design``, ``seed``) and :func:`evaluate`.
+    See :func:`sample_assumptions` (``n``, ``design``, ``seed``) and :func:`evaluate` (keyword
+    arguments such as ``keep_scores``, ``data_stage``, ``districts`` are passed on).
     ``spec`` may be an :class:`UncertaintySpec`, its dict, or a YAML path.
 
     Examples
@@ -1175,7 +1203,7 @@ def run_uncertainty(
     elif isinstance(spec, str | Path):
         spec = UncertaintySpec.load(spec)
     a = sample_assumptions(spec, fw, methodology, n, design=design, seed=seed)
-    return evaluate(figures, fw, a, keep_scores=keep_scores)
+    return evaluate(figures, fw, a, **kwargs)
 
 
 def replay(folder: str | Path, figures: Any, framework: Framework | str | Path, **kwargs: Any) -> UncertaintyResult:

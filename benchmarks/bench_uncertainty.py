@@ -1,9 +1,10 @@
 """Benchmark: uncertainty analysis — COINr's ASEM sensitivity design, and 2,850 districts.
 
 Part 1, COINr's ASEM example (51 units, 49 indicators, indicator -> pillar -> sub-index -> index),
-denominated and imputed as in COINr's ``build_example_coin()`` (pipeline (a) of
-``../shared/data/coinr-asem/README.md``; checked against COINr's own imputed data and index
-here), with the design of COINr's sensitivity vignette — 4 inputs:
+read with ``indicators.coinr.read_coinr`` and built with ``data/methodologies/coinr_example.yaml``
+(COINr's ``build_example_coin()``: denominate, group-mean imputation, screen, winsorise, min-max,
+arithmetic mean; pipeline (a) of ``../shared/data/coinr-asem/README.md``, checked against COINr's
+own imputed data and index here), with the design of COINr's sensitivity vignette — 4 inputs:
 
 - winsorisation limit ``winmax`` 1–5 (COINr default treatment);
 - normalisation min-max onto [1, 100] vs z-score (mean 10, sd 2);
@@ -36,65 +37,32 @@ import pandas as pd
 
 from evaluation import paths
 from indicators import Methodology, Step, build_index, load_framework, load_methodology
+from indicators.coinr import read_coinr
 from indicators.errors import ConstantIndicatorWarning
-from indicators.framework import Framework, framework_from_dict
+from indicators.framework import Framework
 from indicators.synthetic import generate_scale
-from indicators.treat import treat_frame
-from indicators.treat_step import TREATMENTS
 from indicators.uncertainty import Assumptions, Choice, UncertaintySpec, WeightNoise, evaluate, sample_assumptions
 
 ASEM = paths.ROOT.parent / "shared" / "data" / "coinr-asem"
 COINR_S_PER_REP = 0.11  # COINr 1.1.14, this machine: get_sensitivity N = 1,000 in 110 s
 
-if "winsorise" not in TREATMENTS:  # until the COINr treatment step is registered on main
-
-    @TREATMENTS.register("winsorise")
-    def _winsorise(df: pd.DataFrame, *, winmax: int | None = 5) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """COINr default treatment (benchmark-local registration of indicators.treat.treat_frame)."""
-        treated, details, _ = treat_frame(df.reset_index(drop=True), winmax=winmax)
-        return treated.set_axis(df.index), details
-
-
 # --------------------------------------------------------------------------------------------
-# ASEM loader (COINr pipeline (a): denominate, impute by Europe/Asia group mean)
+# ASEM: COINr's example coin, pipeline (a)
 
 
-def load_asem(folder: Path = ASEM) -> tuple[Framework, pd.DataFrame]:
-    """The ASEM framework (from iMeta) and the denominated, imputed indicators (wide)."""
-    meta = pd.read_csv(folder / "asem_iMeta.csv")
-    data = pd.read_csv(folder / "asem_iData.csv")
-    ind = meta[meta["Type"] == "Indicator"]
-    aggs = meta[meta["Type"] == "Aggregate"]
-    figures = [{"id": c, "zh": c, "en": c, "kind": "amount", "range": [None, None]} for c in ind["iCode"]]
-    nodes = []
-    for _, r in aggs.sort_values("Level", ascending=False).iterrows():
-        node = {"code": r["iCode"], "zh": r["iName"], "en": r["iName"]}
-        if isinstance(r["Parent"], str):
-            node.update({"parent": r["Parent"], "weight": float(r["Weight"])})
-        nodes.append(node)
-    for _, r in ind.iterrows():
-        nodes.append({"code": r["iCode"], "parent": r["Parent"], "weight": float(r["Weight"]), "zh": r["iName"],
-                      "en": r["iName"], "formula": r["iCode"], "direction": "+" if r["Direction"] > 0 else "-"})
-    fw = framework_from_dict({"id": "asem", "version": "COINr-1.1.14", "name": {"zh": "ASEM", "en": "ASEM"},
-                              "figures": figures, "nodes": nodes}, source="asem_iMeta.csv")
-    x = data.set_index("uCode")[list(ind["iCode"])].astype(float)
-    for _, r in ind.iterrows():  # Denominate(): x / denominator
-        if isinstance(r["Denominator"], str):
-            x[r["iCode"]] = x[r["iCode"]] / data.set_index("uCode")[r["Denominator"]]
-    group = data.set_index("uCode")["EurAsia_group"]
-    x = x.fillna(x.groupby(group).transform("mean"))  # Impute(f_i = "i_mean_grp", EurAsia_group)
-    x.index = pd.MultiIndex.from_arrays([x.index, [int(data["Time"].iloc[0])] * len(x)], names=["district", "year"])
-    return fw, x.sort_index()
+def load_asem(folder: Path = ASEM) -> tuple[Framework, pd.DataFrame, pd.DataFrame, Methodology]:
+    """The ASEM coin (COINr's iData/iMeta via ``indicators.coinr``) and COINr's example methodology."""
+    coin = read_coinr(folder / "asem_iData.csv", folder / "asem_iMeta.csv")
+    meth = load_methodology(paths.METHODOLOGIES / "coinr_example.yaml")
+    return coin.framework, coin.figures, coin.districts, meth
 
 
-def asem_checks(fw: Framework, wide: pd.DataFrame) -> str:
+def asem_checks(fw: Framework, figures: pd.DataFrame, districts: pd.DataFrame, meth: Methodology) -> str:
     """Our pipeline (a) against COINr's own outputs."""
+    res = build_index(figures, fw, meth, districts=districts)
     golden = pd.read_csv(ASEM / "a_example_imputed.csv").set_index("uCode")
-    ours = wide.droplevel("year")[golden.columns].loc[golden.index]
+    ours = res.imputed.droplevel("year")[golden.columns].loc[golden.index]
     d_imp = float(np.nanmax(np.abs(ours.to_numpy() - golden.to_numpy())))
-    meth = Methodology(treat=Step("winsorise", {"winmax": 5}), normalise=Step("minmax", {"lower": 0, "upper": 100}),
-                       weights=Step("expert"), aggregate=Step("arithmetic"))
-    res = build_index(wide, fw, meth)
     agg = pd.read_csv(ASEM / "a_example_aggregated.csv").set_index("uCode")["Index"]
     d_idx = float(np.max(np.abs(res.index.droplevel("year").loc[agg.index].to_numpy() - agg.to_numpy())))
     return f"pipeline (a) vs COINr: imputed data max |diff| {d_imp:.1e}; index max |diff| {d_idx:.1e}"
@@ -115,28 +83,32 @@ def coinr_vignette_spec() -> UncertaintySpec:
 # the naive way: one full pipeline build per replication
 
 
-def naive(wide: pd.DataFrame, fw: Framework, a: Assumptions, n: int) -> tuple[float, np.ndarray]:
+def naive(wide: pd.DataFrame, fw: Framework, a: Assumptions, n: int, districts: pd.DataFrame | None
+          ) -> tuple[float, np.ndarray]:
     """Seconds per replication of a full rebuild, and the first ``n`` replications' index."""
     out = []
     t0 = time.perf_counter()
     for r in range(n):
-        out.append(build_index(wide, fw, a.methodology_for(r, fw)).index.to_numpy())
+        out.append(build_index(wide, fw, a.methodology_for(r, fw), districts=districts).index.to_numpy())
     return (time.perf_counter() - t0) / n, np.vstack(out)
 
 
-def run(label: str, wide: pd.DataFrame, fw: Framework, a: Assumptions, n_naive: int) -> None:
+def run(label: str, wide: pd.DataFrame, fw: Framework, a: Assumptions, n_naive: int,
+        districts: pd.DataFrame | None = None):
     t0 = time.perf_counter()
-    res = evaluate(wide, fw, a, keep_scores=True)
+    res = evaluate(wide, fw, a, keep_scores=True, districts=districts)
     wall = time.perf_counter() - t0
     per = wall / a.n
     line = (f"{label}: {a.n:>6,} replications in {wall:6.2f} s = {per * 1e3:7.3f} ms/replication "
-            f"(data stage {res.timing['data_stage_s']:.2f} s for {res.timing['data_variants']} variants, "
-            f"aggregation+ranking {res.timing['engine_s']:.2f} s)")
+            f"(reference build {res.timing['nominal_build_s']:.2f} s, data stage {res.timing['data_stage_s']:.2f} s "
+            f"for {res.timing['data_variants']} variants, aggregation+ranking {res.timing['engine_s']:.2f} s)")
     print(line)
     if fw.id == "asem":
-        print(f"    vs COINr {COINR_S_PER_REP} s/replication: {COINR_S_PER_REP / per:,.0f}x faster")
+        marginal = res.timing["engine_s"] / a.n
+        print(f"    vs COINr {COINR_S_PER_REP} s/replication: {COINR_S_PER_REP / per:,.0f}x faster "
+              f"(marginal cost of a replication {marginal * 1e3:.4f} ms: {COINR_S_PER_REP / marginal:,.0f}x)")
     if n_naive:
-        per_naive, idx = naive(wide, fw, a, n_naive)
+        per_naive, idx = naive(wide, fw, a, n_naive, districts)
         same = np.array_equal(idx, res.scores[:n_naive], equal_nan=True)
         diff = float(np.nanmax(np.abs(idx - res.scores[:n_naive])))
         print(f"    vs naive full build_index per replication ({per_naive * 1e3:.1f} ms, measured on {n_naive}): "
@@ -153,16 +125,15 @@ def main() -> None:
     warnings.simplefilter("ignore", ConstantIndicatorWarning)
     print(f"machine: {os.cpu_count()} cores; load average {os.getloadavg()[0]:.2f}")
 
-    fw, wide = load_asem()
-    print(f"\nASEM: {wide.shape[0]} units x {wide.shape[1]} indicators; {asem_checks(fw, wide)}")
-    nominal = Methodology(treat=Step("winsorise", {"winmax": 5}), normalise=Step("minmax", {"lower": 0, "upper": 100}),
-                          weights=Step("expert"), aggregate=Step("arithmetic"))
+    fw, wide, districts, nominal = load_asem()
+    print(f"\nASEM: {wide.shape[0]} units x {len(fw.indicators)} indicators; "
+          f"{asem_checks(fw, wide, districts, nominal)}")
     spec = coinr_vignette_spec()
     for n in (1_000, 10_000):
         a = sample_assumptions(spec, fw, nominal, n, design="montecarlo", seed=1)
-        run(f"ASEM Monte Carlo N={n:,}", wide, fw, a, args.naive if n == 1_000 else 0)
+        run(f"ASEM Monte Carlo N={n:,}", wide, fw, a, args.naive if n == 1_000 else 0, districts)
     a = sample_assumptions(spec, fw, nominal, 2048, design="sobol", seed=1)
-    res = run("ASEM Sobol N=2,048 (x6)", wide, fw, a, 0)
+    res = run("ASEM Sobol N=2,048 (x6)", wide, fw, a, 0, districts)
     print(res.sensitivity(n_boot=500).round(3).to_string())
     print(res.summary(k=3).round(3).to_string())
 

@@ -290,6 +290,18 @@ class UncertaintySpec:
         """Check every option against its registry and the framework; raise listing all problems."""
         problems: list[str] = []
         levels = {n.level for n in framework.nodes.values() if not n.is_indicator}
+        seen: dict[tuple[str, int | None], str] = {}
+        for inp in self.inputs:  # one choice per field (per level for aggregate and missing)
+            if not isinstance(inp, Choice):
+                continue
+            slots = ([(inp.field, lv) for lv in (inp.levels or sorted(levels))] if inp.field in _LEVEL_FIELDS
+                     else [(inp.field, None)])
+            clash = next(((seen[s], s) for s in slots if s in seen), None)
+            if clash:
+                where = f" at level {clash[1][1]}" if clash[1][1] is not None else ""
+                problems.append(f"inputs {clash[0]!r} and {inp.name!r} both choose {inp.field}{where}; "
+                                "merge their options into one choice")
+            seen.update(dict.fromkeys(slots, inp.name))
         for inp in self.inputs:
             where = f"input {inp.name!r}"
             if isinstance(inp, WeightNoise):
@@ -1141,9 +1153,10 @@ def evaluate(
     nom = aggregate_many(tree0, x0.to_numpy(dtype=float), weight_matrix(tree0, raw0), agg0, miss0)[tree0.root][0]
     if check_nominal:
         ref = nominal.index.to_numpy(dtype=float)
-        if not np.array_equal(np.isnan(nom), np.isnan(ref)) or np.nanmax(np.abs(nom - ref), initial=0) > 1e-9:
+        if not np.array_equal(nom, ref, equal_nan=True):
+            dev = np.nanmax(np.abs(nom - ref), initial=0.0)
             raise IndicatorsError("internal check failed: the batched engine does not reproduce the pipeline's "
-                                  f"nominal index (max deviation {np.nanmax(np.abs(nom - ref)):.3g}); please report")
+                                  f"nominal index bit for bit (max deviation {dev:.3g}); please report")
     nom_ranks = rank_within_years(nom[None, :], years)[0]
     total = time.perf_counter() - t0
     timing = {"nominal_build_s": t_nominal, "data_stage_s": t_data, "data_stage_mode": stage.mode,

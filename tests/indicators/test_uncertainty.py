@@ -78,6 +78,19 @@ def test_shipped_spec_file_fits_the_district_framework():
     assert res.ranks.shape == (16, len(PANEL.groupby(["district", "year"])))
 
 
+def test_two_choices_of_the_same_field_are_an_error():
+    spec = UncertaintySpec((Choice("a", "normalise", ["minmax"]), Choice("b", "normalise", ["zscore"]),
+                            Choice("c", "aggregate", ["arithmetic"], levels=(2,)),
+                            Choice("d", "aggregate", ["geometric"], levels=(3,)),
+                            Choice("e", "aggregate", ["harmonic"])))
+    with pytest.raises(MethodologyError) as exc:
+        spec.validate(FW, BASE)
+    assert exc.value.problems == [
+        "inputs 'a' and 'b' both choose normalise; merge their options into one choice",
+        "inputs 'c' and 'e' both choose aggregate at level 2; merge their options into one choice",
+    ]
+
+
 def test_spec_errors():
     with pytest.raises(MethodologyError, match=r"unknown field 'normalize' \(did you mean 'normalise'\?\)"):
         Choice("n", "normalize", ["minmax"])

@@ -40,6 +40,7 @@ SPEC_DICT = {"inputs": [
      "options": [{"method": "goalposts", "params": {"clip": True}},
                  {"method": "minmax", "params": {"lower": 1, "upper": 100}}]},
     {"name": "imputation", "field": "impute", "options": ["none", "mean"]},
+    {"name": "winsorisation", "field": "treat", "method": "winsorise", "param": "winmax", "values": [0, 1, 3]},
     {"name": "weights", "noise": 0.25, "levels": [1, 2]},
     {"name": "dimension aggregation", "field": "aggregate", "options": ["arithmetic", "geometric"], "levels": [3]},
     {"name": "inclusion", "field": "exclude", "options": [[], ["D1.6"], ["D3.4", "D3.5"]]},
@@ -67,7 +68,8 @@ def test_spec_round_trip_and_compact_form(tmp_path):
     path.write_text(spec.to_yaml(), encoding="utf-8")
     assert UncertaintySpec.load(path) == spec
     assert spec.inputs[0].label(1) == "minmax(lower=1, upper=100)"
-    assert spec.inputs[4].label(0) == "none" and spec.inputs[4].label(2) == "−D3.4,D3.5"
+    assert spec.inputs[5].label(0) == "none" and spec.inputs[5].label(2) == "−D3.4,D3.5"
+    assert spec.inputs[2].label(2) == "winsorise(winmax=3)"
 
 
 def test_shipped_spec_file_fits_the_district_framework():
@@ -141,7 +143,7 @@ def test_monte_carlo_sample():
 def test_sobol_sample_size_and_errors():
     spec = UncertaintySpec.from_dict(SPEC_DICT)
     a = sample_assumptions(spec, FW, BASE, 64, design="sobol", seed=1)
-    assert a.n == 64 * (6 + 2) and a.n_base == 64  # grouped weights count as one input
+    assert a.n == 64 * (7 + 2) and a.n_base == 64  # grouped weights count as one input
     with pytest.raises(MethodologyError, match="n = 100 is not a power of 2.*try 64 or 128"):
         sample_assumptions(spec, FW, BASE, 100, design="sobol")
     with pytest.raises(MethodologyError, match="at least two inputs"):

@@ -9,8 +9,9 @@ against importance). Every function returns a :class:`matplotlib.figure.Figure` 
 pyplot, so it works headless and inside papermill; nothing is shown or saved here.
 
 Chinese text renders on a machine without system CJK fonts: :func:`use_cjk_font` registers the
-Noto Sans CJK SC font shipped inside the ``mplfonts`` package with matplotlib's font manager
-(``mplfonts.use_font`` alone only sets rcParams, which finds nothing unless the font is installed).
+Noto Sans CJK SC font shipped inside the ``mplfonts`` package with matplotlib's font manager, as the
+report charts do (``mplfonts.use_font`` alone only sets rcParams, which finds nothing unless the
+font is installed).
 
 References: OECD/JRC (2008), *Handbook on Constructing Composite Indicators*, §7 (uncertainty
 charts); COINr ``plot_uview()``, ``plot_sensitivity()``.
@@ -18,7 +19,6 @@ charts); COINr ``plot_uview()``, ``plot_sensitivity()``.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -40,28 +40,15 @@ __all__ = [
 
 #: Font family used for Chinese labels (bundled with mplfonts).
 CJK_FONT = "Noto Sans CJK SC"
-_FONT_FILE = "NotoSansCJKsc-Regular.otf"
 
 
-def use_cjk_font(font: str = CJK_FONT) -> str:
-    """Register mplfonts' bundled CJK font with matplotlib and make it the default sans-serif.
+def use_cjk_font() -> str:
+    """Register the CJK font bundled with mplfonts (via :func:`evaluation.charts.setup_fonts`, the
+    report charts' own set-up) and return the path of the file matplotlib now uses for it."""
+    from .charts import setup_fonts
 
-    Idempotent. Returns the path of the font file matplotlib will use for ``font``.
-
-    Raises
-    ------
-    DataError
-        If the font file is not inside the installed mplfonts package.
-    """
-    import mplfonts
-
-    path = Path(mplfonts.__file__).parent / "fonts" / _FONT_FILE
-    if not path.is_file():
-        raise DataError(f"CJK font {path} not found: reinstall mplfonts (pinned in pyproject.toml)")
-    if not any(Path(f.fname) == path for f in font_manager.fontManager.ttflist):
-        font_manager.fontManager.addfont(str(path))
-    mplfonts.use_font(font)  # rcParams: font.family sans-serif, font.sans-serif [font, ...], unicode minus
-    return font_manager.findfont(font_manager.FontProperties(family=font), fallback_to_default=False)
+    family = setup_fonts()
+    return font_manager.findfont(font_manager.FontProperties(family=family), fallback_to_default=False)
 
 
 def _labels(res: Any, names: Any) -> pd.Series:

@@ -1,0 +1,329 @@
+"""Tests of :mod:`evaluation.execute`: parameter checks, isolated runs, the warm kernel."""
+
+from __future__ import annotations
+
+import copy
+import json
+import pickle
+import re
+
+import nbformat
+import papermill
+import psutil
+import pytest
+from papermill.exceptions import PapermillExecutionError
+
+from evaluation import execute
+from evaluation.errors import EvaluationError, NotebookParameterError, NotebookRunError
+from evaluation.execute import (
+    ExecutionResult,
+    WarmKernel,
+    check_parameters,
+    failed_notebook_path,
+    is_required,
+    run_notebook,
+    write_outputs,
+)
+
+from .conftest import NOTEBOOKS, notebook
+
+# ---------------------------------------------------------------------------------------------
+# parameters (no kernel needed)
+
+
+def test_required_convention():
+    assert is_required({"help": "required: six-digit district code"})
+    assert is_required({"help": "Required"})
+    assert not is_required({"help": "assessment year"})
+    assert not is_required({"help": "not required"})
+    assert not is_required({"help": ""})
+
+
+def test_check_parameters_returns_declared():
+    declared = check_parameters(notebook("trivial"), {"district": "110101", "year": 2024})
+    assert list(declared) == ["district", "year", "label", "sleep_s"]
+    assert declared["district"]["help"].startswith("required")
+
+
+def test_check_parameters_lists_every_unknown_and_missing_name():
+    with pytest.raises(NotebookParameterError, match=r"unknown parameter 'yaer'; did you mean "
+                       r"'year'\?") as info:
+        check_parameters(notebook("trivial"), {"yaer": 2024, "colour": "red"})
+    err = info.value
+    assert err.unknown == ["colour", "yaer"]
+    assert err.missing == ["district"]
+    assert "missing required parameter 'district'" in str(err)
+    assert "declared parameters: district, year, label, sleep_s" in str(err)
+    assert isinstance(err, ValueError) and isinstance(err, EvaluationError)
+    again = pickle.loads(pickle.dumps(err))
+    assert (again.unknown, again.missing, str(again)) == (err.unknown, err.missing, str(err))
+
+
+def test_notebook_without_parameters_cell_accepts_no_parameters(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
+    path = tmp_path / "plain.ipynb"
+    nbformat.write(nb, path)
+    assert check_parameters(path, {}) == {}
+    with pytest.raises(NotebookParameterError, match="no 'parameters' cell"):
+        check_parameters(path, {"x": 2})
+
+
+def test_run_notebook_checks_parameters_before_executing(tmp_path, monkeypatch):
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("papermill.execute_notebook was called")
+
+    monkeypatch.setattr(execute.papermill, "execute_notebook", must_not_run)
+    with pytest.raises(NotebookParameterError, match="missing required parameter 'district'"):
+        run_notebook(notebook("trivial"), {"yr": 1}, out_html=tmp_path / "x.html")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_warm_kernel_checks_parameters_before_starting_a_kernel():
+    kernel = WarmKernel()
+    try:
+        with pytest.raises(NotebookParameterError, match="unknown parameter 'distrct'"):
+            kernel.execute(notebook("trivial"), {"distrct": "1"})
+        assert kernel.kernels_started == 0
+    finally:
+        kernel.close()
+
+
+def test_run_error_fields_survive_pickling_and_dicts():
+    err = NotebookRunError("a.ipynb", 3, "ValueError", "bad", "Traceback...", 4)
+    assert str(err) == "notebook 'a.ipynb' failed at cell 3 (In [4]): ValueError: bad"
+    for copy_ in (pickle.loads(pickle.dumps(err)), NotebookRunError.from_dict(err.to_dict())):
+        assert copy_.to_dict() == err.to_dict()
+
+
+def test_write_outputs_on_failure_removes_stale_reports(tmp_path):
+    html, ipynb = tmp_path / "r.html", tmp_path / "r.ipynb"
+    html.write_text("old report")
+    ipynb.write_text("{}")
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["papermill"] = {}
+    error = NotebookRunError("t.ipynb", 1, "ValueError", "x")
+    result = ExecutionResult(NOTEBOOKS / "t.ipynb", nb, error, 0.0)
+    written = write_outputs(result, ipynb, html)
+    assert not html.exists() and not ipynb.exists()
+    assert written == {"failed_ipynb": failed_notebook_path(ipynb)}
+    assert nbformat.read(written["failed_ipynb"], 4).metadata.papermill["output_path"] == str(
+        written["failed_ipynb"]
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.failed.ipynb"]
+
+
+# ---------------------------------------------------------------------------------------------
+# equivalence with papermill
+
+_TIMING = ("start_time", "end_time", "duration")
+
+
+def comparable(nb: nbformat.NotebookNode, mask: str | None = None) -> dict:
+    """The notebook as written to disk, minus what legitimately differs between two runs.
+
+    Dropped: papermill's notebook and cell timings, nbclient's ``metadata.execution``
+    timestamps, ``output_path`` (each run writes elsewhere) and the random ``id`` of the cells
+    papermill creates (injected parameters, error banner). Kept: every cell, its source, tags,
+    status, execution count and outputs (stream text, rich data including PNG bytes, errors).
+    ``mask``: a regex whose matches are blanked (outputs that differ by construction, like a
+    printed process id).
+    """
+    data = json.loads(nbformat.writes(nb))
+    pm = data["metadata"]["papermill"]
+    for key in (*_TIMING, "output_path"):
+        pm.pop(key)
+    for cell in data["cells"]:
+        cell["metadata"].pop("execution", None)
+        for key in _TIMING:
+            cell["metadata"].get("papermill", {}).pop(key, None)
+        tags = set(cell["metadata"].get("tags", []))
+        if tags & {"injected-parameters", "papermill-error-cell-tag"}:
+            cell.pop("id")  # papermill creates these cells with random ids
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False)
+    text = re.sub(r"ipykernel_\d+", "ipykernel_PID", text)
+    if mask:
+        text = re.sub(mask, "MASKED", text)
+    return json.loads(text)
+
+
+def papermill_reference(name: str, params: dict, tmp_path) -> nbformat.NotebookNode:
+    """Standalone ``papermill.execute_notebook``, also for failing runs (its saved notebook)."""
+    out = tmp_path / f"papermill-{name}.ipynb"
+    try:
+        papermill.execute_notebook(str(notebook(name)), str(out), parameters=params,
+                                   progress_bar=False, cwd=str(NOTEBOOKS))
+    except PapermillExecutionError:
+        pass
+    return nbformat.read(out, as_version=4)
+
+
+def image_outputs(nb: dict) -> list[str]:
+    return [o["data"]["image/png"] for c in nb["cells"] for o in c.get("outputs", [])
+            if "image/png" in o.get("data", {})]
+
+
+@pytest.mark.slow
+def test_warm_equivalent_to_papermill(tmp_path):
+    cases = [
+        ("chart", {"district": "110102", "seed": 3}),
+        ("chart", {}),  # no parameters: papermill injects no cell
+        ("failing", {"district": "999999"}),  # failure: error banner cells, status metadata
+        ("trivial", {"district": "110105", "label": "朝阳"}),
+    ]
+    with WarmKernel() as kernel:
+        # dirty the kernel first: a variable, rcParams, figures, a warning
+        kernel.execute(notebook("leak"), {"run": 7})
+        kernel.execute(notebook("chart"), {"district": "000000", "seed": 1})
+        for name, params in cases:
+            warm = kernel.execute(notebook(name), params)
+            mask = r"kernel_pid=\d+" if name == "trivial" else None  # differs by construction
+            ref = comparable(papermill_reference(name, params, tmp_path), mask)
+            got = comparable(warm.notebook, mask)
+            assert got == ref, f"{name} {params}"
+            assert warm.ok == (name != "failing")
+            if name == "chart":
+                assert len(image_outputs(got)) == 1
+                assert "".join(got["cells"][-1]["outputs"][0]["text"]).startswith("总分 ")
+            assert [c.get("execution_count") for c in got["cells"] if c["cell_type"] == "code"][
+                0] == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# warm kernel behaviour
+
+
+@pytest.mark.slow
+def test_namespace_and_library_state_reset_between_runs():
+    with WarmKernel() as kernel:
+        first = kernel.execute(notebook("leak"), {"run": 1})
+        second = kernel.execute(notebook("leak"), {"run": 2})
+        assert kernel.kernels_started == 1  # same kernel, reset in between
+
+    def texts(result: ExecutionResult) -> str:
+        return "".join(o.get("text", "") for c in result.notebook.cells
+                       for o in c.get("outputs", []))
+
+    assert "run=1 previous=absent" in texts(first)
+    assert "run=2 previous=absent" in texts(second)  # leaked_value=1 did not survive
+    assert "font.size 10.0" in texts(second)  # rcParams["font.size"] = 30 was undone
+    # the once-only warning shows again (IPython's input transformer also invalidates warning
+    # registries on every cell; the reset does it explicitly as well)
+    assert "toy warning" in texts(second)
+    counts = [c.execution_count for c in second.notebook.cells if c.cell_type == "code"]
+    assert counts == [1, 2, 3, 4]  # In [n] restarts as in a fresh kernel
+
+
+@pytest.mark.slow
+def test_cell_error_dead_kernel_and_timeout_are_structured_and_kernel_is_replaced():
+    with WarmKernel() as kernel:
+        failed = kernel.execute(notebook("failing"), {"district": "1", "fail_on": "1"})
+        err = failed.error
+        assert (err.cell_index, err.ename, err.evalue, err.execution_count) == (
+            3, "ValueError", "bad district 1", 4)  # cell 3 = after the injected cell
+        assert "raise ValueError" in err.traceback and "\x1b[" not in err.traceback
+        tags = [c.metadata.get("tags") for c in failed.notebook.cells]
+        assert tags.count(["papermill-error-cell-tag"]) == 2  # papermill's banner + anchor
+        with pytest.raises(NotebookRunError, match="ValueError: bad district 1"):
+            failed.raise_for_error()
+
+        ok = kernel.execute(notebook("failing"), {"district": "2", "fail_on": "1"})
+        assert ok.ok and kernel.kernels_started == 2  # replaced after the failure
+
+        dead = kernel.execute(notebook("failing"), {"district": "3", "crash_on": "3"})
+        assert (dead.error.ename, dead.error.cell_index) == ("DeadKernelError", 3)
+        # banner cell 0 and the anchor before the failing cell shift it from 3 to 5
+        assert dead.notebook.cells[5].metadata.papermill["status"] == "failed"
+
+        slow = kernel.execute(notebook("trivial"), {"district": "4", "sleep_s": 30}, timeout=1)
+        assert (slow.error.ename, slow.error.cell_index) == ("CellTimeoutError", 3)
+        assert "time limit of 1 s" in slow.error.evalue
+
+        after = kernel.execute(notebook("trivial"), {"district": "5"})
+        assert after.ok and kernel.kernels_started == 4
+
+
+@pytest.mark.slow
+def test_kernel_recycled_every_n_runs_without_leaking_file_descriptors():
+    me = psutil.Process()
+    with WarmKernel(recycle_every=3) as kernel:
+        pids = set()
+        for i in range(7):
+            result = kernel.execute(notebook("trivial"), {"district": str(i)})
+            pids.add(re.search(r"kernel_pid=(\d+)", json.dumps(result.notebook)).group(1))
+            if i == 0:
+                fds = me.num_fds()
+            elif i in (2, 5):  # last run on the first and second kernel
+                assert me.num_fds() == fds  # papermill's km= reuse would add ~15 per run
+        assert kernel.kernels_started == 3 and len(pids) == 3 and kernel.runs_total == 7
+
+
+def test_warm_kernel_refuses_other_kernels(tmp_path):
+    nb = nbformat.read(notebook("trivial"), 4)
+    nb.metadata.kernelspec.name = "ir"
+    path = tmp_path / "r.ipynb"
+    nbformat.write(nb, path)
+    kernel = WarmKernel()
+    try:
+        with pytest.raises(EvaluationError, match="asks for kernel 'ir'"):
+            kernel.execute(path, {"district": "1"})
+    finally:
+        kernel.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# outputs of both paths
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", ["isolated", "warm"])
+def test_outputs_html_without_code_and_failed_notebook(tmp_path, path):
+    html, ipynb = tmp_path / "r.html", tmp_path / "r.ipynb"
+
+    def run(name, params, **kw):
+        if path == "isolated":
+            return run_notebook(notebook(name), params, ipynb, html, **kw)
+        with WarmKernel() as kernel:
+            return kernel.run(notebook(name), params, ipynb, html, **kw)
+
+    result = run("chart", {"district": "110108"})
+    page = html.read_text(encoding="utf-8")
+    assert "data:image/png;base64," in page and "科学立法" in page
+    assert "font_manager.fontManager.addfont" not in page  # no input cells
+    assert result.written == {"ipynb": ipynb, "html": html}
+    saved = nbformat.read(ipynb, 4)
+    assert saved.metadata.papermill["output_path"] == str(ipynb)
+    assert saved.metadata.papermill["parameters"] == {"district": "110108"}
+
+    with pytest.raises(NotebookRunError, match="ValueError: bad district 9") as info:
+        run("failing", {"district": "9", "fail_on": "9"})
+    assert info.value.cell_index == 3  # parameters 0, injected 1, import 2, raising cell 3
+    assert not html.exists() and not ipynb.exists()
+    failed = nbformat.read(tmp_path / "r.failed.ipynb", 4)
+    assert failed.metadata.papermill["exception"] is True
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.failed.ipynb"]
+
+    result = run("failing", {"district": "8"}, raise_on_error=False)
+    assert result.ok and html.exists() and not (tmp_path / "r.failed.ipynb").exists()
+
+
+@pytest.mark.slow
+def test_isolated_dead_kernel_and_timeout_name_the_cell(tmp_path):
+    result = run_notebook(notebook("failing"), {"district": "7", "crash_on": "7"},
+                          out_html=tmp_path / "r.html", raise_on_error=False)
+    assert (result.error.ename, result.error.cell_index) == ("DeadKernelError", 3)
+    assert result.notebook is None and list(tmp_path.iterdir()) == []
+    slow = run_notebook(notebook("trivial"), {"district": "7", "sleep_s": 30}, timeout=1,
+                        out_html=tmp_path / "r.html", raise_on_error=False)
+    assert (slow.error.ename, slow.error.cell_index) == ("CellTimeoutError", 3)
+    assert "time limit of 1 s" in slow.error.evalue
+
+
+def test_comparable_ignores_only_timing():
+    nb = nbformat.read(notebook("trivial"), 4)
+    nb.metadata["papermill"] = {"start_time": "a", "end_time": "b", "duration": 1,
+                                "output_path": "x", "parameters": {}}
+    other = copy.deepcopy(nb)
+    other.metadata.papermill["duration"] = 2
+    assert comparable(nb) == comparable(other)
+    other.cells[2].source += "\n"
+    assert comparable(nb) != comparable(other)

@@ -200,16 +200,21 @@ def _build(
     # normalise
     norm_cols: dict[str, pd.Series] = {}
     learned: dict[str, dict] = {}
+    # Normalisers see flat (RangeIndex) columns: per-call MultiIndex copies cost more than the maths.
+    flat_years = pd.Series(years.to_numpy())
+    flat_wide = wide.reset_index(drop=True)
+    flat_treated = treated.reset_index(drop=True)
     for code in active:
         step = meth.normalise_overrides.get(code, meth.normalise)
         method = NORMALISERS.get(step.method)
-        ctx = NormContext(fw.nodes[code], years, wide, fw)
-        res = method.func(treated[code], ctx, **method.bind(step.params))
-        norm_cols[code] = res.values.astype(float)
+        ctx = NormContext(fw.nodes[code], flat_years, flat_wide, fw)
+        res = method.func(flat_treated[code], ctx, **method.bind(step.params))
+        norm_cols[code] = res.values.to_numpy(dtype=float)
         learned[code] = {"method": step.method, **dict(res.learned)}
         if res.reasons is not None:
-            hit = res.reasons.notna() & source[code].isin(["counts", "reported"])
-            source.loc[hit, code] = res.reasons[hit]
+            reasons = res.reasons.to_numpy(dtype=object)
+            hit = pd.notna(reasons) & source[code].isin(["counts", "reported"]).to_numpy()
+            source.loc[hit, code] = reasons[hit]
     normalised = pd.DataFrame(norm_cols, index=idx)
     explain["normalise"] = pd.DataFrame.from_dict(learned, orient="index")
 

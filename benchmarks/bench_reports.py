@@ -72,8 +72,8 @@ def naive(n: int, total: int, csv: Path, folder: Path, cache_from: Path | None) 
     fw = report_data.resolve_framework("district_rol").absolute()
     width = max(2, len(str(total)))  # ids as indicators.synthetic names them
     districts = [f"sample_{i:0{width}d}" for i in range(1, n + 1)]
+    folder.mkdir(parents=True, exist_ok=True)
     out = cache_from if cache_from is not None else folder
-    out.mkdir(parents=True, exist_ok=True)
     times = []
     c0 = cpu_seconds()
     with PeakMemory() as mem:

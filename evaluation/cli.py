@@ -64,6 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_reproduce(sub)
     _add_report(sub)
+
+    from .audit import add_parser as add_audit_parser
+
+    add_audit_parser(sub, _framework_arg, _methodology_arg)
     return parser
 
 
@@ -74,6 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return {
             "validate": cmd_validate, "score": cmd_score, "framework": cmd_framework,
             "methods": cmd_methods, "demo": cmd_demo, "reproduce": cmd_reproduce, "report": cmd_report,
+            "audit": _cmd_audit,
         }[args.command](args)
     except IndicatorsError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -92,6 +97,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     from .reports import run
 
     return run(args)
+
+
+def _cmd_audit(args: argparse.Namespace) -> int:
+    from .audit import cmd_audit
+
+    return cmd_audit(args)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

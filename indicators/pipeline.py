@@ -28,7 +28,7 @@ from .normalise import NORMALISERS, NormContext
 from .result import IndexResult
 from .screen import SCREENS
 from .treat_step import TREATMENTS
-from .weights import WEIGHTERS, normalise_within_parents
+from .weights import WEIGHTERS, normalise_within_parents, split_explain
 
 #: Tolerance at grade-band boundaries: weighted means of scores that are all exactly 90 can come
 #: out as 89.99999999999999 (e.g. weights 6/30, 4/30, ...), which must still be graded 优秀.
@@ -200,22 +200,29 @@ def _build(
     # normalise
     norm_cols: dict[str, pd.Series] = {}
     learned: dict[str, dict] = {}
+    # Normalisers see flat (RangeIndex) columns: per-call MultiIndex copies cost more than the maths.
+    flat_years = pd.Series(years.to_numpy())
+    flat_wide = wide.reset_index(drop=True)
+    flat_treated = treated.reset_index(drop=True)
     for code in active:
         step = meth.normalise_overrides.get(code, meth.normalise)
         method = NORMALISERS.get(step.method)
-        ctx = NormContext(fw.nodes[code], years, wide, fw)
-        res = method.func(treated[code], ctx, **method.bind(step.params))
-        norm_cols[code] = res.values.astype(float)
+        ctx = NormContext(fw.nodes[code], flat_years, flat_wide, fw)
+        res = method.func(flat_treated[code], ctx, **method.bind(step.params))
+        norm_cols[code] = res.values.to_numpy(dtype=float)
         learned[code] = {"method": step.method, **dict(res.learned)}
         if res.reasons is not None:
-            hit = res.reasons.notna() & source[code].isin(["counts", "reported"])
-            source.loc[hit, code] = res.reasons[hit]
+            reasons = res.reasons.to_numpy(dtype=object)
+            hit = pd.notna(reasons) & source[code].isin(["counts", "reported"]).to_numpy()
+            source.loc[hit, code] = reasons[hit]
     normalised = pd.DataFrame(norm_cols, index=idx)
     explain["normalise"] = pd.DataFrame.from_dict(learned, orient="index")
 
     # weights
     weighter = WEIGHTERS.get(meth.weights.method)
-    raw_w = weighter.func(fw, normalised, **weighter.bind(meth.weights.params))
+    raw_w, weights_explain = split_explain(weighter.func(fw, normalised, **weighter.bind(meth.weights.params)))
+    if weights_explain:
+        explain["weights"] = weights_explain
     active_nodes = _active_nodes(fw, set(active))
     weights = normalise_within_parents(fw, raw_w, active_nodes)
 

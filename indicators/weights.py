@@ -3,6 +3,9 @@
 Registered in :data:`WEIGHTERS` as ``func(framework, data, **params) -> Series`` returning a raw
 (non-negative) weight per non-root node; the pipeline rescales them to sum to 1 within each
 parent. ``data`` is the normalised indicator table, for data-driven methods (entropy, PCA, …).
+A weighter that learns something worth reporting (AHP consistency ratios, entropy values, PCA
+variance explained) returns :class:`ExplainedWeights` instead of a bare Series; the pipeline puts
+its ``explain`` into ``IndexResult.explain["weights"]`` (see :func:`split_explain`).
 
 References: OECD/JRC (2008) Handbook §6 "Weighting and aggregation".
 """
@@ -10,6 +13,8 @@ References: OECD/JRC (2008) Handbook §6 "Weighting and aggregation".
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,6 +24,25 @@ from .framework import Framework
 from .registry import Registry
 
 WEIGHTERS = Registry("weighter")
+
+
+@dataclass(frozen=True)
+class ExplainedWeights:
+    """A weighter's raw weights together with what it learned (for ``IndexResult.explain``).
+
+    ``raw`` is what a plain weighter returns (a raw weight per non-root node); ``explain`` is a
+    plain mapping of tables and values (e.g. ``{"method": "ahp", "consistency": DataFrame}``).
+    """
+
+    raw: pd.Series
+    explain: Mapping[str, Any] = field(default_factory=dict)
+
+
+def split_explain(out: pd.Series | ExplainedWeights) -> tuple[pd.Series, Mapping[str, Any]]:
+    """``(raw weights, explain)`` of a weighter's return value (explain is empty for a Series)."""
+    if isinstance(out, ExplainedWeights):
+        return out.raw, out.explain
+    return out, {}
 
 
 @WEIGHTERS.register("expert")

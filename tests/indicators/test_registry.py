@@ -9,10 +9,12 @@ from __future__ import annotations
 import inspect
 import itertools
 import warnings
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -24,7 +26,7 @@ from indicators.normalise import NORMALISERS, NormContext
 from indicators.registry import Registry
 from indicators.scoring import SCORING_RULES
 from indicators.testing import TOY_BOUNDS, toy_framework, toy_result
-from indicators.weights import WEIGHTERS
+from indicators.weights import WEIGHTERS, split_explain
 
 from .test_framework import DISTRICT
 
@@ -39,6 +41,7 @@ CONTRACT_PARAMS = {
     ("normaliser", "distance_to_target"): {"targets": {"A2": 0.05, "B1": 15.0, "B2": 0.95,
                                                        "B3": 1.0}},
     ("aggregator", "generalised"): {"p": 2},
+    ("weighter", "combined"): {"subjective": "expert", "objective": "equal"},
 }
 
 
@@ -192,15 +195,27 @@ def toy_normalised():
     return toy_result().normalised
 
 
+def weighter_params(name: str, fw, tmp_path) -> dict:
+    """Contract parameters; AHP's judgement file must name the framework's own parents."""
+    if name != "ahp":
+        return contract_params(WEIGHTERS, name)
+    kids = list(fw.children(fw.root))
+    path = tmp_path / "judgements.yaml"
+    path.write_text(yaml.safe_dump({"judgements": [{"parent": fw.root, "items": kids,
+                                                    "upper": [1] * (len(kids) * (len(kids) - 1) // 2)}]}))
+    return WEIGHTERS.get(name).bind({"judgements": str(path)})
+
+
 @pytest.mark.parametrize("name", WEIGHTERS.names())
 @pytest.mark.parametrize("which", ["toy", "district"])
-def test_weighter_contract(name, which, toy_normalised):
+def test_weighter_contract(name, which, toy_normalised, tmp_path):
     fw = FW if which == "toy" else load_framework(DISTRICT)
+    # data-driven weighters (entropy, CRITIC, PCA, ...) need a few units with varied scores
     data = toy_normalised if which == "toy" else pd.DataFrame(
-        np.linspace(0, 100, 2 * len(fw.indicators)).reshape(2, -1), columns=list(fw.indicators)
+        np.random.default_rng(0).uniform(0, 100, (12, len(fw.indicators))), columns=list(fw.indicators)
     )
-    raw = WEIGHTERS.get(name).func(fw, data, **contract_params(WEIGHTERS, name))
-    assert isinstance(raw, pd.Series)
+    raw, explain = split_explain(WEIGHTERS.get(name).func(fw, data, **weighter_params(name, fw, tmp_path)))
+    assert isinstance(raw, pd.Series) and isinstance(explain, Mapping)
     assert set(raw.index) == set(fw.nodes) - {fw.root}
     assert (raw >= 0).all() and np.isfinite(raw).all()
 

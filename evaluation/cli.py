@@ -208,7 +208,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     For each sample (seed-derived districts, synthetic panel) and every year in it, the district
     reports, index page and score table go to ``reports/<sample>/<framework>/<year>/``, and
-    ``reports/index.html`` links every year's index page.
+    ``reports/index.html`` links every year's index page. The synthetic panel's reports also show
+    the rank uncertainty under ``data/uncertainty/district_rol.yaml`` (a Sobol design).
     """
     import contextlib
 
@@ -232,8 +233,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
             print(f"\n--- {name}: district reports for {', '.join(map(str, years))} ---", flush=True)
             if scheduler is None and args.workers != 0:  # one local cluster of warm kernels for all
                 scheduler = stack.enter_context(shared_local_cluster(args.workers or default_workers()))
+            # rank uncertainty for the panel (16 districts a year); the seed districts are too few to rank
+            spec = paths.DATA / "uncertainty" / "district_rol.yaml" if name == "synthetic_panel" else None
             outcomes = run_reports(years, path, paths.DEFAULT_FRAMEWORK, meth, out=paths.REPORTS / name,
-                                   workers=args.workers, scheduler=scheduler)
+                                   workers=args.workers, scheduler=scheduler, uncertainty=spec)
             for o in outcomes:
                 print(o.summary())
                 status |= o.exit_code

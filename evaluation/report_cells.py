@@ -20,7 +20,7 @@ from .errors import ReportDataError
 from .report_html import Fragment
 
 #: The notebook's parameters, in the order of its ``parameters`` cell (a test keeps them in step).
-PARAMETERS = ("district", "year", "framework", "methodology", "figures", "output_dir", "lang")
+PARAMETERS = ("district", "year", "framework", "methodology", "figures", "output_dir", "lang", "uncertainty")
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,7 @@ class ReportContext:
     lang: str
     summary: Mapping[str, Any]
     synthetic: bool
+    uncertainty: str | None = None
 
 
 def open_report(
@@ -43,6 +44,7 @@ def open_report(
     methodology: Mapping[str, Any] | Methodology | None = None,
     lang: str = "zh",
     output_dir: str | Path | None = None,
+    uncertainty: str | Path | None = None,
 ) -> ReportContext:
     """Check the parameters, load the year's result (memoised) and set up Chinese fonts.
 
@@ -50,7 +52,8 @@ def open_report(
     unknown language or a missing file, before anything is displayed. With ``output_dir`` the
     result is taken from the cache the batch runner left in ``<output_dir>/.rolindex/results/``
     when it matches the inputs (see :func:`evaluation.report_data.load_result`): the same
-    numbers, without each kernel re-reading and re-building a national panel.
+    numbers, without each kernel re-reading and re-building a national panel. ``uncertainty``
+    is a saved uncertainty analysis folder for :func:`rank_uncertainty` (None: no such section).
     """
     report_data.check_lang(lang)
     if not isinstance(district, str) or not district:
@@ -63,6 +66,7 @@ def open_report(
         result=result, district=district, year=year, lang=lang,
         summary=report_data.district_summary(result, district, year),
         synthetic=report_data.is_synthetic(result),
+        uncertainty=None if uncertainty is None or str(uncertainty) == "" else str(uncertainty),
     )
 
 
@@ -103,6 +107,16 @@ def contribution_chart(ctx: ReportContext) -> Fragment:
     """Horizontal bars: each indicator's contribution to the index, out of the most possible."""
     fig = charts.contribution_chart(ctx.result, ctx.district, ctx.year, ctx.lang)
     return _figure(fig, report_data.bi("各指标对指数的贡献", "Contribution of each indicator", ctx.lang))
+
+
+def rank_uncertainty(ctx: ReportContext) -> Fragment:
+    """The district's rank interval over the uncertainty analysis' replications, and its chart.
+
+    Nothing when the report has no ``uncertainty`` folder (see :mod:`evaluation.report_uncertainty`).
+    """
+    from . import report_uncertainty
+
+    return report_uncertainty.district_html(ctx.uncertainty, ctx.result, ctx.district, ctx.year, ctx.lang)
 
 
 def strengths_weaknesses(ctx: ReportContext, n: int = 3) -> Fragment:

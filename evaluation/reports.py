@@ -58,7 +58,8 @@ TIMEOUT_S = 900.0
 #: about 2 s: kernel start, imports, loading the cached result).
 RECYCLE_EVERY = 500
 #: Code that decides what a report shows, beyond :func:`report_data.code_fingerprint`.
-_REPORT_CODE = ("report_cells.py", "report_html.py", "charts.py", "execute.py", "_kernel_reset.py")
+_REPORT_CODE = ("report_cells.py", "report_html.py", "charts.py", "execute.py", "_kernel_reset.py",
+                "report_uncertainty.py", "uncertainty_plots.py")
 _CODE_FILE = Path(".rolindex") / "code.sha256"
 
 
@@ -165,9 +166,10 @@ def _select(result: IndexResult, year: int, districts: Sequence[str] | None) -> 
 
 
 def _params(district: str, year: int, framework: Path, methodology: dict[str, Any], figures: Path,
-            folder: Path, lang: str) -> dict[str, Any]:
+            folder: Path, lang: str, uncertainty: Path | None = None) -> dict[str, Any]:
     return {"district": district, "year": int(year), "framework": str(framework), "methodology": methodology,
-            "figures": str(figures), "output_dir": str(folder), "lang": lang}
+            "figures": str(figures), "output_dir": str(folder), "lang": lang,
+            "uncertainty": None if uncertainty is None else str(uncertainty)}
 
 
 def _links_and_failures(folder: Path, expected: Mapping[str, dict[str, Any]]
@@ -211,26 +213,23 @@ def _year_nav(out_fw: Path, year: int, years: Sequence[int], lang: str) -> list[
 def write_year_pages(
     result: IndexResult, year: int, folder: Path, reports: Mapping[str, Path],
     failed: Mapping[str, Mapping[str, Any]], lang: str, nav: Sequence[tuple[str, str]] = (),
+    uncertainty: Path | None = None,
 ) -> tuple[Path, Path]:
-    """Write ``scores.csv`` (the year's ranking table) and ``index.html`` into ``folder``."""
+    """Write ``scores.csv`` (the year's ranking table) and ``index.html`` into ``folder``.
+
+    With ``uncertainty`` (a saved analysis folder) the index page also shows every district's
+    rank interval, the year's stability summary and the Sobol sensitivity indices.
+    """
+    from .report_uncertainty import year_html
+
     table = result.ranking(year)
     scores = atomic_write_text(folder / "scores.csv", table.to_csv(index=False, lineterminator="\n"))
     failures = {d: f"{e.get('ename', '')}: {e.get('evalue', '')}".strip(": ") for d, e in failed.items()}
     page = index_page.render_index_page(
         result, year, {d: p.name for d, p in reports.items()}, index_page.summary_charts(result, year, lang),
-        folder / "index.html", lang, failed=failures, nav=nav, extra_html=uncertainty_html(result, year, lang),
+        folder / "index.html", lang, failed=failures, nav=nav, extra_html=year_html(uncertainty, result, year, lang),
     )
     return scores, page
-
-
-def uncertainty_html(result: IndexResult, year: int, lang: str) -> str:
-    """Hook for the year's uncertainty and sensitivity charts on the index page (issue 5).
-
-    Returns ``""`` until the uncertainty analysis (``indicators.uncertainty`` and
-    ``evaluation.uncertainty_plots``) is available and a saved analysis is found for this
-    result; then the rank-uncertainty and sensitivity charts as escaped HTML fragments.
-    """
-    return ""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -269,6 +268,8 @@ def run_reports(
     progress: bool = True,
     notebook: str | Path = NOTEBOOK,
     timeout: float | None = TIMEOUT_S,
+    uncertainty: str | Path | None = None,
+    replications: int = 256,
 ) -> list[ReportsOutcome]:
     """Produce every district's report for each year, with the year's index page and score table.
 
@@ -293,6 +294,12 @@ def run_reports(
     progress : show the progress bar on stderr.
     notebook : the report template (default ``notebooks/district_report.ipynb``).
     timeout : time limit per report in seconds (None: no limit).
+    uncertainty : uncertainty analysis to show — each district's rank interval in its report, the
+        year's uncertainty and sensitivity charts on the index page: a folder saved by
+        ``UncertaintyResult.save``, or a spec (YAML path or a name in ``data/uncertainty``) run
+        now with a Sobol design of base size ``replications`` (see
+        :func:`evaluation.report_uncertainty.prepare`). None: no such sections.
+    replications : base sample size of an analysis run from a spec.
 
     Returns
     -------
@@ -318,7 +325,7 @@ def run_reports(
     meth = _methodology(methodology)
     meth_dict = meth.to_dict()
     # the notebook's parameters, checked before the (possibly long) build
-    check_parameters(notebook, _params("d", year_list[0], fw_path, meth_dict, fig_path, Path("."), lang))
+    check_parameters(notebook, _params("d", year_list[0], fw_path, meth_dict, fig_path, Path("."), lang, None))
 
     result = report_data.load_result(fig_path, fw_path, meth)
     for y in year_list:
@@ -327,6 +334,14 @@ def run_reports(
     for y in year_list:
         plans.append((int(y), _select(result, int(y), districts)))
     out_fw = Path(out).absolute() / report_data.safe_name(result.framework.id)
+    analysis = None
+    if uncertainty is not None:
+        from . import report_uncertainty
+
+        analysis = report_uncertainty.prepare(uncertainty, fig_path, fw_path, meth, out_fw,
+                                              replications=replications)
+        for y, chosen in plans:
+            report_uncertainty.check_matches(analysis, result, y, chosen)
 
     outcomes: list[ReportsOutcome] = []
     with contextlib.ExitStack() as stack:
@@ -337,7 +352,7 @@ def run_reports(
             outcomes.append(_run_year(
                 result, year, chosen, [y for y, _ in plans], out, out_fw, fig_path, fw_path, meth, meth_dict,
                 notebook, workers=workers, scheduler=scheduler, mode=mode, force=force, lang=lang,
-                keep_notebooks=keep_notebooks, progress=progress, timeout=timeout))
+                keep_notebooks=keep_notebooks, progress=progress, timeout=timeout, uncertainty=analysis))
     return outcomes
 
 
@@ -345,7 +360,7 @@ def _run_year(
     result: IndexResult, year: int, chosen: list[str], all_years: list[int], out: str | Path, out_fw: Path,
     fig_path: Path, fw_path: Path, meth: Methodology, meth_dict: dict[str, Any], notebook: Path, *,
     workers: int | None, scheduler: Any, mode: str, force: bool, lang: str, keep_notebooks: bool, progress: bool,
-    timeout: float | None,
+    timeout: float | None, uncertainty: Path | None,
 ) -> ReportsOutcome:
     """One year: result cache, tasks, the batch, then scores.csv and index.html."""
     fw_id = result.framework.id
@@ -353,11 +368,17 @@ def _run_year(
     folder.mkdir(parents=True, exist_ok=True)
     cache = report_data.write_result_cache(folder / report_data.RESULT_CACHE_DIR, fig_path, fw_path, meth)
     _code_fingerprint_file(folder)
-    all_params = {d: _params(d, year, fw_path, meth_dict, fig_path, folder, lang) for d in _select(result, year, None)}
+    all_params = {d: _params(d, year, fw_path, meth_dict, fig_path, folder, lang, uncertainty)
+                  for d in _select(result, year, None)}
+    inputs = (fig_path, fw_path, folder / _CODE_FILE)
+    if uncertainty is not None:
+        from .report_uncertainty import input_files
+
+        inputs += input_files(uncertainty)
     tasks = [
         Task(d, notebook, all_params[d], out_html=folder / f"{d}.html",
              out_ipynb=folder / f"{d}.ipynb" if keep_notebooks else None,
-             inputs=(fig_path, fw_path, folder / _CODE_FILE), timeout=timeout)
+             inputs=inputs, timeout=timeout)
         for d in chosen
     ]
     if progress:
@@ -369,7 +390,7 @@ def _run_year(
             stale.unlink(missing_ok=True)
     reports, failed = _links_and_failures(folder, all_params)
     scores, page = write_year_pages(result, year, folder, reports, failed, lang,
-                                    _year_nav(out_fw, year, all_years, lang))
+                                    _year_nav(out_fw, year, all_years, lang), uncertainty)
     return ReportsOutcome(fw_id, year, folder, page, scores, batch.manifest_path, batch, chosen, reports, failed)
 
 
@@ -426,6 +447,12 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
                    help="zh: bilingual, Chinese first (default); en: English only")
     p.add_argument("--keep-notebooks", action="store_true", help="also keep the executed <district>.ipynb")
     p.add_argument("--out", "-o", default=str(paths.REPORTS), help="base output folder (default: reports/)")
+    p.add_argument("--uncertainty", metavar="SPEC_OR_FOLDER",
+                   help="show the rank uncertainty: a saved analysis folder, or a spec (YAML or a name in "
+                        "data/uncertainty, e.g. district_rol) run now with a Sobol design")
+    p.add_argument("--replications", type=int, default=256,
+                   help="base sample size N of the Sobol design run from a spec (N (d + 2) replications; "
+                        "default %(default)s)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p
 
@@ -438,7 +465,8 @@ def run(args: argparse.Namespace) -> int:
         outcomes = run_reports(
             args.year, args.figures, args.framework, args.methodology, districts=args.districts, out=args.out,
             workers=args.workers, scheduler=args.scheduler, mode=args.mode, force=args.force, lang=args.lang,
-            keep_notebooks=args.keep_notebooks, progress=not args.no_progress,
+            keep_notebooks=args.keep_notebooks, progress=not args.no_progress, uncertainty=args.uncertainty,
+            replications=args.replications,
         )
     except EvaluationError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -68,7 +68,8 @@ def test_cells_are_single_calls_into_report_cells():
         assert callable(getattr(rc, call.func.attr))
         called.append(call.func.attr)
     assert called == ["open_report", "banner", "headline", "scorecard", "dimension_chart", "trend_chart",
-                      "contribution_chart", "strengths_weaknesses", "methodology_note", "write_sidecar"]
+                      "contribution_chart", "rank_uncertainty", "strengths_weaknesses", "methodology_note",
+                      "write_sidecar"]
 
 
 def test_open_report_checks_parameters():

@@ -37,6 +37,17 @@ from tests.conftest import ROOT
 from tests.evaluation.tiny_report import HOSTILE, write_tiny
 
 LINK = re.compile(r'<a href="([^"]+)">')
+#: An uncertainty spec for the tiny framework: normalisation choice and noisy weights.
+TINY_SPEC = """inputs:
+  - name: 标准化 normalisation
+    field: normalise
+    options:
+      - {method: goalposts, params: {clip: true}}
+      - {method: minmax, params: {lower: 1, upper: 100}}
+  - name: 权重 weights
+    noise: 0.25
+    levels: [1, 2]
+"""
 
 
 def manifest(folder: Path) -> dict:
@@ -125,6 +136,37 @@ def test_bad_districts_and_parameters_fail_before_anything_runs(tmp_path, capsys
         run_reports(2024, csv, fw, out=out, notebook=template)
     assert info.value.unknown == ["lang"] and info.value.missing == ["audience"]
     assert not out.exists()  # nothing built, nothing written
+
+
+def test_uncertainty_analysis_prepared_once_and_checked_against_the_result(tmp_path):
+    from evaluation import report_uncertainty as ru
+
+    csv, fw = tiny(tmp_path)
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(TINY_SPEC, encoding="utf-8")
+    meth = report_data.as_methodology(None)
+    folder = ru.prepare(spec, csv, fw, meth, tmp_path / "out" / "tiny", replications=8)
+    assert folder.parent == tmp_path / "out" / "tiny" / "uncertainty"
+    stamp = (folder / "ranks.npz").stat().st_mtime_ns
+    assert ru.prepare(spec, csv, fw, meth, tmp_path / "out" / "tiny", replications=8) == folder  # reused
+    assert (folder / "ranks.npz").stat().st_mtime_ns == stamp
+    assert ru.prepare(folder, csv, fw, meth, tmp_path / "elsewhere") == folder  # a saved folder as given
+    assert {p.name for p in ru.input_files(folder)} >= {"uncertainty.yaml", "assumptions.csv", "ranks.npz"}
+
+    report_data.clear_cache()
+    result = report_data.load_result(csv, fw, meth)
+    ru.check_matches(folder, result, 2024, ["x", "y", "z"])
+    other = report_data.load_result(csv, fw, meth.to_dict() | {"name": "other", "normalise": {"method": "minmax"}})
+    with pytest.raises(ReportDataError, match="made for other data or another methodology"):
+        ru.check_matches(folder, other, 2024, ["x", "y", "z"])
+    with pytest.raises(ReportDataError, match="is neither a saved analysis folder"):
+        ru.prepare(tmp_path / "nope", csv, fw, meth, tmp_path)
+    assert ru.district_html(None, result, "x", 2024) == "" and ru.year_html(None, result, 2024) == ""
+    section = ru.district_html(folder, result, "y", 2024, "en")
+    assert section.startswith("<h2>Rank robustness</h2>") and "replications varying" in section
+    page = ru.year_html(folder, result, 2024, "zh")
+    assert page.count("<img ") == 2 and "<script" not in page and "敏感性分析" in page
+    report_data.clear_cache()
 
 
 def test_landing_page_escapes_and_links_relatively(tmp_path):
@@ -272,16 +314,26 @@ def test_report_batch_on_a_dask_local_cluster(tmp_path):
     from distributed import Client, LocalCluster
 
     csv, fw = tiny(tmp_path / "data")
+    spec = tmp_path / "data" / "spec.yaml"
+    spec.write_text(TINY_SPEC, encoding="utf-8")
     out = tmp_path / "reports"
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0",
                       host="127.0.0.1") as cluster, Client(cluster):
         outcomes = run_reports([2023, 2024], csv, fw, out=out, scheduler=cluster.scheduler_address,
-                               progress=False)
+                               progress=False, uncertainty=spec, replications=8)
     assert [(o.year, sorted(o.reports), o.exit_code, o.batch.workers) for o in outcomes] == [
         (2023, ["x", "y"], 0, "dask"), (2024, ["x", "y", "z"], 0, "dask")]
     workers = {t.record["worker"] for o in outcomes for t in o.batch.tasks}
     assert all(str(os.getpid()) != w.rsplit(":", 1)[1] for w in workers)
-    assert "../2024/index.html" in (out / "tiny" / "2023" / "index.html").read_text(encoding="utf-8")
+    index = (out / "tiny" / "2023" / "index.html").read_text(encoding="utf-8")
+    assert "../2024/index.html" in index
+    # the uncertainty analysis: on the index page (interval chart, Sobol indices) and in each report
+    assert "不确定性与敏感性分析 / Uncertainty and sensitivity" in index and index.count("<img ") >= 3
+    report = (out / "tiny" / "2024" / "x.html").read_text(encoding="utf-8")
+    assert "排名的稳健性 / Rank robustness" in report and "次模拟" in report and report.count("<img ") == 4
+    params = json.loads((out / "tiny" / "2024" / "manifest.json").read_text(encoding="utf-8"))["tasks"]["x"]
+    assert Path(params["parameters"]["uncertainty"]).parent == out / "tiny" / "uncertainty"
+    assert any(p.endswith("ranks.npz") for p in params["inputs"])
 
 
 @pytest.mark.slow

@@ -203,6 +203,12 @@ def cmd_methods(args: argparse.Namespace) -> int:
     return 0
 
 
+_DEMO_TITLES = {
+    "seed_districts": "真实数据摘录：静安区、光明区 / Seed districts: Jing'an, Guangming (real figures)",
+    "synthetic_panel": "合成面板：16 个虚构区 / Synthetic panel: 16 fictional districts (synthetic data)",
+}
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """The main job on the shipped samples: validate, score, print the rankings, then every report.
 
@@ -240,12 +246,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
             for o in outcomes:
                 print(o.summary())
                 status |= o.exit_code
-            sections.append((f"{name} — {path.name}", outcomes))
+            sections.append((f"{_DEMO_TITLES.get(name, name)} — {path.name}", outcomes))
     if sections:
         landing = write_landing_page(sections, paths.REPORTS / "index.html")
         print("\nOpen in a browser:")
         print(f"  {landing}   (every data set and year)")
         for _, outcomes in sections:
             latest = max(outcomes, key=lambda o: o.year)
-            print(f"  {latest.index_page}   ({latest.framework} {latest.year}, {len(latest.reports)} reports)")
+            print(f"  {latest.index_page}   ({latest.framework} {latest.year}, {len(latest.reports)} report(s))")
     return status

@@ -22,7 +22,6 @@ from __future__ import annotations
 import io
 import textwrap
 import threading
-import weakref
 from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 from pathlib import Path
@@ -107,7 +106,10 @@ def setup_fonts() -> str:
 # ---------------------------------------------------------------------------------------------
 # rendering: static layer cached, dynamic artists drawn per figure
 # ---------------------------------------------------------------------------------------------
-_LAYERS: weakref.WeakKeyDictionary[Figure, tuple[Hashable, list[Artist]]] = weakref.WeakKeyDictionary()
+#: Attribute of a chart figure holding (static key, dynamic artists). Kept on the figure itself, not in a
+#: ``WeakKeyDictionary``: the artists refer back to their figure, so a dictionary value would keep its
+#: own key alive and every chart ever drawn would leak (~4 MB per report in a warm kernel).
+_LAYERS_ATTR = "_rolindex_layers"
 _BACKGROUNDS: OrderedDict[Hashable, Any] = OrderedDict()
 _BACKGROUNDS_MAX = 24
 _LOCK = threading.Lock()
@@ -126,7 +128,7 @@ def clear_cache() -> None:
 
 def _layered(fig: Figure, static_key: Hashable, dynamic: Sequence[Artist]) -> Figure:
     """Record which artists of ``fig`` change between districts; the rest is drawn from ``static_key``."""
-    _LAYERS[fig] = (static_key, list(dynamic))
+    setattr(fig, _LAYERS_ATTR, (static_key, list(dynamic)))
     return fig
 
 
@@ -137,7 +139,7 @@ def figure_png(fig: Figure) -> bytes:
     present (see the module docstring); any other figure is drawn in full.
     """
     canvas = FigureCanvasAgg(fig)
-    layers = _LAYERS.get(fig)
+    layers = getattr(fig, _LAYERS_ATTR, None)
     if layers is None:
         canvas.draw()
     else:

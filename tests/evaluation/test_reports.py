@@ -169,6 +169,34 @@ def test_uncertainty_analysis_prepared_once_and_checked_against_the_result(tmp_p
     report_data.clear_cache()
 
 
+def test_charts_of_many_reports_do_not_accumulate(tmp_path):
+    """A warm kernel draws thousands of charts: none may outlive its report (cached layers aside)."""
+    import gc
+
+    from matplotlib.figure import Figure
+
+    from evaluation import report_cells as rc
+
+    csv, fw = tiny(tmp_path)
+
+    def figures_alive() -> int:
+        gc.collect()
+        return sum(isinstance(o, Figure) for o in gc.get_objects())
+
+    def one(district: str) -> None:
+        ctx = rc.open_report(district, 2024, csv, fw)
+        for name in ("dimension_chart", "trend_chart", "contribution_chart"):
+            getattr(rc, name)(ctx)
+
+    one("x")
+    before = figures_alive()
+    for _ in range(5):
+        for d in ("x", "y", "z"):
+            one(d)
+    assert figures_alive() == before
+    report_data.clear_cache()
+
+
 def test_landing_page_escapes_and_links_relatively(tmp_path):
     from evaluation.reports import ReportsOutcome
 

@@ -24,6 +24,12 @@ whose report is complete and whose inputs are unchanged — the notebook, its pa
 (methodology included), the figures and framework files and the code that computes and draws
 the report (:func:`evaluation.report_data.code_fingerprint` plus the report modules) — and redoes
 the rest; ``force=True`` redoes all.
+
+With ``uncertainty`` every report also shows the district's rank interval over the uncertainty
+analysis' replications, and every index page the year's uncertainty and sensitivity charts
+(:mod:`evaluation.report_uncertainty`). Several years in one call run on one local Dask cluster
+whose workers keep their warm kernels from year to year (a process pool would start again for
+every year).
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ import argparse
 import contextlib
 import difflib
 import hashlib
+import json
 import logging
 import sys
 from collections.abc import Iterator, Mapping, Sequence
@@ -179,8 +186,6 @@ def _links_and_failures(folder: Path, expected: Mapping[str, dict[str, Any]]
     A report from an earlier batch with other parameters (another methodology, language …) is
     not linked: the index page must describe one set of choices.
     """
-    import json
-
     try:
         records = json.loads((folder / MANIFEST).read_text(encoding="utf-8")).get("tasks", {})
     except (OSError, ValueError):

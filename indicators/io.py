@@ -6,6 +6,9 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> Path:
@@ -44,3 +47,14 @@ def sha256_file(path: str | Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+def read_yaml(path: str | Path, what: str, error: type[Exception]) -> Any:
+    """Parse a YAML file; raise ``error`` naming the file (``what`` says what it is) when it can't."""
+    path = Path(path)
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except OSError as exc:
+        raise error(f"cannot read {what} {path}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise error(f"{path.name}: not valid YAML: {exc}") from None

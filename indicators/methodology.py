@@ -283,13 +283,10 @@ def _plain(obj: Any) -> Any:
 
 def load_methodology(path: str | Path) -> Methodology:
     """Read a methodology YAML file (errors name the file)."""
+    from .io import read_yaml
+
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except OSError as exc:
-        raise MethodologyError(f"cannot read methodology file {path}: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise MethodologyError(f"{path.name}: not valid YAML: {exc}") from None
+    data = read_yaml(path, "methodology file", MethodologyError)
     try:
         return Methodology.from_dict(data)
     except MethodologyError as exc:

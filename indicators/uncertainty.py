@@ -75,7 +75,7 @@ import yaml
 
 from .errors import DataError, IndicatorsError, MethodologyError
 from .framework import Framework, load_framework
-from .io import atomic_write_bytes, atomic_write_text
+from .io import atomic_write_bytes, atomic_write_text, read_yaml
 from .methodology import Methodology, Step
 from .pipeline import _as_methodology, build_index
 from .tree import Tree, aggregate_many, compile_tree, rank_within_years, weight_matrix
@@ -275,12 +275,7 @@ class UncertaintySpec:
     def load(cls, path: str | Path) -> UncertaintySpec:
         """Read a YAML spec file."""
         path = Path(path)
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise MethodologyError(f"cannot read uncertainty spec {path}: {exc.strerror}") from None
-        except yaml.YAMLError as exc:
-            raise MethodologyError(f"{path.name}: not valid YAML: {exc}") from None
+        data = read_yaml(path, "uncertainty spec", MethodologyError)
         try:
             return cls.from_dict(data)
         except MethodologyError as exc:

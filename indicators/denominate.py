@@ -113,23 +113,30 @@ def declared(
                             f"denominated: {', '.join(plan) or 'none'}")
     if problems:
         raise MethodologyError("denominate 'declared': invalid parameters", problems)
-    values = indicators.copy()
-    reasons = pd.DataFrame(None, index=indicators.index, columns=indicators.columns, dtype=object)
+    if not figures.index.equals(indicators.index):
+        figures = figures.reindex(indicators.index)
+    cols = list(indicators.columns)
+    values = indicators.to_numpy(dtype=float, copy=True)
+    reasons = np.full(values.shape, None, dtype=object)
     rows = []
     for code, fig in plan.items():
+        j = cols.index(code)
         factor = float(factors.get(code, scale_factor))
-        den = figures[fig].astype(float) / factor
-        x = indicators[code]
-        missing = x.notna() & den.isna()
-        zero = x.notna() & (den == 0)
+        den = figures[fig].to_numpy(dtype=float, na_value=np.nan) / factor
+        x = values[:, j]
+        present = ~np.isnan(x)
+        missing = present & np.isnan(den)
+        zero = present & (den == 0)
         with np.errstate(divide="ignore", invalid="ignore"):
-            values[code] = (x / den).where(~zero)
-        reasons.loc[missing, code] = f"missing denominator {fig}"
-        reasons.loc[zero, code] = f"zero denominator {fig}"
+            values[:, j] = np.where(zero, np.nan, x / den)
+        reasons[missing, j] = f"missing denominator {fig}"
+        reasons[zero, j] = f"zero denominator {fig}"
         rows.append({"indicator": code, "denominator": fig, "scale_factor": factor,
-                     "n_divided": int((x.notna() & ~missing & ~zero).sum()),
+                     "n_divided": int((present & ~missing & ~zero).sum()),
                      "n_missing_denominator": int(missing.sum()), "n_zero_denominator": int(zero.sum())})
-    return Denominated(values, pd.DataFrame(rows, columns=DETAIL_COLUMNS), reasons)
+    return Denominated(pd.DataFrame(values, index=indicators.index, columns=indicators.columns),
+                       pd.DataFrame(rows, columns=DETAIL_COLUMNS),
+                       pd.DataFrame(reasons, index=indicators.index, columns=indicators.columns))
 
 
 def denominators_used(

@@ -19,18 +19,25 @@ SOURCE_REPORTED = "reported"
 
 def derive_indicators(figures: pd.DataFrame, framework: Framework) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return (values, sources): one column per indicator, rows as in ``figures`` (wide table)."""
-    columns = {c: figures[c] for c in figures.columns}
-    values: dict[str, pd.Series] = {}
-    sources: dict[str, pd.Series] = {}
+    data = figures.to_numpy(dtype=float, na_value=np.nan)
+    columns = {c: data[:, j] for j, c in enumerate(figures.columns)}
+    n = len(figures)
+    values: dict[str, np.ndarray] = {}
+    sources: dict[str, np.ndarray] = {}
     for code in framework.indicators:
         node = framework.nodes[code]
-        val, why = node.formula.evaluate(columns, figures.index)
-        src = np.where(val.notna(), SOURCE_COUNTS, why.to_numpy()).astype(object)
+        val, why = node.formula.evaluate_arrays(columns, n)
+        have = ~np.isnan(val)
+        src = np.where(have, SOURCE_COUNTS, why).astype(object)
         if node.reported and node.reported in columns:
             rep = columns[node.reported]
-            use = val.isna() & rep.notna()
-            val = val.where(~use, rep)
+            use = ~have & ~np.isnan(rep)
+            val = np.where(use, rep, val)
             src = np.where(use, SOURCE_REPORTED, src).astype(object)
         values[code] = val
-        sources[code] = pd.Series(src, index=figures.index, dtype=object)
-    return pd.DataFrame(values, index=figures.index), pd.DataFrame(sources, index=figures.index)
+        sources[code] = src
+    codes = list(framework.indicators)
+    return (pd.DataFrame(np.column_stack([values[c] for c in codes]) if codes else None, index=figures.index,
+                         columns=codes),
+            pd.DataFrame(np.column_stack([sources[c] for c in codes]) if codes else None, index=figures.index,
+                         columns=codes, dtype=object))

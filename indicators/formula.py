@@ -47,6 +47,10 @@ class Formula:
         val, why = _eval(self.tree, values, index)
         return pd.Series(val, index=index, dtype=float), pd.Series(why, index=index, dtype=object)
 
+    def evaluate_arrays(self, values: Mapping[str, np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Evaluate on float arrays of length ``n`` (no index alignment): (values, reasons)."""
+        return _eval(self.tree, values, n)
+
 
 def parse_formula(text: str) -> Formula:
     """Parse ``text``; raise :class:`FormulaError` naming the first construct that is not allowed."""
@@ -105,16 +109,18 @@ def _missing_reason(name: str) -> str:
     return f"missing figure {name}"
 
 
-def _eval(node: ast.AST, values: Mapping[str, pd.Series], index: pd.Index):
-    """Return (float ndarray, object ndarray of reasons or None)."""
-    n = len(index)
+def _eval(node: ast.AST, values: Mapping[str, pd.Series | np.ndarray], index: pd.Index | int):
+    """Return (float ndarray, object ndarray of reasons or None).
+
+    ``values`` are Series aligned on ``index``, or arrays already in row order (``index`` = length)."""
+    n = index if isinstance(index, int) else len(index)
     if isinstance(node, ast.Constant):
         return np.full(n, float(node.value)), np.full(n, None, dtype=object)
     if isinstance(node, ast.Name):
         s = values.get(node.id)
         if s is None:
             return np.full(n, np.nan), np.full(n, _missing_reason(node.id), dtype=object)
-        arr = s.reindex(index).to_numpy(dtype=float, na_value=np.nan)
+        arr = s if isinstance(s, np.ndarray) else s.reindex(index).to_numpy(dtype=float, na_value=np.nan)
         why = np.where(np.isnan(arr), _missing_reason(node.id), None).astype(object)
         return arr, why
     if isinstance(node, ast.UnaryOp):

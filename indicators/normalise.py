@@ -18,7 +18,7 @@ import difflib
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -27,6 +27,9 @@ from .errors import ConstantIndicatorWarning, DataError, MethodologyError
 from .framework import Framework, Node
 from .registry import Registry
 from .scoring import SCORING_RULES
+
+if TYPE_CHECKING:
+    from .methodology import Step
 
 NORMALISERS = Registry("normaliser")
 
@@ -77,16 +80,170 @@ def _check_scale(lower: float, upper: float, method: str) -> None:
         raise DataError(f"{method}: the output scale needs lower < upper, got lower={lower!r}, upper={upper!r}")
 
 
-def _warn_constant(ctx: NormContext, const: pd.Series, what: str) -> None:
-    yrs = sorted(set(ctx.years[const]))
+def _warn_constant(ctx: NormContext, const: np.ndarray, what: str, stacklevel: int = 3) -> None:
+    yrs = sorted(set(ctx.years[np.asarray(const)]))
     warnings.warn(
         f"indicator {ctx.node.code} is constant within year(s) {yrs}; {what} is undefined there "
         "(set goalposts or choose another normaliser for it)",
-        ConstantIndicatorWarning, stacklevel=3,
+        ConstantIndicatorWarning, stacklevel=stacklevel,
     )
 
 
-@NORMALISERS.register("minmax")
+def _groups(keys: np.ndarray | None) -> list[slice | np.ndarray]:
+    """Row selections of each group: one slice when there is a single group (the common case)."""
+    if keys is None or len(keys) == 0 or (keys == keys[0]).all():
+        return [slice(None)]
+    return [keys == k for k in pd.unique(keys)]
+
+
+def _group_keys(ctx: NormContext, by_year: bool) -> np.ndarray | None:
+    return ctx.years.to_numpy() if by_year else None
+
+
+def minmax_values(v: np.ndarray, keys: np.ndarray | None, lower: float = 0.0, upper: float = 100.0
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Min-max of oriented values within groups of ``keys`` (columns of a 2-D array each on their own).
+
+    Returns the scores and where a group is constant (score undefined). The one arithmetic of
+    :func:`minmax` and of its whole-table form, so both give the same bits.
+    """
+    v2 = v.reshape(len(v), -1)
+    lo, hi = np.full_like(v2, np.nan), np.full_like(v2, np.nan)
+    for g in _groups(keys):
+        block = v2[g]
+        have = ~np.isnan(block).all(axis=0)  # all-missing columns stay missing (nanmin would warn)
+        lo_g, hi_g = np.full(block.shape[1], np.nan), np.full(block.shape[1], np.nan)
+        lo_g[have], hi_g[have] = np.nanmin(block[:, have], axis=0), np.nanmax(block[:, have], axis=0)
+        lo[g], hi[g] = lo_g, hi_g
+    lo, hi = lo.reshape(v.shape), hi.reshape(v.shape)
+    span = hi - lo
+    const = (span == 0) & ~np.isnan(v)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = (v - lo) / np.where(span != 0, span, np.nan) * (upper - lower) + lower
+    return out, const
+
+
+def zscore_values(v: np.ndarray, keys: np.ndarray | None, mean: float = 0.0, sd: float = 1.0
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Z-scores (sample sd) of oriented values within groups of ``keys``; also where sd is 0.
+
+    A 2-D array gets each column's 1-D statistics: columns without missing values are reduced as
+    contiguous rows of the transpose, which numpy sums exactly as a 1-D array (tested bit for bit);
+    the others one by one.
+    """
+    v2 = v.reshape(len(v), -1)
+    m, s = np.full_like(v2, np.nan), np.full_like(v2, np.nan)
+    for g in _groups(keys):
+        block = v2[g]
+        gaps = np.isnan(block).any(axis=0)
+        full = np.flatnonzero(~gaps)
+        if full.size and len(block):
+            t = np.ascontiguousarray(block[:, full].T)
+            m_g, s_g = np.full(block.shape[1], np.nan), np.full(block.shape[1], np.nan)
+            m_g[full] = t.mean(axis=1)
+            if t.shape[1] > 1:  # equal values have sd 0 exactly, whatever the rounding of their mean
+                s_g[full] = np.where(t.max(axis=1) == t.min(axis=1), 0.0, t.std(axis=1, ddof=1))
+            m[g], s[g] = m_g, s_g  # columns with gaps: next
+        for j in np.flatnonzero(gaps):
+            vals = block[:, j][~np.isnan(block[:, j])]
+            if vals.size:
+                m[g, j] = vals.mean()
+            if vals.size > 1:
+                s[g, j] = 0.0 if vals.max() == vals.min() else vals.std(ddof=1)
+    m, s = m.reshape(v.shape), s.reshape(v.shape)
+    const = (s == 0) & ~np.isnan(v)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = (v - m) / np.where(s > 0, s, np.nan) * sd + mean
+    return out, const
+
+
+def _minmax_table(x: np.ndarray, keys: np.ndarray | None, *, lower: float = 0.0, upper: float = 100.0,
+                  by_year: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    _check_scale(lower, upper, "minmax")
+    return minmax_values(x, keys if by_year else None, lower, upper)
+
+
+def _zscore_table(x: np.ndarray, keys: np.ndarray | None, *, mean: float = 0.0, sd: float = 1.0,
+                  by_year: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    if not sd > 0:
+        raise DataError(f"zscore: sd must be positive, got {sd!r}")
+    return zscore_values(x, keys if by_year else None, mean, sd)
+
+
+def _from_values(x: pd.Series, ctx: NormContext, out: np.ndarray, const: np.ndarray, method: str,
+                 by_year: bool) -> Normalised:
+    """Wrap a within-group normaliser's arrays: warn about constant groups, give their reason."""
+    if const.any():
+        _warn_constant(ctx, const, method if by_year else f"{method} pooled over the years", stacklevel=4)
+    why = "constant within year" if by_year else "constant over all years"
+    reasons = pd.Series(np.where(const, why, None), index=x.index, dtype=object)
+    return Normalised(pd.Series(out, index=x.index, name=x.name), {}, reasons)
+
+
+@dataclass(frozen=True)
+class NormalisedTable:
+    """Every indicator normalised: scores, what each normaliser learned, reasons for missing scores."""
+
+    values: dict[str, np.ndarray]
+    learned: dict[str, dict[str, Any]]
+    reasons: dict[str, np.ndarray]  # only indicators with a reason somewhere
+
+
+def normalise_all(
+    treated: pd.DataFrame,
+    years: pd.Series,
+    figures: pd.DataFrame,
+    framework: Framework,
+    default: Step,
+    overrides: Mapping[str, Step],
+    codes: list[str],
+) -> NormalisedTable:
+    """Normalise the columns ``codes`` of ``treated``: ``default`` unless ``overrides`` names one.
+
+    A normaliser registered with a whole-table form (``table=``, e.g. min-max, z-score) normalises
+    every column it applies to at once with the same arithmetic; a column constant in some year
+    goes through the normaliser itself (its warning and reasons). Others run column by column.
+    Rows of ``treated``, ``years`` and ``figures`` must align (flat indexes are fastest).
+    """
+    bound: dict[str, tuple[Any, dict[str, Any]]] = {}  # binding inspects signatures: once per step
+
+    def method_of(code: str) -> tuple[Any, dict[str, Any], Step]:
+        step = overrides.get(code, default)
+        key = code if code in overrides else ""
+        if key not in bound:
+            method = NORMALISERS.get(step.method)
+            bound[key] = (method, method.bind(step.params))
+        return (*bound[key], step)
+
+    values: dict[str, np.ndarray] = {}
+    learned: dict[str, dict[str, Any]] = {}
+    reasons: dict[str, np.ndarray] = {}
+    plain = [c for c in codes if c not in overrides]
+    method, params, step = method_of(plain[0]) if plain else (None, {}, default)
+    table = method.meta.get("table") if method is not None else None
+    if table is not None:
+        directions = np.array([framework.nodes[c].direction for c in plain], dtype=float)
+        xo = treated[plain].to_numpy(dtype=float, na_value=np.nan) * directions
+        out, const = table(xo, years.to_numpy(), **params)
+        for j, c in enumerate(plain):
+            if not const[:, j].any():
+                values[c] = out[:, j]
+                learned[c] = {"method": step.method}
+    for code in codes:
+        if code in values:
+            continue
+        method, params, step = method_of(code)
+        res = method.func(treated[code], NormContext(framework.nodes[code], years, figures, framework), **params)
+        values[code] = res.values.to_numpy(dtype=float)
+        learned[code] = {"method": step.method, **dict(res.learned)}
+        if res.reasons is not None:
+            why = res.reasons.to_numpy(dtype=object)
+            if pd.notna(why).any():
+                reasons[code] = why
+    return NormalisedTable(values, learned, reasons)
+
+
+@NORMALISERS.register("minmax", table=_minmax_table)
 def minmax(
     x: pd.Series, ctx: NormContext, *, lower: float = 0.0, upper: float = 100.0, by_year: bool = True
 ) -> Normalised:
@@ -96,20 +253,12 @@ def minmax(
     normalised "globally", COINr's ``Normalise(purse, global = TRUE)``, its default for panels); on
     a single year both are the same. A year (or panel) in which the indicator is constant cannot
     be min-maxed: its values become missing and a :class:`ConstantIndicatorWarning` says so (COINr
-    does the same). References: Handbook §5; COINr ``n_minmax``, ``Normalise.purse``.
+    does the same). References: Handbook §5; COINr ``n_minmax``.
     """
     _check_scale(lower, upper, "minmax")
-    xo = _oriented(x, ctx)
-    g = _by_year(xo, ctx, by_year)
-    lo, hi = g.transform("min"), g.transform("max")
-    span = hi - lo
-    const = (span == 0) & xo.notna()
-    if const.any():
-        _warn_constant(ctx, const, "min-max" if by_year else "min-max pooled over the years")
-    out = (xo - lo) / span.where(span != 0) * (upper - lower) + lower
-    why = "constant within year" if by_year else "constant over all years"
-    reasons = pd.Series(np.where(const, why, None), index=x.index, dtype=object)
-    return Normalised(out, {}, reasons)
+    v = x.to_numpy(dtype=float, na_value=np.nan) * ctx.node.direction
+    out, const = minmax_values(v, _group_keys(ctx, by_year), lower, upper)
+    return _from_values(x, ctx, out, const, "min-max", by_year)
 
 
 @NORMALISERS.register("goalposts")
@@ -177,7 +326,7 @@ def goalposts(
     return Normalised(s * (upper - lower) + lower, {"low": lo, "high": hi, "source": source})
 
 
-@NORMALISERS.register("zscore")
+@NORMALISERS.register("zscore", table=_zscore_table)
 def zscore(
     x: pd.Series, ctx: NormContext, *, mean: float = 0.0, sd: float = 1.0, by_year: bool = True
 ) -> Normalised:
@@ -188,15 +337,9 @@ def zscore(
     """
     if not sd > 0:
         raise DataError(f"zscore: sd must be positive, got {sd!r}")
-    xo = _oriented(x, ctx)
-    g = _by_year(xo, ctx, by_year)
-    m, s = g.transform("mean"), g.transform("std")
-    const = (s == 0) & xo.notna()
-    if const.any():
-        _warn_constant(ctx, const, "z-score" if by_year else "z-score pooled over the years")
-    why = "constant within year" if by_year else "constant over all years"
-    reasons = pd.Series(np.where(const, why, None), index=x.index, dtype=object)
-    return Normalised((xo - m) / s.where(s > 0) * sd + mean, {}, reasons)
+    v = x.to_numpy(dtype=float, na_value=np.nan) * ctx.node.direction
+    out, const = zscore_values(v, _group_keys(ctx, by_year), mean, sd)
+    return _from_values(x, ctx, out, const, "z-score", by_year)
 
 
 @NORMALISERS.register("identity")

@@ -24,7 +24,7 @@ from .errors import DataError
 from .framework import Framework, load_framework
 from .impute import IMPUTERS, ImputeContext
 from .methodology import Methodology, load_methodology
-from .normalise import NORMALISERS, NormContext
+from .normalise import normalise_all
 from .result import IndexResult
 from .screen import SCREENS
 from .treat_step import TREATMENTS
@@ -198,24 +198,15 @@ def _build(
         explain["treated_points"] = treat_out[2]
 
     # normalise
-    norm_cols: dict[str, pd.Series] = {}
-    learned: dict[str, dict] = {}
     # Normalisers see flat (RangeIndex) columns: per-call MultiIndex copies cost more than the maths.
-    flat_years = pd.Series(years.to_numpy())
-    flat_wide = wide.reset_index(drop=True)
-    flat_treated = treated.reset_index(drop=True)
-    for code in active:
-        step = meth.normalise_overrides.get(code, meth.normalise)
-        method = NORMALISERS.get(step.method)
-        ctx = NormContext(fw.nodes[code], flat_years, flat_wide, fw)
-        res = method.func(flat_treated[code], ctx, **method.bind(step.params))
-        norm_cols[code] = res.values.to_numpy(dtype=float)
-        learned[code] = {"method": step.method, **dict(res.learned)}
-        if res.reasons is not None:
-            reasons = res.reasons.to_numpy(dtype=object)
-            hit = pd.notna(reasons) & source[code].isin(["counts", "reported"]).to_numpy()
-            source.loc[hit, code] = reasons[hit]
-    normalised = pd.DataFrame(norm_cols, index=idx)
+    normed = normalise_all(treated.reset_index(drop=True), pd.Series(years.to_numpy()), wide.reset_index(drop=True),
+                           fw, meth.normalise, meth.normalise_overrides, active)
+    norm_cols, learned = normed.values, normed.learned
+    for code, reasons in normed.reasons.items():
+        hit = pd.notna(reasons) & source[code].isin(["counts", "reported"]).to_numpy()
+        source.loc[hit, code] = reasons[hit]
+    normalised = pd.DataFrame(np.column_stack([norm_cols[c] for c in active]) if active else None,
+                              index=idx, columns=active)
     explain["normalise"] = pd.DataFrame.from_dict(learned, orient="index")
 
     # weights
@@ -227,7 +218,7 @@ def _build(
     weights = normalise_within_parents(fw, raw_w, active_nodes)
 
     # aggregate, bottom-up
-    values = {c: normalised[c].to_numpy(dtype=float) for c in active}
+    values = dict(norm_cols)
     scores: dict[str, np.ndarray] = {}
     for parent in fw.aggregates:
         kids = [c for c in fw.children(parent) if c in active_nodes]

@@ -8,7 +8,9 @@ keyword-only signature before anything is computed, so a typo is an error rather
 from __future__ import annotations
 
 import difflib
+import functools
 import inspect
+import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -27,11 +29,11 @@ class Method:
     summary: str
     meta: Mapping[str, Any] = field(default_factory=dict)
 
-    @property
-    def parameters(self) -> dict[str, inspect.Parameter]:
-        """The keyword-only parameters a methodology may set (defaults included)."""
+    @functools.cached_property
+    def parameters(self) -> Mapping[str, inspect.Parameter]:
+        """The keyword-only parameters a methodology may set (defaults included); read once."""
         sig = inspect.signature(self.func)
-        return {n: p for n, p in sig.parameters.items() if p.kind is p.KEYWORD_ONLY}
+        return types.MappingProxyType({n: p for n, p in sig.parameters.items() if p.kind is p.KEYWORD_ONLY})
 
     def bind(self, params: Mapping[str, Any] | None, where: str = "") -> dict[str, Any]:
         """Check ``params`` against the signature; return them with defaults filled in."""

@@ -39,7 +39,7 @@ from numpy.typing import ArrayLike
 
 from .errors import ConstantIndicatorWarning, DataError, MethodologyError
 
-__all__ = ["passes_skew_kurt", "skew_kurt", "treat_frame", "treat_series"]
+__all__ = ["passes_skew_kurt", "skew_kurt", "treat_columns", "treat_frame", "treat_series"]
 
 #: Columns of the long table of treated points returned by :func:`treat_frame`.
 POINT_COLUMNS = ["column", "label", "original", "treated", "treatment"]
@@ -201,24 +201,57 @@ def treat_frame(
     if problems:
         raise DataError("treat_frame: columns cannot be treated", problems)
 
-    treated = {}
-    rows = {}
-    point_tables = []
-    for col in df.columns:
-        out, det = _treat(df[col], cleaned[col], winmax, skew_thresh, kurt_thresh, f"{col!r}")
-        treated[col] = out
-        rows[col] = {k: v for k, v in det.items() if k not in ("winsorised", "points")}
-        pts = det["points"]
-        if len(pts):
-            point_tables.append(pts.assign(column=col)[POINT_COLUMNS])
-    treated_df = pd.DataFrame(treated, index=df.index, columns=df.columns)
-    details = pd.DataFrame.from_dict(rows, orient="index")
-    details.index.name = "column"
-    if point_tables:
-        points = pd.concat(point_tables, ignore_index=True)
+    names = list(df.columns)
+    X = np.column_stack([cleaned[c] for c in names]) if names else np.empty((len(df), 0))
+    out, rows, pts = treat_columns(X, names, winmax=winmax, skew_thresh=skew_thresh, kurt_thresh=kurt_thresh)
+    treated_df = pd.DataFrame(out, index=df.index, columns=df.columns)
+    details = pd.DataFrame(rows, index=pd.Index(names, name="column"))
+    if len(pts["row"]):
+        points = pd.DataFrame({"column": pts["column"], "label": list(df.index[pts["row"]]),
+                               "original": pts["original"], "treated": pts["treated"],
+                               "treatment": pts["treatment"]}, columns=POINT_COLUMNS)
     else:
         points = pd.DataFrame({c: pd.Series(dtype=object) for c in POINT_COLUMNS})
     return treated_df, details, points
+
+
+def treat_columns(
+    X: np.ndarray,
+    names: list[Any],
+    *,
+    winmax: int | None = 5,
+    skew_thresh: float = 2.0,
+    kurt_thresh: float = 3.5,
+    stacklevel: int = 4,
+) -> tuple[np.ndarray, list[dict[str, Any]], dict[str, np.ndarray]]:
+    """Treat each column of a float matrix (each with at least 4 finite values; checked by the caller).
+
+    The numpy core of :func:`treat_frame` and of the pipeline's ``winsorise`` step: per-column
+    Series and DataFrames would cost more than the arithmetic. Returns the treated matrix, one
+    details dict per column, and the changed points as arrays ``row, column, original, treated,
+    treatment``.
+    """
+    out = np.empty_like(X, dtype=float)
+    rows = []
+    parts: dict[str, list] = {"row": [], "column": [], "original": [], "treated": [], "treatment": []}
+    full = np.flatnonzero(~np.isnan(X).any(axis=0))  # most columns: first check for all at once
+    first = dict(zip(full.tolist(), _skew_kurt_rows(np.ascontiguousarray(X[:, full].T)), strict=True))
+    for j, col in enumerate(names):
+        v = np.ascontiguousarray(X[:, j])
+        out[:, j], det, mask, kinds = _treat_array(v, winmax, skew_thresh, kurt_thresh, f"{col!r}",
+                                                   stacklevel=stacklevel + 1, first=first.get(j))
+        rows.append(det)
+        if mask.any():
+            hit = np.flatnonzero(mask)
+            parts["row"].append(hit)
+            parts["column"].append(np.full(hit.size, col, dtype=object))
+            parts["original"].append(v[hit])
+            parts["treated"].append(out[hit, j])
+            parts["treatment"].append(kinds[hit])
+    empty = {"row": np.empty(0, dtype=np.int64), "column": np.empty(0, dtype=object),
+             "original": np.empty(0), "treated": np.empty(0), "treatment": np.empty(0, dtype=object)}
+    pts = {k: np.concatenate(v) if v else empty[k] for k, v in parts.items()}
+    return out, rows, pts
 
 
 # --------------------------------------------------------------------------------------------
@@ -271,12 +304,45 @@ def _skew_kurt(v: np.ndarray) -> tuple[float, float]:
     if v.max() == v.min():
         return math.nan, math.nan
     d = v - v.mean()
-    s2 = float(np.sum(d**2))
-    g1 = math.sqrt(n) * float(np.sum(d**3)) / s2**1.5
-    g2 = n * float(np.sum(d**4)) / s2**2 - 3.0
+    with np.errstate(over="ignore", under="ignore"):
+        sums = float(np.sum(d**2)), float(np.sum(d**3)), float(np.sum(d**4))
+    if not _sums_usable(sums):  # powers of tiny or huge deviations under/overflow: rescale (scale-free stats)
+        d = d / np.abs(d).max()
+        sums = float(np.sum(d**2)), float(np.sum(d**3)), float(np.sum(d**4))
+    return _skew_kurt_from(n, *sums)
+
+
+def _sums_usable(sums: tuple[float, float, float]) -> bool:
+    return sums[0] ** 2 > 0 and all(math.isfinite(x) for x in sums) and math.isfinite(sums[0] ** 2)
+
+
+def _skew_kurt_from(n: int, s2: float, s3: float, s4: float) -> tuple[float, float]:
+    """G1 and G2 from the sums of squared, cubed and fourth-power deviations."""
+    g1 = math.sqrt(n) * s3 / s2**1.5
+    g2 = n * s4 / s2**2 - 3.0
     skew = g1 * math.sqrt(n * (n - 1)) / (n - 2)
     kurt = ((n + 1) * g2 + 6.0) * (n - 1) / ((n - 2) * (n - 3))
     return skew, kurt
+
+
+def _skew_kurt_rows(t: np.ndarray) -> list[tuple[float, float]]:
+    """:func:`_skew_kurt` of every row of a C-contiguous matrix without missing values, at once.
+
+    numpy reduces each contiguous row with the same pairwise summation as a 1-D array, so the
+    sums (and the statistics) are the per-column ones bit for bit (tested); the scalar formulas
+    then run in Python floats exactly as in :func:`_skew_kurt`.
+    """
+    n = t.shape[1]
+    d = t - t.mean(axis=1, keepdims=True)
+    const = t.max(axis=1) == t.min(axis=1)
+    with np.errstate(all="ignore"):
+        sums = [np.sum(d**2, axis=1), np.sum(d**3, axis=1), np.sum(d**4, axis=1)]
+    out = []
+    for i in range(len(t)):
+        row = float(sums[0][i]), float(sums[1][i]), float(sums[2][i])
+        out.append((math.nan, math.nan) if const[i] else
+                   _skew_kurt_from(n, *row) if _sums_usable(row) else _skew_kurt(t[i]))
+    return out
 
 
 def _treat(
@@ -287,54 +353,9 @@ def _treat(
     kurt_thresh: float,
     where: str,
 ) -> tuple[pd.Series, dict[str, Any]]:
-    def check(arr: np.ndarray) -> tuple[bool, float, float]:
-        s, k = _skew_kurt(arr)
-        return passes_skew_kurt(s, k, skew_thresh=skew_thresh, kurt_thresh=kurt_thresh), s, k
-
-    ok = ~np.isnan(v)
-    pass0, s0, k0 = check(v)
-    det: dict[str, Any] = {
-        "status": "passed",
-        "n": int(ok.sum()),
-        "pass_before": pass0,
-        "skew_before": s0,
-        "kurt_before": k0,
-        "n_winsorised": 0,
-        "pass_winsorised": None,
-        "skew_winsorised": math.nan,
-        "kurt_winsorised": math.nan,
-        "pass_after": pass0,
-        "skew_after": s0,
-        "kurt_after": k0,
-    }
-    out = v.copy()
-    if math.isnan(s0):
-        warnings.warn(
-            f"{where}: all {int(ok.sum())} non-missing values are equal; returned untreated",
-            ConstantIndicatorWarning,
-            stacklevel=3,
-        )
-        det["status"] = "constant"
-    elif not pass0:
-        w, nwin = _winsorise(v, winmax, check)
-        pass1, s1, k1 = check(w)
-        det.update(n_winsorised=nwin, pass_winsorised=pass1, skew_winsorised=s1, kurt_winsorised=k1)
-        if pass1:
-            out = w
-            det.update(status="winsorised", pass_after=pass1, skew_after=s1, kurt_after=k1)
-        else:
-            lo, hi = np.nanmin(v), np.nanmax(v)
-            out = np.log(v - lo + 0.01 * (hi - lo))
-            pass2, s2, k2 = check(out)
-            det.update(status="log", pass_after=pass2, skew_after=s2, kurt_after=k2)
-
+    """:func:`_treat_array` with pandas results: the treated Series and details with points."""
+    out, det, mask, kinds = _treat_array(v, winmax, skew_thresh, kurt_thresh, where, stacklevel=4)
     treated = pd.Series(out, index=x.index, name=x.name)
-    if det["status"] == "log":
-        mask = ok
-        kinds = np.full(v.shape, "log", dtype=object)
-    else:
-        mask = ok & (out != v)
-        kinds = np.where(out < v, "winhi", "winlo").astype(object)
     win = mask if det["status"] == "winsorised" else np.zeros_like(mask)
     det["winsorised"] = pd.Series(v[win], index=x.index[win], name=x.name, dtype=float)
     det["points"] = pd.DataFrame(
@@ -349,16 +370,77 @@ def _treat(
     return treated, det
 
 
-def _winsorise(v: np.ndarray, winmax: int | None, check) -> tuple[np.ndarray, int]:
-    """Winsorise one extreme at a time until ``check`` passes or ``winmax`` points are changed."""
+def _treat_array(
+    v: np.ndarray,
+    winmax: int | None,
+    skew_thresh: float,
+    kurt_thresh: float,
+    where: str,
+    stacklevel: int = 4,
+    first: tuple[float, float] | None = None,
+) -> tuple[np.ndarray, dict[str, Any], np.ndarray, np.ndarray]:
+    """Treat one column of floats: (treated values, scalar details, changed-point mask, their kinds).
+
+    ``first``: the column's skew and kurtosis when already known (:func:`_skew_kurt_rows`)."""
+
+    def check(arr: np.ndarray) -> tuple[bool, float, float]:
+        s, k = _skew_kurt(arr)
+        return passes_skew_kurt(s, k, skew_thresh=skew_thresh, kurt_thresh=kurt_thresh), s, k
+
+    ok = ~np.isnan(v)
+    if first is None:
+        pass0, s0, k0 = check(v)
+    else:
+        s0, k0 = first
+        pass0 = passes_skew_kurt(s0, k0, skew_thresh=skew_thresh, kurt_thresh=kurt_thresh)
+    det: dict[str, Any] = {
+        "status": "passed",
+        "n": int(ok.sum()),
+        "pass_before": pass0,
+        "skew_before": s0,
+        "kurt_before": k0,
+        "n_winsorised": 0,
+        "pass_winsorised": None,
+        "skew_winsorised": math.nan,
+        "kurt_winsorised": math.nan,
+        "pass_after": pass0,
+        "skew_after": s0,
+        "kurt_after": k0,
+    }
+    if math.isnan(s0):
+        warnings.warn(
+            f"{where}: all {int(ok.sum())} non-missing values are equal; returned untreated",
+            ConstantIndicatorWarning,
+            stacklevel=stacklevel,
+        )
+        det["status"] = "constant"
+    elif not pass0:
+        w, nwin, (pass1, s1, k1) = _winsorise(v, winmax, check, (pass0, s0, k0))
+        det.update(n_winsorised=nwin, pass_winsorised=pass1, skew_winsorised=s1, kurt_winsorised=k1)
+        if pass1:
+            det.update(status="winsorised", pass_after=pass1, skew_after=s1, kurt_after=k1)
+            mask = ok & (w != v)
+            return w, det, mask, np.where(w < v, "winhi", "winlo").astype(object)
+        lo, hi = np.nanmin(v), np.nanmax(v)
+        out = np.log(v - lo + 0.01 * (hi - lo))
+        pass2, s2, k2 = check(out)
+        det.update(status="log", pass_after=pass2, skew_after=s2, kurt_after=k2)
+        return out, det, ok, np.full(v.shape, "log", dtype=object)
+    return v.copy(), det, np.zeros(v.shape, dtype=bool), np.full(v.shape, "winlo", dtype=object)
+
+
+def _winsorise(v: np.ndarray, winmax: int | None, check, first: tuple[bool, float, float]
+               ) -> tuple[np.ndarray, int, tuple[bool, float, float]]:
+    """Winsorise one extreme at a time until ``check`` passes or ``winmax`` points are changed.
+
+    ``first`` is ``check(v)``; returns the winsorised values, the points changed and their check."""
     w = v.copy()
     ok = ~np.isnan(w)
     nwin = 0
-    passing = False
+    passing, s, k = first
     while not passing and (winmax is None or nwin < winmax):
-        s, _ = _skew_kurt(w)
         vals = w[ok]
-        if s >= 0:
+        if s >= 0:  # s: the skew of the current w (from the last check)
             extreme = vals.max()
             rest = vals[vals != extreme]
             replacement = rest.max()
@@ -370,5 +452,5 @@ def _winsorise(v: np.ndarray, winmax: int | None, check) -> tuple[np.ndarray, in
             break
         w[ok & (w == extreme)] = replacement
         nwin = int(np.sum(w[ok] != v[ok]))
-        passing = check(w)[0]
-    return w, nwin
+        passing, s, k = check(w)
+    return w, nwin, (passing, s, k)

@@ -10,12 +10,18 @@ References: OECD/JRC (2008) *Handbook on Constructing Composite Indicators*, §1
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
+from .errors import DataError
 from .registry import Registry
-from .treat import _MIN_N, treat_frame
+from .treat import _MIN_N, treat_columns
 
 TREATMENTS = Registry("treatment")
+
+#: Columns of the details table: one row per (year, indicator).
+DETAIL_COLUMNS = ["year", "indicator", "status", "n", "pass_before", "skew_before", "kurt_before", "n_winsorised",
+                  "pass_winsorised", "skew_winsorised", "kurt_winsorised", "pass_after", "skew_after", "kurt_after"]
 
 #: Columns of the treated-points table.
 POINT_COLUMNS = ["district", "year", "indicator", "original", "treated", "treatment"]
@@ -67,35 +73,41 @@ def winsorise(
     COINr ``Treat()``, ``winsorise()``, ``log_CT()``, ``check_SkewKurt()``; Becker et al. (2022)
     *JOSS* 7(78), 4567, https://doi.org/10.21105/joss.04567; Handbook (2008) §1.5.
     """
-    years = df.index.get_level_values("year") if by_year else pd.Index([None] * len(df))
-    treated_parts, detail_parts, point_parts = [], [], []
-    for year in pd.unique(years):
-        block = df[years == year] if by_year else df
-        labels = pd.Index(range(len(block)))
-        counts = block.notna().sum()
-        few = [c for c in block.columns if counts[c] < _MIN_N]  # nothing to test: left as is
-        ok = [c for c in block.columns if c not in few]
-        treated, details, points = treat_frame(block[ok].set_axis(labels), winmax=winmax,
-                                               skew_thresh=skew_thresh, kurt_thresh=kurt_thresh)
-        treated = pd.concat([treated, block[few].set_axis(labels)], axis=1)[list(block.columns)]
-        treated_parts.append(treated.set_axis(block.index))
-        details = details.reindex(list(block.columns)).reset_index(names="indicator")
-        details.loc[details["indicator"].isin(few), ["status", "n"]] = ["too few values", 0]
-        for c in few:
-            details.loc[details["indicator"] == c, "n"] = int(counts[c])
-        details["n"] = details["n"].astype(int)
-        details.insert(0, "year", year if by_year else "all")
-        detail_parts.append(details)
-        if len(points):
-            rows = block.index[points["label"].to_numpy(dtype=int)]
+    X = df.to_numpy(dtype=float, na_value=np.nan)
+    inf = np.isinf(X)
+    if inf.any():
+        raise DataError("winsorise: indicators have infinite values", [
+            f"indicator {df.columns[j]!r}: {int(inf[:, j].sum())} infinite value(s); only finite or missing"
+            for j in np.flatnonzero(inf.any(axis=0))])
+    names = list(df.columns)
+    years = df.index.get_level_values("year").to_numpy()
+    blocks = [(y, years == y) for y in pd.unique(years)] if by_year else [("all", slice(None))]
+    if len(blocks) == 1:
+        blocks = [(blocks[0][0], slice(None))]
+    out = X.copy()
+    details, point_parts = [], []
+    for year, rows in blocks:
+        block = X[rows]
+        counts = (~np.isnan(block)).sum(axis=0)
+        ok = np.flatnonzero(counts >= _MIN_N)  # fewer values: skew and kurtosis undefined, left as is
+        treated, dets, pts = treat_columns(block[:, ok], [names[j] for j in ok], winmax=winmax,
+                                           skew_thresh=skew_thresh, kurt_thresh=kurt_thresh)
+        sub = out[rows]
+        sub[:, ok] = treated
+        out[rows] = sub
+        by_col = dict(zip(ok.tolist(), dets, strict=True))
+        for j, name in enumerate(names):
+            det = by_col.get(j, {"status": "too few values"})
+            details.append({"year": year, "indicator": name, **det, "n": int(counts[j])})
+        if len(pts["row"]):
+            row_index = df.index[np.flatnonzero(rows) if isinstance(rows, np.ndarray) else np.arange(len(df))]
+            at = row_index[pts["row"]]
             point_parts.append(pd.DataFrame({
-                "district": rows.get_level_values("district"), "year": rows.get_level_values("year"),
-                "indicator": points["column"].to_numpy(), "original": points["original"].to_numpy(dtype=float),
-                "treated": points["treated"].to_numpy(dtype=float),
-                "treatment": points["treatment"].to_numpy(),
-            }))
-    treated = pd.concat(treated_parts).reindex(df.index) if treated_parts else df
-    details = pd.concat(detail_parts, ignore_index=True) if detail_parts else pd.DataFrame()
+                "district": at.get_level_values("district"), "year": at.get_level_values("year"),
+                "indicator": pts["column"], "original": pts["original"], "treated": pts["treated"],
+                "treatment": pts["treatment"]}))
+    treated = pd.DataFrame(out, index=df.index, columns=df.columns)
+    details_df = pd.DataFrame(details, columns=DETAIL_COLUMNS)
     points = (pd.concat(point_parts, ignore_index=True) if point_parts
               else pd.DataFrame({c: pd.Series(dtype=object) for c in POINT_COLUMNS}))
-    return treated, details, points
+    return treated, details_df, points

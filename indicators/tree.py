@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -149,6 +150,7 @@ def weight_matrix(tree: Tree, raw: pd.Series | Mapping[str, float]) -> np.ndarra
     """
     row = np.ones((1, len(tree.nodes)))
     missing = []
+    raw = raw.to_dict() if isinstance(raw, pd.Series) else raw  # a dict lookup per node, not a Series one
     for i, code in enumerate(tree.nodes):
         if code == tree.root:
             continue
@@ -219,6 +221,7 @@ def aggregate_many(
     # a node's value varies across the batch only if a weight in its subtree does
     varies = {i: False for i in range(len(tree.indicators))}
     w_varies = (w != w[:1]).any(axis=0) if w.shape[0] > 1 else np.zeros(w.shape[1], dtype=bool)
+    methods: dict[int, tuple[Any, dict, Any, dict]] = {}
     for g in tree.groups:
         kids = g.kid_pos
         wk = w[:, kids]
@@ -233,9 +236,11 @@ def aggregate_many(
             )
         wn = wk / total[:, None]
         pos = tree.position[g.parent]
-        step_a, step_m = aggregate[g.level], missing[g.level]
-        agg, miss = AGGREGATORS.get(step_a.method), MISSING_POLICIES.get(step_m.method)
-        pa, pm = agg.bind(step_a.params), miss.bind(step_m.params)
+        if g.level not in methods:  # look up and bind each level's methods once
+            step_a, step_m = aggregate[g.level], missing[g.level]
+            agg, miss = AGGREGATORS.get(step_a.method), MISSING_POLICIES.get(step_m.method)
+            methods[g.level] = (agg, agg.bind(step_a.params), miss, miss.bind(step_m.params))
+        agg, pa, miss, pm = methods[g.level]
         batch = bool(w_varies[kids].any()) or any(varies[k] for k in kids)
         varies[pos] = batch
         if not batch:  # one weight set for this subtree: exactly the pipeline's call

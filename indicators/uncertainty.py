@@ -60,7 +60,6 @@ Indicators*, §7, https://doi.org/10.1787/9789264043466-en; Herman & Usher (2017
 from __future__ import annotations
 
 import difflib
-import inspect
 import io
 import json
 import time
@@ -829,54 +828,14 @@ def _key(step: Step) -> str:
     return json.dumps(step.to_dict(), sort_keys=True, default=str)
 
 
-def _group_keys(years: np.ndarray, by_year: bool) -> np.ndarray:
-    return years if by_year else np.zeros(len(years), dtype=int)
-
-
-def _frame_minmax(xo: pd.DataFrame, years: np.ndarray, *, lower: float = 0.0, upper: float = 100.0,
-                  by_year: bool = True) -> tuple[pd.DataFrame, list[str]]:
-    """:func:`indicators.normalise.minmax` on every column at once (same operations); also the
-    columns constant in some group, which must go through the normaliser itself (its warning)."""
-    g = xo.groupby(_group_keys(years, by_year), sort=False)
-    lo, hi = g.transform("min"), g.transform("max")
-    span = hi - lo
-    const = ((span == 0) & xo.notna()).any()
-    return (xo - lo) / span.where(span != 0) * (upper - lower) + lower, list(const.index[const])
-
-
-def _frame_zscore(xo: pd.DataFrame, years: np.ndarray, *, mean: float = 0.0, sd: float = 1.0,
-                  by_year: bool = True) -> tuple[pd.DataFrame, list[str]]:
-    """:func:`indicators.normalise.zscore` on every column at once (same operations).
-
-    Group means and standard deviations are taken column by column, as the normaliser does:
-    pandas' grouped mean of a multi-column frame can differ from a column's in the last bit."""
-    codes, _ = pd.factorize(_group_keys(years, by_year))
-    plain = xo.reset_index(drop=True)
-    m, s = {}, {}
-    for c in plain.columns:
-        g = plain[c].groupby(codes, sort=False)
-        m[c] = g.mean().to_numpy()[codes]
-        s[c] = g.std().to_numpy()[codes]
-    m_df = pd.DataFrame(m, index=xo.index)
-    s_df = pd.DataFrame(s, index=xo.index)
-    const = ((s_df == 0) & xo.notna()).any()
-    return (xo - m_df) / s_df.where(s_df > 0) * sd + mean, list(const.index[const])
-
-
-def _frame_normalisers() -> dict[Any, Any]:
-    from .normalise import minmax, zscore
-
-    return {minmax: _frame_minmax, zscore: _frame_zscore}
-
-
 class _DataStage:
     """Normalised indicator tables for methodology variants, each computed once and cached.
 
     ``fast``: the fixed steps up to imputation come from one pipeline build (its ``indicators``,
-    the input of imputation); the registered imputer and treatment then run once per combination
-    and the registered normaliser per column, except min-max and z-score, which normalise whole
-    tables with the same operations — each such table is spot-checked against the registered
-    normaliser on one column, bit for bit. ``pipeline``: one full build per variant.
+    the input of imputation; its imputed and treated tables for the nominal steps); the
+    registered imputer and treatment then run once per combination and the normalisers as the
+    pipeline runs them (:func:`~indicators.normalise.normalise_all`). ``pipeline``: one full build
+    per variant.
     """
 
     def __init__(self, figures: Any, fw: Framework, meth: Methodology, nominal: Any,
@@ -910,7 +869,8 @@ class _DataStage:
             attributes = base.districts.reindex(dnames.to_numpy()).set_axis(idx)
             self.ctx = ImputeContext(self.years, groups, dnames, attributes)
             self.derived = base.indicators[self.active]
-            self.directions = pd.Series({c: fw.nodes[c].direction for c in self.active})
+            self.flat_years = pd.Series(self.years.to_numpy())
+            self.flat_figures = base.figures.reset_index(drop=True)
             self._cache[(_key(meth.impute),)] = base.imputed[self.active]
             self._cache[(_key(meth.impute), _key(meth.treat))] = base.treated[self.active]
 
@@ -923,7 +883,7 @@ class _DataStage:
                 self._cache[key] = built.normalised
             return self._cache[key]
         from .impute import IMPUTERS
-        from .normalise import NORMALISERS, NormContext
+        from .normalise import normalise_all
         from .treat_step import TREATMENTS
 
         k1 = (_key(m.impute),)
@@ -939,35 +899,11 @@ class _DataStage:
         if k3 in self._cache:
             return self._cache[k3]
         treated = self._cache[k2]
-        figs = self.base.figures
-
-        def one(code: str) -> pd.Series:
-            step = m.normalise_overrides.get(code, m.normalise)
-            nm = NORMALISERS.get(step.method)
-            ctx = NormContext(self.fw.nodes[code], self.years, figs, self.fw)
-            return nm.func(treated[code], ctx, **nm.bind(step.params)).values.astype(float)
-
-        method = NORMALISERS.get(m.normalise.method)
-        params = method.bind(m.normalise.params)
-        frame_func = _frame_normalisers().get(method.func)
-        out: dict[str, pd.Series] = {}
-        plain = [c for c in self.active if c not in m.normalise_overrides]
-        if frame_func is not None and len(plain) > 1 and set(params) <= set(inspect.signature(frame_func).parameters):
-            out[plain[0]] = one(plain[0])  # the registered normaliser: its checks, and the reference
-            xo = treated[plain] * self.directions[plain]
-            frame, per_column = frame_func(xo, self.years.to_numpy(), **params)
-            if not np.array_equal(frame[plain[0]].to_numpy(dtype=float), out[plain[0]].to_numpy(dtype=float),
-                                  equal_nan=True):
-                raise IndicatorsError(
-                    f"internal check failed: the whole-table form of normaliser {m.normalise.method!r} disagrees "
-                    f"with the registered one on {plain[0]}; run with data_stage='pipeline' and please report")
-            for c in plain[1:]:
-                if c not in per_column:
-                    out[c] = frame[c].astype(float)
-        for code in self.active:
-            if code not in out:
-                out[code] = one(code)
-        self._cache[k3] = pd.DataFrame({c: out[c] for c in self.active}, index=treated.index)
+        normed = normalise_all(treated.reset_index(drop=True), self.flat_years, self.flat_figures, self.fw,
+                               m.normalise, m.normalise_overrides, self.active)
+        out = normed.values
+        self._cache[k3] = pd.DataFrame(np.column_stack([out[c] for c in self.active]), index=treated.index,
+                                       columns=self.active)
         return self._cache[k3]
 
     def check(self, meth: Methodology) -> None:
@@ -984,10 +920,12 @@ class _DataStage:
 
 @dataclass
 class _Variant:
-    """One data-stage combination: normalised data, per exclusion set its tree and base weights."""
+    """One data-stage combination: normalised data; per exclusion set its tree, data and base weights."""
 
     normalised: pd.DataFrame
     trees: dict[tuple[str, ...], Tree] = field(default_factory=dict)
+    data: dict[tuple[str, ...], pd.DataFrame] = field(default_factory=dict)
+    arrays: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)
     base: dict[tuple[int, tuple[str, ...]], np.ndarray] = field(default_factory=dict)
 
 
@@ -1108,8 +1046,9 @@ def evaluate(
         w_idx = pick[w_choice.name] if w_choice else -1
         if excl not in var.trees:
             var.trees[excl] = compile_tree(fw, [c for c in fw.indicators if c not in excl])
+            var.data[excl] = var.normalised[list(var.trees[excl].indicators)]
         tree = var.trees[excl]
-        x = var.normalised[list(tree.indicators)]
+        x = var.data[excl]
         if (w_idx, excl) not in var.base:
             weighter = WEIGHTERS.get(w_step.method)
             raw, _ = split_explain(weighter.func(fw, x, **weighter.bind(w_step.params)))
@@ -1121,7 +1060,7 @@ def evaluate(
             for j, node in enumerate(nodes):
                 if node in tree.position:
                     w[:, tree.position[node]] *= m[members, j]
-        xv = x.to_numpy(dtype=float)
+        xv = var.arrays.setdefault(excl, x.to_numpy(dtype=float))
         kmax = max((len(g.kids) for g in tree.groups), default=1)
         step = max(1, int(chunk_cells // max(1, len(rows) * kmax)))
         for s0 in range(0, len(members), step):

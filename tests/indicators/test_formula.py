@@ -18,7 +18,12 @@ def series(*values: float) -> pd.Series:
 
 def evaluate(text: str, **figures: pd.Series) -> tuple[list[float], list[object]]:
     index = pd.RangeIndex(len(next(iter(figures.values()))))
-    val, why = parse_formula(text).evaluate(figures, index)
+    formula = parse_formula(text)
+    val, why = formula.evaluate(figures, index)
+    # the array path (derive_indicators) must agree with the Series path on every hand-checked case
+    arr, arr_why = formula.evaluate_arrays({k: v.to_numpy(dtype=float) for k, v in figures.items()}, len(index))
+    assert np.array_equal(arr, val.to_numpy(), equal_nan=True)
+    assert list(arr_why) == why.tolist()
     return val.tolist(), why.tolist()
 
 

@@ -17,7 +17,7 @@ from hypothesis.extra.numpy import arrays
 from scipy import stats
 
 from indicators.errors import ConstantIndicatorWarning, DataError, MethodologyError
-from indicators.treat import passes_skew_kurt, skew_kurt, treat_frame, treat_series
+from indicators.treat import _skew_kurt, _skew_kurt_rows, passes_skew_kurt, skew_kurt, treat_frame, treat_series
 from tests.conftest import shared_path
 
 # --------------------------------------------------------------------------------------------
@@ -286,6 +286,36 @@ def test_treatment_properties(x, winmax):
         assert det["status"] == "log"
         lo, hi = x.min(), x.max()
         np.testing.assert_allclose(out.to_numpy(), np.log(x - lo + 0.01 * (hi - lo)), atol=1e-12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(arrays(float, st.tuples(st.integers(1, 8), st.integers(4, 300)),
+              elements=st.floats(-1e6, 1e6, allow_nan=False, allow_subnormal=False)))
+def test_skew_kurt_of_many_columns_at_once_is_each_columns_to_the_bit(t):
+    """treat_frame's first check of all complete columns at once = the one-column statistics."""
+    t = np.ascontiguousarray(t)
+    got = _skew_kurt_rows(t)
+    for i, row in enumerate(t):
+        want = _skew_kurt(row.copy())
+        assert np.array_equal(np.array(got[i]), np.array(want), equal_nan=True), i
+
+
+def test_treat_frame_equals_treat_series_column_by_column():
+    rng = np.random.default_rng(5)
+    df = pd.DataFrame(rng.lognormal(0, 2, size=(40, 6)), columns=list("abcdef"))
+    df["a"] = rng.normal(size=40)  # passes as it is
+    df.iloc[3, 1] = np.nan
+    df["f"] = np.r_[np.arange(39.0), 1e4]  # one far outlier: winsorised
+    treated, details, points = treat_frame(df, winmax=3)
+    for c in df.columns:
+        out, det = treat_series(df[c], winmax=3)
+        assert np.array_equal(treated[c].to_numpy(), out.to_numpy(), equal_nan=True)
+        for k, v in det.items():
+            if k not in ("winsorised", "points"):
+                assert details.loc[c, k] == v or (pd.isna(v) and pd.isna(details.loc[c, k])), (c, k)
+        mine = points[points["column"] == c].drop(columns="column").reset_index(drop=True)
+        pd.testing.assert_frame_equal(mine, det["points"].reset_index(drop=True), check_dtype=False, check_exact=True)
+    assert set(details["status"]) >= {"passed", "winsorised"}
 
 
 # --------------------------------------------------------------------------------------------

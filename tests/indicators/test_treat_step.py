@@ -77,3 +77,28 @@ def test_pipeline_records_points():
     assert r.explain["treated_points"]["indicator"].tolist() == ["X"]
     assert r.normalised.loc[("d9", 2020), "X"] == pytest.approx(100.0)
     assert r.normalised.loc[("d8", 2020), "X"] == pytest.approx(100.0)  # tied with the winsorised max
+
+
+def test_step_equals_treat_series_per_year_and_indicator():
+    """The numpy step against the documented one-column function, year by year (an independent route)."""
+    from indicators.treat import treat_series
+
+    rng = np.random.default_rng(11)
+    idx = pd.MultiIndex.from_product([[f"d{i}" for i in range(30)], [2020, 2021]], names=["district", "year"])
+    df = pd.DataFrame(rng.lognormal(0, 1.5, size=(60, 5)), index=idx, columns=list("vwxyz"))
+    df.loc[("d0", 2021), "v"] = 1e5
+    df.loc[df.index.get_level_values("year") == 2020, "z"] = np.r_[[np.nan] * 27, 1.0, 2.0, 3.0]
+    treated, details, points = TREATMENTS.get("winsorise").func(df, winmax=4)
+    for year in (2020, 2021):
+        block = df.xs(year, level="year", drop_level=False)
+        for c in df.columns:
+            row = details[(details["year"] == year) & (details["indicator"] == c)].iloc[0]
+            if block[c].notna().sum() < 4:
+                assert row["status"] == "too few values" and row["n"] == 3
+                pd.testing.assert_series_equal(treated.loc[block.index, c], block[c])
+                continue
+            out, det = treat_series(block[c], winmax=4)
+            assert np.array_equal(treated.loc[block.index, c].to_numpy(), out.to_numpy(), equal_nan=True)
+            assert row["status"] == det["status"] and row["n_winsorised"] == det["n_winsorised"]
+            assert row["skew_after"] == det["skew_after"] or np.isnan(det["skew_after"])
+            assert len(points[(points["year"] == year) & (points["indicator"] == c)]) == len(det["points"])

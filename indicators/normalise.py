@@ -42,6 +42,7 @@ class NormContext:
     years: pd.Series
     figures: pd.DataFrame
     framework: Framework
+    districts: pd.Series | None = None  # district of each row (normalisers relative to a reference district)
 
 
 @dataclass(frozen=True)
@@ -197,6 +198,7 @@ def normalise_all(
     default: Step,
     overrides: Mapping[str, Step],
     codes: list[str],
+    districts: pd.Series | None = None,
 ) -> NormalisedTable:
     """Normalise the columns ``codes`` of ``treated``: ``default`` unless ``overrides`` names one.
 
@@ -233,7 +235,8 @@ def normalise_all(
         if code in values:
             continue
         method, params, step = method_of(code)
-        res = method.func(treated[code], NormContext(framework.nodes[code], years, figures, framework), **params)
+        ctx = NormContext(framework.nodes[code], years, figures, framework, districts)
+        res = method.func(treated[code], ctx, **params)
         values[code] = res.values.to_numpy(dtype=float)
         learned[code] = {"method": step.method, **dict(res.learned)}
         if res.reasons is not None:
@@ -355,28 +358,115 @@ def identity(x: pd.Series, ctx: NormContext) -> Normalised:
     return Normalised(_oriented(x, ctx).astype(float), {"scale": ctx.framework.scale})
 
 
-@NORMALISERS.register("rank")
-def rank(x: pd.Series, ctx: NormContext) -> Normalised:
-    """Rank within each year, 1 = worst (ties get the average rank), so higher is better.
+_TIES = ("average", "min", "max", "first", "dense")
 
-    References: Handbook §5 (ranking).
+
+def _check_ties(ties: str, method: str) -> None:
+    if ties not in _TIES:
+        raise MethodologyError(f"{method}: ties must be one of {', '.join(_TIES)}, got {ties!r}")
+
+
+@NORMALISERS.register("rank")
+def rank(x: pd.Series, ctx: NormContext, *, ties: str = "average") -> Normalised:
+    """Rank within each year, 1 = worst, so higher is better; tied values share the ``ties`` rank.
+
+    ``ties="min"`` is COINr's ``n_rank`` (R's ``rank(ties.method = "min")``).
+    References: Handbook §5 (ranking); COINr ``n_rank``.
     """
-    return Normalised(_by_year(_oriented(x, ctx), ctx).rank(method="average"))
+    _check_ties(ties, "rank")
+    return Normalised(_by_year(_oriented(x, ctx), ctx).rank(method=ties))
+
+
+@NORMALISERS.register("borda")
+def borda(x: pd.Series, ctx: NormContext, *, ties: str = "min") -> Normalised:
+    """Borda score within each year: the rank minus 1, so the worst district scores 0.
+
+    References: COINr ``n_borda`` (``rank(x, ties.method = "min") - 1``); Handbook §5.
+    """
+    _check_ties(ties, "borda")
+    return Normalised(_by_year(_oriented(x, ctx), ctx).rank(method=ties) - 1.0)
 
 
 @NORMALISERS.register("percentile_rank")
-def percentile_rank(x: pd.Series, ctx: NormContext) -> Normalised:
-    """Percentile rank within each year on [0, 100]: ``100 * (rank − 1) / (n − 1)``.
+def percentile_rank(x: pd.Series, ctx: NormContext, *, ties: str = "average", scale: float = 100.0
+                    ) -> Normalised:
+    """Percentile rank within each year on [0, ``scale``]: ``scale * (rank − 1) / (n − 1)``.
 
-    The worst district scores 0 and the best 100; ties share their average rank.
+    The worst district scores 0 and the best ``scale``; ties share their ``ties`` rank (COINr's
+    ``n_prank`` is ``ties="min", scale=1``). References: Handbook §5; COINr ``n_prank``.
     """
+    _check_ties(ties, "percentile_rank")
     xo = _oriented(x, ctx)
     g = _by_year(xo, ctx)
-    r = g.rank(method="average")
+    r = g.rank(method=ties)
     n = g.transform("count")
     alone = (n == 1) & xo.notna()
     reasons = pd.Series(np.where(alone, "only one district with data in the year", None), index=x.index, dtype=object)
-    return Normalised(100.0 * (r - 1) / (n - 1).where(n > 1), {}, reasons)
+    return Normalised(scale * (r - 1) / (n - 1).where(n > 1), {}, reasons)
+
+
+@NORMALISERS.register("fracmax")
+def fracmax(x: pd.Series, ctx: NormContext, *, scale: float = 100.0) -> Normalised:
+    """Fraction of the year's maximum: ``scale * x / max``.
+
+    Meant for non-negative indicators where 0 means "none" (a − indicator is negated first, as
+    in COINr, so its fractions are not meaningful: use min-max or goalposts for those).
+    References: COINr ``n_fracmax`` (``scale=1``); Handbook §5 (distance to the leader).
+    """
+    xo = _oriented(x, ctx)
+    top = _by_year(xo, ctx).transform("max")
+    zero = (top == 0) & xo.notna()
+    reasons = pd.Series(np.where(zero, "maximum of the year is 0", None), index=x.index, dtype=object)
+    return Normalised(scale * xo / top.where(top != 0), {}, reasons)
+
+
+@NORMALISERS.register("dist2max")
+def dist2max(x: pd.Series, ctx: NormContext, *, scale: float = 100.0) -> Normalised:
+    """Distance to the year's best value: ``scale * (1 − (max − x) / (max − min))``.
+
+    Algebraically min-max onto [0, ``scale``], computed COINr's way so COINr's numbers reproduce
+    to the last digit. A year in which the indicator is constant is missing, with a reason.
+    References: COINr ``n_dist2max`` (``scale=1``); Handbook §5.
+    """
+    xo = _oriented(x, ctx)
+    g = _by_year(xo, ctx)
+    lo, hi = g.transform("min"), g.transform("max")
+    const = (hi == lo) & xo.notna()
+    if const.any():
+        _warn_constant(ctx, const.to_numpy(), "distance to the maximum")
+    reasons = pd.Series(np.where(const, "constant within year", None), index=x.index, dtype=object)
+    return Normalised(scale * (1 - (hi - xo) / (hi - lo).where(hi != lo)), {}, reasons)
+
+
+@NORMALISERS.register("dist2ref")
+def dist2ref(x: pd.Series, ctx: NormContext, *, reference: str, cap: bool = False, scale: float = 100.0
+             ) -> Normalised:
+    """Distance to a reference district's value in the same year: ``scale * (1 − (ref − x) / (ref − min))``.
+
+    The reference district scores ``scale`` and the year's worst 0; with ``cap`` a district
+    better than the reference scores ``scale`` too. Where the reference has no value (or equals
+    the year's minimum) the year is missing, with a reason.
+    References: COINr ``n_dist2ref`` (by position ``iref``; here by district code, ``scale=1``).
+    """
+    if ctx.districts is None:
+        raise MethodologyError("dist2ref needs the district of each row (NormContext.districts)")
+    names = pd.Series(np.asarray(ctx.districts), index=x.index)
+    if not (names == reference).any():
+        close = difflib.get_close_matches(str(reference), [str(d) for d in pd.unique(names)], n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise MethodologyError(f"dist2ref: reference district {reference!r} is not in the data{hint}")
+    xo = _oriented(x, ctx)
+    years = pd.Series(ctx.years.to_numpy(), index=x.index)
+    ref_by_year = xo[names == reference].groupby(years[names == reference]).first()
+    ref = years.map(ref_by_year).astype(float)
+    lo = _by_year(xo, ctx).transform("min")
+    span = ref - lo
+    y = 1 - (ref - xo) / span.where(span != 0)
+    if cap:
+        y = y.where(~(y > 1), 1.0)
+    why = np.where(xo.notna() & ref.isna(), f"reference district {reference} has no value in the year",
+                   np.where(xo.notna() & (span == 0), f"reference district {reference} has the year's minimum", None))
+    return Normalised(scale * y, {"reference": reference}, pd.Series(why, index=x.index, dtype=object))
 
 
 @NORMALISERS.register("distance_to_target")

@@ -200,7 +200,7 @@ def _build(
     # normalise
     # Normalisers see flat (RangeIndex) columns: per-call MultiIndex copies cost more than the maths.
     normed = normalise_all(treated.reset_index(drop=True), pd.Series(years.to_numpy()), wide.reset_index(drop=True),
-                           fw, meth.normalise, meth.normalise_overrides, active)
+                           fw, meth.normalise, meth.normalise_overrides, active, pd.Series(dnames.to_numpy()))
     norm_cols, learned = normed.values, normed.learned
     for code, reasons in normed.reasons.items():
         hit = pd.notna(reasons) & source[code].isin(["counts", "reported"]).to_numpy()

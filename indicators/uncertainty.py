@@ -871,6 +871,7 @@ class _DataStage:
             self.derived = base.indicators[self.active]
             self.flat_years = pd.Series(self.years.to_numpy())
             self.flat_figures = base.figures.reset_index(drop=True)
+            self.flat_districts = pd.Series(dnames.to_numpy())
             self._cache[(_key(meth.impute),)] = base.imputed[self.active]
             self._cache[(_key(meth.impute), _key(meth.treat))] = base.treated[self.active]
 
@@ -900,7 +901,7 @@ class _DataStage:
             return self._cache[k3]
         treated = self._cache[k2]
         normed = normalise_all(treated.reset_index(drop=True), self.flat_years, self.flat_figures, self.fw,
-                               m.normalise, m.normalise_overrides, self.active)
+                               m.normalise, m.normalise_overrides, self.active, self.flat_districts)
         out = normed.values
         self._cache[k3] = pd.DataFrame(np.column_stack([out[c] for c in self.active]), index=treated.index,
                                        columns=self.active)

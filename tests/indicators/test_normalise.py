@@ -34,6 +34,7 @@ def run(method: str, code: str, x: pd.Series, fw=FW, figures=None, **params):
     ctx = NormContext(
         fw.nodes[code], pd.Series(IDX.get_level_values("year"), index=IDX),
         figures if figures is not None else pd.DataFrame(index=IDX), fw,
+        pd.Series(IDX.get_level_values("district"), index=IDX),
     )
     m = NORMALISERS.get(method)
     return m.func(x, ctx, **m.bind(params))
@@ -215,6 +216,52 @@ def test_percentile_rank():
     assert all(math.isnan(v) for v in got[2020])
 
 
+def test_rank_borda_and_percentile_rank_with_coinr_min_ties():
+    # 2020: 3 1 3 -> R's rank(ties = "min"): 2 1 2; Borda = rank - 1: 1 0 1;
+    # COINr n_prank = (rank - 1) / (n - 1): 0.5 0 0.5
+    x = panel([3, 1, 3], [1, 2, 3])
+    close(by_year(run("rank", "A1", x, ties="min").values)[2020], [2, 1, 2])
+    close(by_year(run("borda", "A1", x).values)[2020], [1, 0, 1])
+    close(by_year(run("borda", "A1", x).values)[2021], [0, 1, 2])
+    close(by_year(run("percentile_rank", "A1", x, ties="min", scale=1).values)[2020], [0.5, 0, 0.5])
+    close(by_year(run("borda", "A2", x).values)[2020], [0, 2, 0])  # lower is better: 1 is best
+    with pytest.raises(MethodologyError, match="ties must be one of"):
+        run("borda", "A1", x, ties="middle")
+
+
+def test_fracmax():
+    # 2020: 2 4 8 -> x / 8 * 100 = 25 50 100; 2021 maximum 0: undefined, with a reason
+    res = run("fracmax", "A1", panel([2, 4, 8], [0, 0, 0]))
+    close(by_year(res.values)[2020], [25, 50, 100])
+    assert all(math.isnan(v) for v in by_year(res.values)[2021])
+    assert set(res.reasons[res.reasons.notna()]) == {"maximum of the year is 0"}
+    close(by_year(run("fracmax", "A1", panel([2, 4, 8], [1, 1, 2]), scale=1).values)[2021], [0.5, 0.5, 1])
+
+
+def test_dist2max():
+    # 2020: 2 4 8 -> 1 - (8 - x) / (8 - 2): 0, 1/3, 1 (x 100); 2021 constant: undefined, warned
+    with pytest.warns(ConstantIndicatorWarning, match="A1"):
+        res = run("dist2max", "A1", panel([2, 4, 8], [5, 5, 5]))
+    close(by_year(res.values)[2020], [0, 100 / 3, 100])
+    assert all(math.isnan(v) for v in by_year(res.values)[2021])
+    # lower is better (A2): negated 2020 values -2 -4 -8: max -2, min -8 -> 1, 2/3, 0
+    close(by_year(run("dist2max", "A2", panel([2, 4, 8], [1, 2, 3]), scale=1).values)[2020], [1, 2 / 3, 0])
+
+
+def test_dist2ref():
+    # reference b. 2020: 2 4 8, ref 4, min 2 -> 1 - (4 - x) / (4 - 2): 0, 1, 3 (capped: 0, 1, 1)
+    x = panel([2, 4, 8], [6, NAN, 3])
+    res = run("dist2ref", "A1", x, reference="b", scale=1)
+    close(by_year(res.values)[2020], [0, 1, 3])
+    close(by_year(run("dist2ref", "A1", x, reference="b", cap=True, scale=1).values)[2020], [0, 1, 1])
+    # 2021: b has no value -> the year is undefined, with the reason
+    assert all(math.isnan(v) for v in by_year(res.values)[2021])
+    assert res.reasons[("a", 2021)] == "reference district b has no value in the year"
+    assert res.learned == {"reference": "b"}
+    with pytest.raises(MethodologyError, match="reference district 'bb' is not in the data.*'b'"):
+        run("dist2ref", "A1", x, reference="bb")
+
+
 # -- distance_to_target ------------------------------------------------------------------------
 def test_distance_to_target_from_the_scoring_rule():
     # A1's target is its scoring rule's 0.9. 2020: min 0.6 -> (x - 0.6) / 0.3:
@@ -356,3 +403,21 @@ def test_reversed_output_scale_is_an_error(name):
     x, ctx = _ctx_for([1.0, 2.0], [2020, 2020])
     with pytest.raises(DataError, match="lower < upper"):
         NORMALISERS.get(name).func(x, ctx, **NORMALISERS.get(name).bind({"lower": 100, "upper": 0}))
+
+
+def test_dist2ref_through_the_pipeline_knows_each_rows_district():
+    """build_index gives normalisers the district of each row: D03 scores 100 on every + indicator."""
+    from indicators import Methodology
+    from indicators.testing import toy_result
+
+    res = toy_result(methodology=Methodology(name="ref").replace(
+        normalise={"method": "dist2ref", "params": {"reference": "D03", "cap": True}}))
+    ref = res.normalised.xs("D03", level="district")
+    # where D03 itself has the year's worst value, the distance is undefined and says why
+    worst = ref.isna()
+    np.testing.assert_array_equal(ref.to_numpy()[~worst.to_numpy()], 100.0)
+    why = res.indicator_source.xs("D03", level="district")[worst]
+    assert worst.to_numpy().sum() >= 1
+    assert set(why.stack().dropna()) == {"reference district D03 has the year's minimum"}
+    assert (res.normalised.stack().dropna() <= 100).all()
+    assert (res.explain["normalise"]["reference"] == "D03").all()

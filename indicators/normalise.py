@@ -407,17 +407,20 @@ def percentile_rank(x: pd.Series, ctx: NormContext, *, ties: str = "average", sc
 
 @NORMALISERS.register("fracmax")
 def fracmax(x: pd.Series, ctx: NormContext, *, scale: float = 100.0) -> Normalised:
-    """Fraction of the year's maximum: ``scale * x / max``.
+    """Fraction of the year's maximum: ``scale * x / max``, for + indicators where 0 means none.
 
-    Meant for non-negative indicators where 0 means "none" (a − indicator is negated first, as
-    in COINr, so its fractions are not meaningful: use min-max or goalposts for those).
-    References: COINr ``n_fracmax`` (``scale=1``); Handbook §5 (distance to the leader).
+    A − indicator has no meaningful "share of the best" (COINr negates it first, which turns the
+    ratio upside down), so it is refused; a year whose maximum is not positive is missing, with a
+    reason. References: COINr ``n_fracmax`` (``scale=1``); Handbook §5 (distance to the leader).
     """
-    xo = _oriented(x, ctx)
+    if ctx.node.direction < 0:
+        raise MethodologyError(f"fracmax: indicator {ctx.node.code} is − (lower is better), so a share of the "
+                               "maximum does not rank it; use minmax, dist2max or goalposts for it")
+    xo = x.astype(float)
     top = _by_year(xo, ctx).transform("max")
-    zero = (top == 0) & xo.notna()
-    reasons = pd.Series(np.where(zero, "maximum of the year is 0", None), index=x.index, dtype=object)
-    return Normalised(scale * xo / top.where(top != 0), {}, reasons)
+    bad = (top <= 0) & xo.notna()
+    reasons = pd.Series(np.where(bad, "maximum of the year is not positive", None), index=x.index, dtype=object)
+    return Normalised(scale * xo / top.where(top > 0), {}, reasons)
 
 
 @NORMALISERS.register("dist2max")

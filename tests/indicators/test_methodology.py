@@ -161,7 +161,7 @@ def test_unknown_method_lists_choices_and_suggests():
         f"normalise: unknown normaliser 'min-max'; available: {', '.join(NORMALISERS.names())}. "
         "Did you mean 'minmax'?"
     ]
-    assert "distance_to_target, goalposts, identity, minmax, percentile_rank, rank" in p[0]
+    assert "goalposts, identity, minmax, percentile_rank, rank, scoring_rules, zscore" in p[0]  # sorted
 
 
 @pytest.mark.parametrize(

@@ -234,8 +234,10 @@ def test_fracmax():
     res = run("fracmax", "A1", panel([2, 4, 8], [0, 0, 0]))
     close(by_year(res.values)[2020], [25, 50, 100])
     assert all(math.isnan(v) for v in by_year(res.values)[2021])
-    assert set(res.reasons[res.reasons.notna()]) == {"maximum of the year is 0"}
+    assert set(res.reasons[res.reasons.notna()]) == {"maximum of the year is not positive"}
     close(by_year(run("fracmax", "A1", panel([2, 4, 8], [1, 1, 2]), scale=1).values)[2021], [0.5, 0.5, 1])
+    with pytest.raises(MethodologyError, match="A2 is − .*use minmax"):
+        run("fracmax", "A2", panel([2, 4, 8], [1, 1, 2]))
 
 
 def test_dist2max():

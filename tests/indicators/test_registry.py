@@ -40,6 +40,7 @@ CONTRACT_PARAMS = {
     ("normaliser", "goalposts"): {"bounds": TOY_BOUNDS},
     ("normaliser", "distance_to_target"): {"targets": {"A2": 0.05, "B1": 15.0, "B2": 0.95,
                                                        "B3": 1.0}},
+    ("normaliser", "dist2ref"): {"reference": "a"},
     ("aggregator", "generalised"): {"p": 2},
     ("weighter", "combined"): {"subjective": "expert", "objective": "equal"},
 }
@@ -109,7 +110,7 @@ values8 = st.lists(st.one_of(st.none(), st.floats(0, 2, allow_nan=False)), min_s
 
 def normalise(name: str, code: str, x: pd.Series):
     figures = pd.DataFrame({"lost": x * 100}, index=IDX)  # A2's scoring basis, monotone in x
-    ctx = NormContext(FW.nodes[code], YEARS, figures, FW)
+    ctx = NormContext(FW.nodes[code], YEARS, figures, FW, pd.Series(IDX.get_level_values("district"), index=IDX))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConstantIndicatorWarning)
         return NORMALISERS.get(name).func(x, ctx, **contract_params(NORMALISERS, name))
@@ -121,6 +122,10 @@ def normalise(name: str, code: str, x: pd.Series):
 @given(raw=values8)
 def test_normaliser_contract(name, code, raw):
     x = pd.Series([np.nan if v is None else v for v in raw], index=IDX, dtype=float)
+    if name == "fracmax" and FW.nodes[code].direction < 0:
+        with pytest.raises(MethodologyError, match="lower is better"):
+            normalise(name, code, x)
+        return
     res = normalise(name, code, x)
     out = res.values
     assert isinstance(out, pd.Series)

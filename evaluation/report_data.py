@@ -789,6 +789,7 @@ _METHOD_ZH = {
     ("impute", "group_mean"): "以同组（同市）当年均值插补",
     ("impute", "last_year"): "沿用本区最近一年的数值",
     ("treat", "none"): "不做异常值处理",
+    ("treat", "winsorise"): "偏度和峰度均超标的指标逐点缩尾，仍不达标则取对数",
     ("normalise", "goalposts"): "按固定阈值（上下限）线性换算为 0–100 分",
     ("normalise", "minmax"): "按当年各区最小值和最大值线性换算",
     ("normalise", "zscore"): "按当年均值和标准差标准化",

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from indicators import Methodology, build_index
+from indicators.errors import MethodologyError
 from indicators.framework import framework_from_dict
 from indicators.treat_step import TREATMENTS
 
@@ -102,3 +103,26 @@ def test_step_equals_treat_series_per_year_and_indicator():
             assert row["status"] == det["status"] and row["n_winsorised"] == det["n_winsorised"]
             assert row["skew_after"] == det["skew_after"] or np.isnan(det["skew_after"])
             assert len(points[(points["year"] == year) & (points["indicator"] == c)]) == len(det["points"])
+
+
+def test_per_indicator_settings():
+    # x with winmax 0 for itself only: the 2020 outlier cannot be winsorised -> log fallback (as above)
+    treated, details, _ = run(per_indicator={"x": {"winmax": 0}})
+    d = details.set_index(["year", "indicator"])
+    assert d.loc[(2020, "x"), "status"] == "log"
+    # null: x is left exactly as submitted and says so
+    treated, details, points = run(per_indicator={"x": None})
+    pd.testing.assert_series_equal(treated["x"], panel()["x"])
+    assert set(details.loc[details["indicator"] == "x", "status"]) == {"not treated"}
+    assert points.empty
+    # the other settings of the step still apply to the rest (y: too few values either way)
+    assert set(details.loc[details["indicator"] == "y", "status"]) == {"too few values"}
+
+
+def test_per_indicator_errors_list_every_problem():
+    with pytest.raises(MethodologyError) as info:
+        run(per_indicator={"xx": {"winmax": 1}, "y": {"win_max": 2}})
+    assert info.value.problems == [
+        "per_indicator: 'xx' is not an active indicator (did you mean 'x'?)",
+        "per_indicator: y: expected a mapping of winmax, skew_thresh, kurt_thresh or null, got ['win_max']",
+    ]

@@ -256,7 +256,7 @@ def minmax(
     normalised "globally", COINr's ``Normalise(purse, global = TRUE)``, its default for panels); on
     a single year both are the same. A year (or panel) in which the indicator is constant cannot
     be min-maxed: its values become missing and a :class:`ConstantIndicatorWarning` says so (COINr
-    does the same). References: Handbook §5; COINr ``n_minmax``.
+    does the same). References: Handbook §5; COINr ``n_minmax``, ``Normalise.purse``.
     """
     _check_scale(lower, upper, "minmax")
     v = x.to_numpy(dtype=float, na_value=np.nan) * ctx.node.direction

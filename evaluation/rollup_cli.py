@@ -8,9 +8,10 @@ the printed district summary. The roll-up itself is :func:`indicators.rollup.rol
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -127,6 +128,7 @@ def print_rollup(ru: Rollup, year: int) -> None:
           + (f"; not yet due: {pending}" if pending else ""))
 
 
-def _is_due(spec, year: int) -> bool:
+def _is_due(spec: Mapping[str, Any] | None, year: int) -> bool:
+    """Whether a scoring rule applies in ``year`` (no ``due``, or ``due`` reached): only due items get a column."""
     due = spec.get("due") if spec is not None else None
     return due is None or year >= int(due)

@@ -35,7 +35,7 @@ must meet.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -201,7 +201,7 @@ def _shares(result: IndexResult, full: pd.MultiIndex, keys: list) -> pd.DataFram
     return (met / have.where(have > 0)).astype(float)
 
 
-def unmapped(mapping: pd.DataFrame, offices) -> list[str]:
+def unmapped(mapping: pd.DataFrame, offices: Iterable[object]) -> list[str]:
     """Offices among ``offices`` that the mapping (indexed by office) does not list, in order."""
     return [str(o) for o in offices if o not in mapping.index]
 
@@ -304,6 +304,7 @@ def _tree_order(fw: Framework) -> list[str]:
     return out
 
 
-def _nearest(name: str, choices) -> str:
+def _nearest(name: str, choices: Iterable[object]) -> str:
+    """A ' (did you mean ...?)' hint for a near-miss name, so a typo in an office id is easy to spot."""
     close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""

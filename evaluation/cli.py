@@ -17,7 +17,7 @@ import pandas as pd
 from indicators import IndicatorsError, build_index, load_framework, load_methodology
 from indicators.io import atomic_write_bytes, atomic_write_text
 
-from . import paths
+from . import paths, rollup_cli
 
 
 def _framework_arg(p: argparse.ArgumentParser) -> None:
@@ -41,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check submitted figures; list every problem with file/row/column")
     p.add_argument("files", nargs="+", help="CSV or XLSX submissions (long or wide format)")
     _framework_arg(p)
+    rollup_cli.add_arguments(p, outputs=False)
 
     p = sub.add_parser("score", help="validate, build the index, write the result table, print the ranking")
     p.add_argument("files", nargs="+", help="CSV or XLSX submissions")
@@ -48,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     _methodology_arg(p)
     p.add_argument("--out", "-o", help="result table CSV (default: reports/<framework>/scores.csv)")
     p.add_argument("--year", type=int, help="year to print (default: every year)")
+    rollup_cli.add_arguments(p)
 
     p = sub.add_parser("framework", help="export a framework as a table (one row per node)")
     _framework_arg(p)
@@ -110,13 +112,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from indicators.submission import read_figures, validate
 
     fw = load_framework(args.framework)
-    report = validate(read_figures(*args.files), fw)
+    sub = read_figures(*args.files)
+    report = validate(sub, fw)
     print(report.summary())
-    return 0 if report.ok else 1
+    mapped = rollup_cli.report_mapping(sub, Path(args.rollup)) if args.rollup else True
+    return 0 if report.ok and mapped else 1
 
 
 def _score(files: Sequence[str], framework: str, methodology: str, out: Path, year: int | None,
-           title: str = "") -> int:
+           title: str = "", rollup: rollup_cli.RollupOptions | None = None) -> int:
     from indicators.submission import read_figures, validate
 
     fw = load_framework(framework)
@@ -126,6 +130,7 @@ def _score(files: Sequence[str], framework: str, methodology: str, out: Path, ye
     if report.warnings:
         print(report.summary())
     report.raise_if_errors()
+    mapping = rollup_cli.read_checked(sub, rollup) if rollup is not None else None
     result = build_index(sub, fw, meth, validate=False)
     result.to_csv(out)
     prov = dict(result.provenance)
@@ -135,6 +140,8 @@ def _score(files: Sequence[str], framework: str, methodology: str, out: Path, ye
     for y in years:
         print_ranking(result, y, title)
     print(f"wrote {out} (+ {out.with_suffix('.provenance.json').name})")
+    if rollup is not None:
+        rollup_cli.write_rollup(result, mapping, rollup, out, years)
     return 0
 
 
@@ -158,7 +165,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     """Score submissions and print the ranking."""
     fw = load_framework(args.framework)
     out = Path(args.out) if args.out else paths.REPORTS / fw.id / "scores.csv"
-    return _score(args.files, args.framework, args.methodology, out, args.year)
+    return _score(args.files, args.framework, args.methodology, out, args.year, rollup=rollup_cli.options(args))
 
 
 def cmd_framework(args: argparse.Namespace) -> int:
@@ -190,13 +197,14 @@ def cmd_methods(args: argparse.Namespace) -> int:
     from indicators.denominate import DENOMINATORS
     from indicators.impute import IMPUTERS
     from indicators.normalise import NORMALISERS
+    from indicators.rollup import ROLLUPS
     from indicators.scoring import SCORING_RULES
     from indicators.screen import SCREENS
     from indicators.treat_step import TREATMENTS
     from indicators.weights import WEIGHTERS
 
     for reg in (DENOMINATORS, SCREENS, IMPUTERS, TREATMENTS, NORMALISERS, SCORING_RULES, WEIGHTERS, AGGREGATORS,
-                MISSING_POLICIES):
+                MISSING_POLICIES, ROLLUPS):
         print(f"{reg.kind}:")
         for name, summary in reg.describe():
             print(f"  {name:20s} {summary}")

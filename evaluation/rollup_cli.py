@@ -8,10 +8,9 @@ the printed district summary. The roll-up itself is :func:`indicators.rollup.rol
 from __future__ import annotations
 
 import argparse
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -111,7 +110,7 @@ def print_rollup(ru: Rollup, year: int) -> None:
     fw = ru.framework
     t = ru.table()
     t = t[t["year"] == year]
-    due = [c for c in ru.shares.columns if _is_due(fw.nodes[c].scoring, year)]
+    due = [c for c in ru.shares.columns if fw.nodes[c].due_year is None or year >= fw.nodes[c].due_year]
     later = [c for c in ru.shares.columns if c not in due]
     print(f"\n{fw.zh} / {fw.en} — {year}: 区级汇总 / district roll-up ({ru.method} of office scores)")
     view = pd.DataFrame({
@@ -123,12 +122,6 @@ def print_rollup(ru: Rollup, year: int) -> None:
     for c in due:
         view[f"{c} 达标"] = t[f"share_{c}"].map(lambda v: "–" if pd.isna(v) else f"{v:.0%}")
     print(view.to_string(index=False))
-    pending = ", ".join(f"{c} (due {fw.nodes[c].scoring['due']})" for c in later)
+    pending = ", ".join(f"{c} (due {fw.nodes[c].due_year})" for c in later)
     print("offices = scored/with figures/listed; 达标 = share of offices with a value meeting the item"
           + (f"; not yet due: {pending}" if pending else ""))
-
-
-def _is_due(spec: Mapping[str, Any] | None, year: int) -> bool:
-    """Whether a scoring rule applies in ``year`` (no ``due``, or ``due`` reached): only due items get a column."""
-    due = spec.get("due") if spec is not None else None
-    return due is None or year >= int(due)

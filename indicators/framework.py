@@ -31,7 +31,7 @@ _TOP_KEYS = {"id", "version", "name", "unit_of_assessment", "scale", "figures", 
              "description", "source"}
 _FIGURE_KEYS = {"id", "zh", "en", "unit", "kind", "range", "required", "note"}
 _NODE_KEYS = {"code", "parent", "weight", "zh", "en", "unit", "direction", "formula", "reported",
-              "goalposts", "target", "scoring", "note", "denominator"}
+              "goalposts", "target", "scoring", "note", "denominator", "due"}
 _LINE = "__line__"
 
 
@@ -72,11 +72,22 @@ class Node:
     #: A figure this indicator may be divided by (COINr's iMeta ``Denominator``). Declaring it does
     #: not divide anything: the methodology's ``denominate`` step chooses whether to apply it.
     denominator: str | None = None
+    #: First year the indicator is assessed (a target with a deadline): earlier years score
+    #: missing, "not yet due", under every normaliser — never 0.
+    due: int | None = None
 
     @property
     def label(self) -> str:
         """Bilingual label, Chinese first."""
         return f"{self.zh} / {self.en}"
+
+    @property
+    def due_year(self) -> int | None:
+        """First year the node's target is assessed: its ``due``, else its scoring rule's ``due``."""
+        if self.due is not None:
+            return self.due
+        due = (self.scoring or {}).get("due")
+        return int(due) if due is not None else None
 
 
 @dataclass(frozen=True)
@@ -166,6 +177,8 @@ class Framework:
             })
             if any(m.denominator for m in self.nodes.values()):  # only frameworks that declare them
                 rows[-1]["denominator"] = n.denominator or ""
+            if any(m.due for m in self.nodes.values()):
+                rows[-1]["due"] = n.due
         return pd.DataFrame(rows)
 
     def figures_table(self) -> pd.DataFrame:
@@ -441,6 +454,9 @@ def _load_nodes(items: Any, figures, at, problems: list[str]) -> tuple[dict[str,
                     goalposts = (lo, hi)
                 except TypeError:
                     problems.append(f"{where}goalposts must be [lower, upper] with lower < upper")
+            due = item.get("due")
+            if due is not None and (isinstance(due, bool) or not isinstance(due, int) or not 1900 <= due <= 2200):
+                problems.append(f"{where}due must be a year (first year assessed), got {due!r}")
             denominator = item.get("denominator")
             if denominator is not None and str(denominator) not in figures:
                 problems.append(f"{where}denominator {denominator!r} is not a declared figure"
@@ -480,7 +496,7 @@ def _load_nodes(items: Any, figures, at, problems: list[str]) -> tuple[dict[str,
                     except (FrameworkError, ValueError) as exc:
                         problems.append(f"{where}{str(exc).replace(chr(10) + '  - ', '; ')}")
         else:
-            for key in ("formula", "direction", "reported", "goalposts", "scoring", "denominator"):
+            for key in ("formula", "direction", "reported", "goalposts", "scoring", "denominator", "due"):
                 if key in item:
                     problems.append(f"{where}{key!r} is only allowed on indicators; {code} has children")
         nodes[code] = Node(
@@ -490,6 +506,8 @@ def _load_nodes(items: Any, figures, at, problems: list[str]) -> tuple[dict[str,
             direction=direction, formula=formula, reported=reported, goalposts=goalposts,
             target=_safe_num(item.get("target")), scoring=scoring, line=item.get(_LINE),
             denominator=str(item["denominator"]) if is_indicator and item.get("denominator") is not None else None,
+            due=item["due"] if is_indicator and isinstance(item.get("due"), int) and not isinstance(
+                item.get("due"), bool) else None,
         )
     for code in has_children & set(raw):
         kids = [c for c, i in raw.items() if str(i.get("parent") or "") == code]

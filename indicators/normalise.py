@@ -205,7 +205,8 @@ def normalise_all(
     A normaliser registered with a whole-table form (``table=``, e.g. min-max, z-score) normalises
     every column it applies to at once with the same arithmetic; a column constant in some year
     goes through the normaliser itself (its warning and reasons). Others run column by column.
-    Rows of ``treated``, ``years`` and ``figures`` must align (flat indexes are fastest).
+    Whatever the normaliser, a score before the indicator's ``due`` year is missing ("not yet
+    due"). Rows of ``treated``, ``years`` and ``figures`` must align (flat indexes are fastest).
     """
     bound: dict[str, tuple[Any, dict[str, Any]]] = {}  # binding inspects signatures: once per step
 
@@ -243,7 +244,29 @@ def normalise_all(
             why = res.reasons.to_numpy(dtype=object)
             if pd.notna(why).any():
                 reasons[code] = why
+    _not_yet_due(framework, codes, years.to_numpy(), values, reasons)
     return NormalisedTable(values, learned, reasons)
+
+
+def _not_yet_due(framework: Framework, codes: list[str], years: np.ndarray, values: dict[str, np.ndarray],
+                 reasons: dict[str, np.ndarray]) -> None:
+    """An indicator with ``due: YEAR`` is missing before YEAR, whatever the normaliser ("not yet due").
+
+    An office cannot fail a requirement that did not exist yet (framework brief); without this, a
+    min-max or goalposts score would count an unmet, not-yet-due target as a failure. (A scoring
+    rule's own ``due`` applies only under ``scoring_rules``.)
+    """
+    for code in codes:
+        due = framework.nodes[code].due
+        if due is None:
+            continue
+        early = years < due
+        if not early.any():
+            continue
+        values[code] = np.where(early, np.nan, values[code])
+        why = reasons.get(code, np.full(len(years), None, dtype=object)).copy()
+        why[early] = f"not yet due (due {due})"
+        reasons[code] = why
 
 
 @NORMALISERS.register("minmax", table=_minmax_table)

@@ -141,7 +141,8 @@ def critic_weights(
     Raises
     ------
     DataError
-        Constant columns, fewer than 3 units, or a pair of columns without 3 shared units.
+        Constant columns, fewer than 3 units, a pair of columns without 3 shared units, or
+        columns all perfectly correlated (no information to weigh).
     MethodologyError
         Unknown ``missing`` policy.
 
@@ -157,6 +158,9 @@ def critic_weights(
     r = _correlation(z, "critic_weights")
     conflict = (1.0 - r).sum(axis=1).rename("conflict")
     info = (sigma * conflict).rename("information")
+    if not info.sum() > 0:  # every pair perfectly correlated: no indicator adds information
+        raise DataError("critic_weights: every indicator is perfectly correlated with every other (r = 1), so "
+                        "CRITIC gives each 0 information and no weights; use equal or expert weights")
     w = (info / info.sum()).rename("weight")
     return w, {
         "sigma": sigma,

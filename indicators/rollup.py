@@ -7,8 +7,8 @@ and a table mapping office → district and returns, per district-year:
 - ``scores``: the mean score of the district's offices for every node (indicators, dimensions and
   the index), each node on its own: the mean of the offices that have a score for it;
 - ``shares``: for every binary item (an indicator with an ``all_or_nothing`` 评分细则 rule), the
-  share of offices with a value that meet it — only in years where the item is due (a rule's
-  ``due: YEAR``); before that the share is missing, like the office scores ("not yet due");
+  share of offices with a value that meet it — only in years where the item is due (the
+  indicator's ``due: YEAR``); before that the share is missing, like the office scores ("not yet due");
 - ``counts``: per node, the number of offices with a score; ``offices``: the number of offices
   the mapping lists (``n_offices``), with figures that year (``n_with_data``) and with an index
   score (``n_scored``).
@@ -192,8 +192,8 @@ def _shares(result: IndexResult, full: pd.MultiIndex, keys: list) -> pd.DataFram
             x = result.figures[basis].reindex(full).where(x.notna())
         arr = x.to_numpy(dtype=float, na_value=np.nan)
         score = SCORING_RULES.get(spec["rule"]).func(arr, fw.nodes[code].direction, **params)
-        due = spec.get("due")
-        ok = ~np.isnan(score) & (years >= int(due) if due is not None else True)
+        due = fw.nodes[code].due_year
+        ok = ~np.isnan(score) & (years >= due if due is not None else True)
         met_cols[code] = np.where(ok, score >= 100.0, False)
         have_cols[code] = ok
     met = pd.DataFrame(met_cols, index=full, columns=items).groupby(keys, sort=True).sum()

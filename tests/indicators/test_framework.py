@@ -260,7 +260,7 @@ def test_missing_zh_or_en_on_a_figure_and_the_framework(tmp_path):
 
 def test_unknown_keys(tmp_path):
     p = only(problems_of(tmp_path, edit("weight: 40,", "weight: 40, colour: red,")))
-    assert p.startswith(at(13, "D2") + "unknown key 'colour'; allowed: code, denominator, direction, en,")
+    assert p.startswith(at(13, "D2") + "unknown key 'colour'; allowed: code, denominator, direction, due, en,")
     p = only(problems_of(tmp_path, edit("kind: rate}", "kind: rate, colour: red}")))
     assert p.startswith("mini.yaml line 8 (figure rate): unknown key 'colour'; allowed: en, id,")
     p = only(problems_of(tmp_path, "colour: red\n" + MINI))
@@ -457,3 +457,10 @@ def test_target_linear_pointing_the_wrong_way_is_rejected(direction, target, zer
     node["scoring"] = {"rule": "target_linear", "target": target, "zero_at": zero_at}
     with pytest.raises(FrameworkError, match="node D1.1.*target_linear: for a . indicator the target must lie"):
         framework_from_dict(data, source="fw.yaml")
+
+
+def test_due_year_is_a_year_on_indicators_only(tmp_path):
+    p = only(problems_of(tmp_path, edit("goalposts: [0, 1]", "goalposts: [0, 1], due: soon")))
+    assert p == at(I1_LINE, "I1") + "due must be a year (first year assessed), got 'soon'"
+    p = only(problems_of(tmp_path, edit("weight: 40,", "weight: 40, due: 2022,")))
+    assert p == at(13, "D2") + "'due' is only allowed on indicators; D2 has children"

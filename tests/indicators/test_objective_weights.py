@@ -304,7 +304,15 @@ def test_entropy_properties(a, rnd):
 
 def _non_degenerate(df):
     z = (df - df.min()) / (df.max() - df.min())
-    return (df.max() > df.min()).all() and not z.corr().isna().to_numpy().any()
+    r = z.corr()
+    return ((df.max() > df.min()).all() and not r.isna().to_numpy().any()
+            and not np.allclose(r.to_numpy(), 1.0))  # all perfectly correlated: no weights (tested below)
+
+
+def test_critic_refuses_columns_that_are_all_perfectly_correlated():
+    df = pd.DataFrame({"i0": [0.0, 0.0, 1.0, 1.0], "i1": [0.0, 0.0, 1.0, 1.0], "i2": [2.0, 2.0, 4.0, 4.0]})
+    with pytest.raises(DataError, match="perfectly correlated .* use equal or expert weights"):
+        critic_weights(df)
 
 
 @settings(max_examples=100, deadline=None)

@@ -66,6 +66,7 @@ from .execute import (
     declared_parameters,
     failed_notebook_path,
     notebook_kernel_name,
+    remove_socket_dirs,
     run_notebook,
 )
 from .fileio import atomic_write_text, remove_stale_temps
@@ -568,6 +569,8 @@ def _init_pool_worker(config: _WorkerConfig, parent_pid: int) -> None:
     def watch_parent() -> None:  # a killed batch must not leave workers running tasks
         while True:
             if os.getppid() != parent_pid:
+                with contextlib.suppress(Exception):  # nobody else will: kernels exit via os._exit
+                    remove_socket_dirs()
                 os._exit(1)  # kernels notice their parent is gone and exit too (ipykernel)
             time.sleep(0.25)
 

@@ -59,6 +59,19 @@ packages), that folder is put first on the kernel's ``PYTHONPATH`` (:func:`kerne
 it, a kernel started from a second checkout (a git worktree, CI) would import whichever copy the
 environment has installed in editable mode.
 
+Kernel transport
+----------------
+Every kernel started here — warm kernels and papermill's isolated runs (through nbclient's
+``kernel_manager_class``) — is managed by :class:`IpcKernelManager`: on POSIX it talks to the
+kernel over ZeroMQ IPC (Unix sockets) in a private, short-named folder per kernel
+(``/tmp/rk-XXXXXXXX``, mode 0700) that is removed when the kernel is shut down. Over TCP,
+jupyter_client picks free ports and releases them before the kernel binds them, so kernels
+started at the same moment by parallel workers could be handed the same port ("Address already
+in use"). Where IPC is unavailable (Windows) kernels use TCP as before. A process that must exit
+abruptly (an orphaned batch worker) removes its kernels' folders with :func:`remove_socket_dirs`
+first; a process killed with ``kill -9`` leaves its folders behind, as it leaves TCP kernels'
+connection files.
+
 Outputs
 -------
 Executed notebooks and HTML reports are written atomically (:mod:`evaluation.fileio`). A failed
@@ -70,8 +83,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
+import shutil
 import tempfile
 import threading
 import time
@@ -83,6 +98,7 @@ from typing import IO, Any
 
 import nbformat
 import papermill
+import zmq
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import ensure_async
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
@@ -98,19 +114,23 @@ from papermill.execute import (
 from papermill.iorw import load_notebook_node
 from papermill.log import logger as papermill_logger
 from papermill.parameterize import parameterize_notebook
+from traitlets import default
 
 from .errors import EvaluationError, NotebookParameterError, NotebookRunError
 from .fileio import atomic_write_bytes
 
 __all__ = [
     "ExecutionResult",
+    "IpcKernelManager",
     "WarmKernel",
     "check_parameters",
     "declared_parameters",
     "failed_notebook_path",
+    "ipc_socket_root",
     "is_required",
     "kernel_env",
     "notebook_kernel_name",
+    "remove_socket_dirs",
     "run_notebook",
     "write_outputs",
 ]
@@ -213,6 +233,108 @@ def _prepare(notebook_path: Path, params: dict[str, Any], output_path: str | Non
         nb = parameterize_notebook(nb, params)
     nb = prepare_notebook_metadata(nb, str(notebook_path), output_path, False)
     return remove_error_markers(nb)
+
+
+# --------------------------------------------------------------------------------------------
+# kernel transport
+
+# jupyter_client picks "free" TCP ports, closes them and only then launches the kernel, which
+# binds them: kernels started at the same time (pool workers, Dask workers, threads) can be handed
+# the same port and one fails with "Address already in use". Over ZeroMQ IPC each kernel binds
+# Unix sockets in a folder of its own, so there is nothing to collide on.
+#
+# A Unix socket path must fit in ``sockaddr_un.sun_path``: 108 bytes including the terminating
+# NUL on Linux, 104 on macOS and the BSDs, and binding a longer path fails. The folders therefore
+# go straight under /tmp with a short name ("/tmp/rk-1a2b3c4d/k-1" is 20 bytes) rather than under
+# $TMPDIR, which can be long (macOS: /var/folders/…/T/, about 50 bytes; CI runners and pytest
+# temporary folders longer still).
+_SUN_PATH_MAX = 103  # longest socket path usable on every POSIX system (macOS: 104 minus the NUL)
+_SOCKET_DIR_PREFIX = "rk-"
+_SOCKET_BASE = "k"  # the kernel binds <folder>/k-1 … <folder>/k-5
+_SOCKET_TAIL_MAX = len(f"/{_SOCKET_DIR_PREFIX}12345678/{_SOCKET_BASE}-99")  # mkdtemp adds 8 chars
+# socket folders of this process's kernels not yet cleaned up, for remove_socket_dirs()
+_live_socket_dirs: set[str] = set()
+_live_socket_dirs_lock = threading.Lock()
+
+
+@functools.cache
+def ipc_socket_root() -> str | None:
+    """Short parent folder for per-kernel socket folders; ``None`` where kernels must use TCP."""
+    if os.name != "posix":  # IPC transport is a POSIX feature of jupyter_client/ipykernel: keep TCP
+        return None
+    if not zmq.has("ipc"):
+        log.warning("libzmq lacks IPC support: kernels use TCP, parallel kernel starts may clash")
+        return None
+    for root in ("/tmp", tempfile.gettempdir()):
+        short = len(os.fsencode(root)) + _SOCKET_TAIL_MAX <= _SUN_PATH_MAX
+        if short and os.path.isdir(root) and os.access(root, os.W_OK | os.X_OK):
+            return root
+    log.warning("no writable temporary folder short enough for Unix socket paths: kernels use "
+                "TCP, parallel kernel starts may clash")
+    return None
+
+
+def remove_socket_dirs() -> None:
+    """Remove the socket folders of this process's kernels: for a process about to ``os._exit``."""
+    with _live_socket_dirs_lock:
+        folders = list(_live_socket_dirs)
+        _live_socket_dirs.clear()
+    for folder in folders:  # the kernels keep their bound sockets; they are exiting too
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+class IpcKernelManager(AsyncKernelManager):
+    """Kernel manager using IPC sockets in a private folder, so concurrent kernel starts cannot clash."""
+
+    # Where ipc_socket_root() is None (Windows) this is a plain TCP AsyncKernelManager; an explicit
+    # transport="tcp" is honoured too.
+    _socket_dir: str | None = None
+
+    @default("transport")
+    def _default_transport(self) -> str:
+        """IPC wherever it works: it needs no ports, so parallel kernel starts cannot clash."""
+        return "ipc" if ipc_socket_root() is not None else "tcp"
+
+    @property
+    def socket_dir(self) -> str | None:
+        """Private folder of the connection file and sockets (``None`` over TCP or before start)."""
+        return self._socket_dir
+
+    async def _async_pre_start_kernel(self, **kw: Any) -> tuple[list[str], dict[str, Any]]:
+        """Point the connection file and sockets into a fresh mode-0700 folder before launching."""
+        root = ipc_socket_root()
+        if self.transport == "ipc" and root is not None and self._socket_dir is None:  # restart: keep
+            self._socket_dir = tempfile.mkdtemp(prefix=_SOCKET_DIR_PREFIX, dir=root)
+            with _live_socket_dirs_lock:
+                _live_socket_dirs.add(self._socket_dir)
+            self.connection_file = os.path.join(self._socket_dir, "kernel.json")
+            # absolute, so the kernel (started in the notebook's folder) binds where we connect
+            self.ip = os.path.join(self._socket_dir, _SOCKET_BASE)
+        return await super()._async_pre_start_kernel(**kw)
+
+    async def start_kernel(self, **kw: Any) -> None:
+        """Start the kernel; remove the socket folder if that fails (no shutdown will clean up)."""
+        try:
+            await super().start_kernel(**kw)
+        except BaseException:
+            self._remove_socket_dir()
+            raise
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        """Clean up as jupyter_client does, then remove the socket folder unless restarting."""
+        await super()._async_cleanup_resources(restart=restart)
+        if not restart:
+            self._remove_socket_dir()
+
+    cleanup_resources = _async_cleanup_resources  # AsyncKernelManager binds the base method by name
+
+    def _remove_socket_dir(self) -> None:
+        """Delete the private folder and what the kernel left in it (sockets, connection file)."""
+        folder, self._socket_dir = self._socket_dir, None
+        if folder is not None:
+            with _live_socket_dirs_lock:
+                _live_socket_dirs.discard(folder)
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -391,8 +513,9 @@ def run_notebook(
 
     References
     ----------
-    papermill 2.7 ``execute_notebook``; ``shutdown_kernel="immediate"`` is nbclient's trait,
-    passed through (saves about 0.25 s per notebook).
+    papermill 2.7 ``execute_notebook``; ``shutdown_kernel="immediate"`` and
+    ``kernel_manager_class`` are nbclient traits, passed through (the first saves about 0.25 s
+    per notebook, the second gives the kernel private IPC sockets, see "Kernel transport").
     """
     notebook_path = Path(notebook_path).absolute()
     params = dict(params or {})
@@ -416,6 +539,7 @@ def run_notebook(
                 shutdown_kernel="immediate",
                 timeout_func=clock,
                 resources={"metadata": {"path": str(cwd)}},  # kernel cwd without os.chdir
+                kernel_manager_class=IpcKernelManager,  # nbclient trait: no TCP port race
             )
         except PapermillExecutionError as exc:
             nb = nbformat.read(scratch_nb, as_version=4)
@@ -456,6 +580,7 @@ class WarmKernel:
     The kernel client lives on a private event loop in a background thread, so a
     ``WarmKernel`` works the same from plain scripts, worker threads (Dask) and running Jupyter
     kernels. Runs are serialised by a lock. Use it as a context manager or call :meth:`close`.
+    Each kernel process gets its own IPC socket folder (:class:`IpcKernelManager`).
 
     References
     ----------
@@ -481,7 +606,7 @@ class WarmKernel:
         self.runs_on_kernel = 0  # notebooks executed by the current kernel process
         self.runs_total = 0
         self.kernels_started = 0
-        self._km: AsyncKernelManager | None = None
+        self._km: IpcKernelManager | None = None
         self._kc: Any = None
         self._log_fh: IO[bytes] | None = None
         self._needs_replacing = False
@@ -514,6 +639,16 @@ class WarmKernel:
         provisioner = getattr(self._km, "provisioner", None)
         return getattr(provisioner, "pid", None)
 
+    @property
+    def connection_info(self) -> dict[str, Any] | None:
+        """Transport and socket addresses of the current kernel, no keys (``None`` if none runs)."""
+        if self._km is None:
+            return None
+        info = dict(self._km.get_connection_info())
+        for secret in ("key", "curve_publickey", "curve_secretkey"):
+            info.pop(secret, None)
+        return info
+
     def start(self) -> None:
         """Start the kernel now (otherwise the first run starts it)."""
         with self._lock:
@@ -537,7 +672,7 @@ class WarmKernel:
                 self._log_fh = None
 
     async def _astart(self) -> None:
-        km = AsyncKernelManager(kernel_name=self.kernel_name)
+        km = IpcKernelManager(kernel_name=self.kernel_name)
         kwargs: dict[str, Any] = {"env": kernel_env()}
         if km.ipykernel:  # as nbclient: keep IPython history in memory, not in a shared sqlite
             kwargs["extra_arguments"] = ["--HistoryManager.hist_file=:memory:"]

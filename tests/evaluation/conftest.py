@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
+import nbformat
 import psutil
 import pytest
 
@@ -14,6 +16,13 @@ NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
 def notebook(name: str) -> Path:
     """Path of a toy notebook in ``tests/evaluation/notebooks``."""
     return NOTEBOOKS / f"{name}.ipynb"
+
+
+def printed_connection(nb: nbformat.NotebookNode) -> dict:
+    """What the ``connection`` toy notebook printed: its kernel's transport, socket addresses, pid."""
+    text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", [])
+                   if o.get("name") == "stdout")
+    return json.loads(text)
 
 
 def kernel_processes() -> list[psutil.Process]:

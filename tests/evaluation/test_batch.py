@@ -18,8 +18,9 @@ import pytest
 
 from evaluation.batch import JOURNAL, MANIFEST, STATE_DIR, Task, _Manifest, run_batch
 from evaluation.errors import BatchLockedError, NotebookRunError, TaskError
+from evaluation.execute import ipc_socket_root
 
-from .conftest import notebook
+from .conftest import notebook, printed_connection
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -152,6 +153,26 @@ def test_failing_tasks_do_not_stop_the_batch(tmp_path, mode, capsys):
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(ipc_socket_root() is None, reason="kernels use TCP here (no IPC transport)")
+@pytest.mark.parametrize("mode", ["warm", "isolated"])
+def test_four_workers_start_kernels_at_once_over_private_ipc_sockets(tmp_path, mode):
+    tasks = [Task.for_report(f"D{i}", notebook("connection"), tmp_path, {"district": f"D{i}"})
+             for i in range(4)]
+    outcome = run_batch(tasks, workers=4, mode=mode, progress=False)
+    assert [t.status for t in outcome.tasks] == ["ok"] * 4, [t.record.get("error") for t in outcome.tasks]
+    seen = [printed_connection(nbformat.read(tmp_path / f"D{i}.ipynb", 4)) for i in range(4)]
+    assert [s["district"] for s in seen] == ["D0", "D1", "D2", "D3"]
+    assert {s["transport"] for s in seen} == {"ipc"}
+    folders = {Path(s["ip"]).parent for s in seen}
+    assert all(Path(s["connection_file"]).parent in folders for s in seen)
+    # one folder per kernel: isolated starts a kernel per task, warm one per worker process
+    assert len(folders) == len({s["kernel_pid"] for s in seen})
+    if mode == "isolated":
+        assert len(folders) == 4
+    assert [f for f in folders if f.exists()] == []  # removed with their kernels
+
+
+@pytest.mark.slow
 def test_resume_skips_unchanged_redoes_changed_and_force_redoes_all(tmp_path):
     data = tmp_path / "data" / "figures.csv"
     data.parent.mkdir()
@@ -214,6 +235,8 @@ def test_sigkill_mid_batch_then_rerun(tmp_path):
             assert time.monotonic() < deadline, "no outputs appeared"
             time.sleep(0.05)
         family = psutil.Process(proc.pid).children(recursive=True)
+        socket_dirs = {Path(cmd[cmd.index("-f") + 1]).parent for cmd in (p.cmdline() for p in family)
+                       if any("ipykernel_launcher" in part for part in cmd)}
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
     finally:
@@ -222,6 +245,9 @@ def test_sigkill_mid_batch_then_rerun(tmp_path):
     # workers notice their parent is gone and exit; their kernels follow
     _, alive = psutil.wait_procs(family, timeout=20)
     assert alive == [], f"processes outlived the killed batch: {alive}"
+    if ipc_socket_root() is not None:  # the orphaned workers removed their kernels' socket folders
+        assert socket_dirs and all(d.name.startswith("rk-") for d in socket_dirs)
+        assert [d for d in socket_dirs if d.exists()] == []
 
     assert_complete_outputs(out)  # nothing half-written under a final name
     journal = [json.loads(line) for line in (out / JOURNAL).read_text().splitlines()

@@ -4,28 +4,38 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import pickle
 import re
+import stat
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import nbformat
 import papermill
 import psutil
 import pytest
+from jupyter_client.kernelspec import NoSuchKernel
 from papermill.exceptions import PapermillExecutionError
 
 from evaluation import execute
 from evaluation.errors import EvaluationError, NotebookParameterError, NotebookRunError
 from evaluation.execute import (
     ExecutionResult,
+    IpcKernelManager,
     WarmKernel,
     check_parameters,
     failed_notebook_path,
+    ipc_socket_root,
     is_required,
     run_notebook,
     write_outputs,
 )
 
-from .conftest import NOTEBOOKS, notebook
+from .conftest import NOTEBOOKS, notebook, printed_connection
+
+needs_ipc = pytest.mark.skipif(ipc_socket_root() is None, reason="kernels use TCP here (no IPC transport)")
 
 # ---------------------------------------------------------------------------------------------
 # parameters (no kernel needed)
@@ -327,3 +337,156 @@ def test_comparable_ignores_only_timing():
     assert comparable(nb) == comparable(other)
     other.cells[2].source += "\n"
     assert comparable(nb) != comparable(other)
+
+
+# ---------------------------------------------------------------------------------------------
+# kernel transport: IPC sockets in a private folder per kernel (no TCP port race)
+
+_CHANNELS = ("shell", "iopub", "stdin", "control", "hb")
+
+
+class RecordingKernelManager(IpcKernelManager):
+    """:class:`IpcKernelManager` that remembers the socket folder of every kernel it starts."""
+
+    folders: list[Path] = []
+
+    async def _async_pre_start_kernel(self, **kw):
+        try:
+            return await super()._async_pre_start_kernel(**kw)
+        finally:  # also when the start fails after the folder was made
+            if self.socket_dir is not None:
+                type(self).folders.append(Path(self.socket_dir))
+
+
+@pytest.fixture
+def recorded_folders(monkeypatch) -> list[Path]:
+    """Socket folders of the kernels started during the test (both paths look the class up here)."""
+    monkeypatch.setattr(RecordingKernelManager, "folders", [])
+    monkeypatch.setattr(execute, "IpcKernelManager", RecordingKernelManager)
+    return RecordingKernelManager.folders
+
+
+def test_ipc_socket_root_leaves_room_for_the_socket_names():
+    root = ipc_socket_root()
+    if os.name != "posix":
+        assert root is None
+    elif root is not None:
+        assert os.access(root, os.W_OK)
+        # longest path a kernel binds: <root>/rk-XXXXXXXX/k-NN, within macOS's 104-byte sun_path
+        assert len(os.fsencode(os.path.join(root, "rk-12345678", "k-99"))) <= 103
+
+
+def test_tcp_where_ipc_is_unavailable(monkeypatch):
+    monkeypatch.setattr(execute, "ipc_socket_root", lambda: None)
+    assert IpcKernelManager(kernel_name="python3").transport == "tcp"
+    assert IpcKernelManager(kernel_name="python3", transport="tcp").transport == "tcp"
+
+
+@pytest.mark.slow
+def test_warm_kernel_falls_back_to_tcp(monkeypatch):
+    monkeypatch.setattr(execute, "ipc_socket_root", lambda: None)
+    with WarmKernel() as kernel:
+        result = kernel.execute(notebook("connection"), {"district": "1"})
+        assert result.ok and kernel.connection_info["transport"] == "tcp"
+        assert printed_connection(result.notebook)["transport"] == "tcp"
+        assert kernel._km.socket_dir is None
+
+
+@pytest.mark.slow
+@needs_ipc
+def test_warm_kernel_binds_ipc_sockets_in_a_private_folder_removed_on_shutdown():
+    with WarmKernel(recycle_every=1) as kernel:
+        kernel.start()
+        info = kernel.connection_info
+        assert info["transport"] == "ipc" and "key" not in info
+        folder = Path(info["ip"]).parent
+        # private: only we may connect (jupyter_client adds the sticky bit to the folder)
+        assert folder.name.startswith("rk-") and folder.stat().st_mode & 0o777 == 0o700
+        sockets = {f"{info['ip']}-{info[f'{channel}_port']}" for channel in _CHANNELS}
+        assert len(sockets) == 5
+        assert sorted(os.listdir(folder)) == sorted([*(Path(s).name for s in sockets), "kernel.json"])
+        assert all(stat.S_ISSOCK(os.stat(s).st_mode) for s in sockets)
+        assert max(len(os.fsencode(s)) for s in sockets) <= 103  # sun_path limit, see execute.py
+        # the kernel process itself bound them (ipykernel's own IOPub pipe still listens on a TCP
+        # port, but one the OS assigns at bind time: no gap in which another kernel could take it)
+        unix = {c.laddr for c in psutil.Process(kernel.kernel_pid).net_connections(kind="unix")}
+        assert sockets <= unix
+
+        first = kernel.execute(notebook("connection"), {"district": "1"})
+        seen = printed_connection(first.notebook)
+        assert (seen["transport"], seen["ip"], seen["kernel_pid"]) == ("ipc", info["ip"], kernel.kernel_pid)
+        assert seen["connection_file"] == str(folder / "kernel.json")
+
+        # recycle_every=1: the next run starts a new kernel in a new folder; the old one is gone
+        second = printed_connection(kernel.execute(notebook("connection"), {"district": "2"}).notebook)
+        new_folder = Path(second["ip"]).parent
+        assert kernel.kernels_started == 2 and new_folder != folder
+        assert new_folder.is_dir() and not folder.exists()
+    assert not new_folder.exists()
+
+
+@pytest.mark.slow
+@needs_ipc
+def test_socket_folders_removed_after_dead_kernels_and_timeouts(recorded_folders):
+    with WarmKernel() as kernel:
+        dead = kernel.execute(notebook("failing"), {"district": "1", "crash_on": "1"})
+        assert dead.error.ename == "DeadKernelError"
+        assert kernel.execute(notebook("trivial"), {"district": "2"}).ok  # replaces the dead kernel
+        assert len(recorded_folders) == 2 and not recorded_folders[0].exists()
+    dead = run_notebook(notebook("failing"), {"district": "3", "crash_on": "3"}, raise_on_error=False)
+    slow = run_notebook(notebook("trivial"), {"district": "4", "sleep_s": 30}, timeout=1,
+                        raise_on_error=False)
+    assert (dead.error.ename, slow.error.ename) == ("DeadKernelError", "CellTimeoutError")
+    assert len(recorded_folders) == 4
+    assert [f for f in recorded_folders if f.exists()] == []
+
+
+@needs_ipc
+def test_socket_folder_removed_when_the_kernel_cannot_start(recorded_folders):
+    kernel = WarmKernel("no-such-kernel")
+    try:
+        with pytest.raises(NoSuchKernel):
+            kernel.start()
+    finally:
+        kernel.close()
+    assert len(recorded_folders) == 1 and not recorded_folders[0].exists()
+
+
+@pytest.mark.slow
+@needs_ipc
+def test_isolated_run_uses_ipc_in_a_private_folder_removed_afterwards(tmp_path, recorded_folders):
+    result = run_notebook(notebook("connection"), {"district": "1"}, tmp_path / "r.ipynb")
+    seen = printed_connection(result.notebook)
+    assert seen["transport"] == "ipc"
+    folder = Path(seen["connection_file"]).parent
+    assert recorded_folders == [folder] and Path(seen["ip"]).parent == folder
+    assert folder.name.startswith("rk-") and not folder.exists()
+
+
+@pytest.mark.slow
+@needs_ipc
+def test_four_warm_kernels_start_at_once_without_clashing():
+    kernels = [WarmKernel() for _ in range(4)]
+    barrier = threading.Barrier(len(kernels))
+
+    def start_and_run(pair: tuple[int, WarmKernel]) -> dict:
+        i, kernel = pair
+        barrier.wait()  # all four start_kernel calls at the same moment
+        kernel.start()
+        result = kernel.execute(notebook("connection"), {"district": str(i)})
+        assert result.ok, result.error
+        return printed_connection(result.notebook)
+
+    try:
+        with ThreadPoolExecutor(len(kernels)) as pool:
+            seen = list(pool.map(start_and_run, enumerate(kernels)))
+        assert [s["district"] for s in seen] == ["0", "1", "2", "3"]
+        assert {s["transport"] for s in seen} == {"ipc"}
+        assert len({s["kernel_pid"] for s in seen}) == 4
+        folders = {Path(s["ip"]).parent for s in seen}
+        assert len(folders) == 4 and all(f.is_dir() for f in folders)
+        assert [k.kernels_started for k in kernels] == [1, 1, 1, 1]
+    finally:
+        for kernel in kernels:
+            kernel.close()
+    assert [f for f in folders if f.exists()] == []

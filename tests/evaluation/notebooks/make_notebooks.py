@@ -7,6 +7,7 @@ Stored without outputs, with fixed cell ids so diffs stay small. Every notebook 
 - ``chart``: pandas table and a matplotlib bar chart with a Chinese title (CJK font from mplfonts).
 - ``failing``: raises for ``district == fail_on``; kills its kernel for ``district == crash_on``.
 - ``leak``: sees whether a variable, an rcParam or a once-only warning survived an earlier run.
+- ``connection``: prints how its kernel is connected (transport, socket addresses; no key).
 """
 
 from __future__ import annotations
@@ -133,6 +134,25 @@ def main() -> None:
             'registry = helper.__dict__.setdefault("__warningregistry__", {})',
             'warnings.warn_explicit("toy warning", UserWarning, "leak_helper.py", 1,',
             "                       registry=registry)",
+        ),
+    ])
+    write("connection", [
+        params("district = None  # required: district code"),
+        code(
+            "import json",
+            "import os",
+            "",
+            "from ipykernel.kernelapp import IPKernelApp",
+            "",
+            "app = IPKernelApp.instance()",
+            "print(json.dumps({",
+            '    "district": district,',
+            '    "kernel_pid": os.getpid(),',
+            '    "transport": app.transport,',
+            '    "ip": app.ip,',
+            '    "ports": [app.shell_port, app.iopub_port, app.stdin_port, app.control_port, app.hb_port],',
+            '    "connection_file": app.abs_connection_file,',
+            "}))",
         ),
     ])
 

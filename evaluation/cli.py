@@ -145,6 +145,28 @@ def _score(files: Sequence[str], framework: str, methodology: str, out: Path, ye
     return 0
 
 
+def _demo_offices() -> int:
+    """The second framework on its synthetic offices: office scores and the district roll-up (CSV).
+
+    Scored with the 评分细则 (``scoring_rules``); the ~190 office rankings are not printed, only the
+    latest year's district roll-up.
+    """
+    from indicators.submission import read_figures, validate
+
+    print(f"\n=== synthetic_offices: {paths.OFFICE_SAMPLE.relative_to(paths.ROOT)} ===")
+    fw = load_framework(paths.OFFICE_FRAMEWORK)
+    sub = read_figures(paths.OFFICE_SAMPLE)
+    validate(sub, fw).raise_if_errors()
+    opts = rollup_cli.RollupOptions(paths.OFFICE_MAPPING)
+    mapping = rollup_cli.read_checked(sub, opts)
+    result = build_index(sub, fw, load_methodology(paths.METHODOLOGIES / "scoring_rules.yaml"), validate=False)
+    out = paths.REPORTS / fw.id / "scores_synthetic_offices.csv"
+    result.to_csv(out)
+    print(f"wrote {out} ({len(result.index)} office-years)")
+    rollup_cli.write_rollup(result, mapping, opts, out, [max(result.years)])
+    return 0
+
+
 def print_ranking(result, year: int, title: str = "") -> None:
     """Print one year's ranking: rank, district, index, grade, coverage."""
     t = result.ranking(year)
@@ -223,7 +245,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     For each sample (seed-derived districts, synthetic panel) and every year in it, the district
     reports, index page and score table go to ``reports/<sample>/<framework>/<year>/``, and
     ``reports/index.html`` links every year's index page. The synthetic panel's reports also show
-    the rank uncertainty under ``data/uncertainty/district_rol.yaml`` (a Sobol design).
+    the rank uncertainty under ``data/uncertainty/district_rol.yaml`` (a Sobol design). The
+    judicial-office sample is scored and rolled up to its districts (CSV under
+    ``reports/judicial_office_std/``).
     """
     import contextlib
 
@@ -255,6 +279,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 print(o.summary())
                 status |= o.exit_code
             sections.append((f"{_DEMO_TITLES.get(name, name)} — {path.name}", outcomes))
+    status |= _demo_offices()
     if sections:
         landing = write_landing_page(sections, paths.REPORTS / "index.html")
         print("\nOpen in a browser:")

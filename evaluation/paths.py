@@ -17,6 +17,10 @@ SAMPLE_SUBMISSIONS = {
     "seed_districts": SUBMISSIONS / "seed_districts.csv",
     "synthetic_panel": SUBMISSIONS / "synthetic_panel.csv",
 }
+#: The second framework (judicial-office standardisation), its synthetic offices and their districts.
+OFFICE_FRAMEWORK = FRAMEWORKS / "judicial_office_std.yaml"
+OFFICE_SAMPLE = SUBMISSIONS / "synthetic_offices.csv"
+OFFICE_MAPPING = SUBMISSIONS / "synthetic_offices_districts.csv"
 
 
 def resolve(value: str | Path, folder: Path, suffix: str = ".yaml") -> Path:

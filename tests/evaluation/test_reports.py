@@ -377,6 +377,10 @@ def test_demo_makes_every_sample_report(tmp_path, monkeypatch, capsys):
         f"synthetic_panel/district_rol/{y}/index.html" for y in range(2019, 2025)]
     counts = {h: len(list((landing.parent / h).parent.glob("*.html"))) - 1 for h in hrefs}
     assert list(counts.values()) == [2, 1] + [16] * 6  # every district of every year has its report
+    # the second framework: office scores and their district roll-up, 16 districts x 2021-2024
+    rolled = pd.read_csv(tmp_path / "reports" / "judicial_office_std" / "scores_synthetic_offices.rollup.csv")
+    assert len(rolled) == 64 and rolled["district"].nunique() == 16
+    assert "区级汇总 / district roll-up" in printed
 
 
 # ---------------------------------------------------------------------------------------------

@@ -70,6 +70,10 @@ def build_parser() -> argparse.ArgumentParser:
     from .audit import add_parser as add_audit_parser
 
     add_audit_parser(sub, _framework_arg, _methodology_arg)
+
+    from .uncertainty_cli import add_parser as add_uncertainty_parser
+
+    add_uncertainty_parser(sub, _framework_arg, _methodology_arg)
     return parser
 
 
@@ -80,7 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return {
             "validate": cmd_validate, "score": cmd_score, "framework": cmd_framework,
             "methods": cmd_methods, "demo": cmd_demo, "reproduce": cmd_reproduce, "report": cmd_report,
-            "audit": _cmd_audit,
+            "audit": _cmd_audit, "uncertainty": _cmd_uncertainty,
         }[args.command](args)
     except IndicatorsError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -105,6 +109,12 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     from .audit import cmd_audit
 
     return cmd_audit(args)
+
+
+def _cmd_uncertainty(args: argparse.Namespace) -> int:
+    from .uncertainty_cli import cmd_uncertainty
+
+    return cmd_uncertainty(args)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

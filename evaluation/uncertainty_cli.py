@@ -38,7 +38,8 @@ def add_parser(sub: Any, framework_arg: Any, methodology_arg: Any) -> None:
                    help="sobol (Saltelli design: rank intervals and sensitivity indices) or montecarlo")
     p.add_argument("--seed", type=int, default=1, help="seed of the draws (default: %(default)s)")
     p.add_argument("-k", type=int, default=3, help="a rank counts as stable within ±k places (default: 3)")
-    p.add_argument("--replay", metavar="FOLDER", help="re-run the analysis saved in FOLDER and compare")
+    p.add_argument("--replay", metavar="FOLDER", help="re-run the analysis saved in FOLDER (its own spec, methodology "
+                                                      "and draws; -m, --spec, -n ignored) and compare")
     p.add_argument("--out", "-o", help="folder for the analysis (default: reports/<framework>/uncertainty/...)")
 
 
@@ -52,12 +53,12 @@ def cmd_uncertainty(args: argparse.Namespace) -> int:
     if args.replay:
         saved = load_uncertainty(args.replay)
         res = replay(args.replay, sub, fw)
-        same = _compare(saved, res)
-        print(f"replayed {res.n:,} replications from {args.replay} in {res.timing['total_s']:.2f} s: "
-              + ("identical ranks and scores, bit for bit" if same else "DIFFERENT from the saved analysis"))
+        diff = _differences(saved, res)
+        verdict = f"DIFFERENT from the saved analysis: {diff}" if diff else "identical ranks and scores, bit for bit"
+        print(f"replayed {res.n:,} replications from {args.replay} in {res.timing['total_s']:.2f} s: {verdict}")
         if args.out:
             _save(res, Path(args.out), args.k)
-        return 0 if same else 1
+        return 1 if diff else 0
     meth = load_methodology(paths.resolve(args.methodology, paths.METHODOLOGIES))
     res = run_uncertainty(sub, fw, meth, args.spec, args.replications, design=args.design, seed=args.seed)
     out = Path(args.out) if args.out else (paths.REPORTS / fw.id / "uncertainty"
@@ -87,11 +88,18 @@ def _save(res: Any, out: Path, k: int) -> None:
           + (", sensitivity.csv" if res.assumptions.design == "sobol" else "") + ")")
 
 
-def _compare(saved: Any, res: Any) -> bool:
-    """Whether a replay reproduces the saved rows, ranks and (when both have them) scores exactly."""
-    if not saved.rows.equals(res.rows) or not np.array_equal(saved.ranks, res.ranks):
-        return False
+def _differences(saved: Any, res: Any) -> str:
+    """What a replay does not reproduce of the saved rows, ranks and (when saved) scores; "" if nothing."""
+    if not saved.rows.equals(res.rows):
+        return f"district-years differ ({len(saved.rows)} saved, {len(res.rows)} now)"
+    out = []
+    if saved.ranks.shape != res.ranks.shape:
+        return f"replications x district-years differ ({saved.ranks.shape} saved, {res.ranks.shape} now)"
+    if (bad := int((saved.ranks != res.ranks).sum())):
+        out.append(f"{bad:,} of {saved.ranks.size:,} ranks")
     if saved.scores is not None and res.scores is not None:
-        return bool(np.array_equal(saved.scores, res.scores, equal_nan=True))
-    return True
-
+        same = (saved.scores == res.scores) | (np.isnan(saved.scores) & np.isnan(res.scores))
+        if not same.all():
+            dev = float(np.nanmax(np.abs(saved.scores - res.scores), initial=0.0))
+            out.append(f"{int((~same).sum()):,} scores (max |difference| {dev:.3g})")
+    return "; ".join(out)

@@ -52,7 +52,8 @@ def test_replay_on_changed_figures_says_different_and_fails(saved, tmp_path, cap
     changed = tmp_path / "changed.csv"
     figures.to_csv(changed, index=False)
     assert main(["uncertainty", str(changed), "--replay", str(saved)]) == 1
-    assert "DIFFERENT from the saved analysis" in capsys.readouterr().out
+    said = capsys.readouterr().out
+    assert "DIFFERENT from the saved analysis:" in said and " ranks" in said and "scores (max |difference|" in said
 
 
 def test_replay_against_another_framework_is_refused(saved, tmp_path, capsys):

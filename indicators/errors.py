@@ -64,3 +64,11 @@ class JudgementError(ProblemsError):
 
 class InconsistentJudgementsWarning(IndicatorsWarning):
     """An AHP judgement matrix has a consistency ratio above the accepted threshold (Saaty: 0.1)."""
+
+
+def did_you_mean(name: object, choices: Iterable[object]) -> str:
+    """A ' (did you mean ...?)' hint naming the closest choice to a mistyped name, or ''."""
+    import difflib
+
+    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -8,7 +8,6 @@ carries a content hash, recorded in every result.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 from collections.abc import Mapping
@@ -22,7 +21,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .errors import FormulaError, FrameworkError
+from .errors import FormulaError, FrameworkError, did_you_mean
 from .formula import Formula, parse_formula
 
 FIGURE_KINDS = ("count", "amount", "rate", "binary")
@@ -163,7 +162,7 @@ class Framework:
     def to_table(self) -> pd.DataFrame:
         """One row per node (tree order), for people who live in Excel."""
         rows = []
-        for code in self._tree_order():
+        for code in self.tree_order():
             n = self.nodes[code]
             rows.append({
                 "code": n.code, "parent": n.parent or "", "level": n.level,
@@ -188,7 +187,8 @@ class Framework:
             "lower": f.lower, "upper": f.upper, "required": f.required,
         } for f in self.figures.values()])
 
-    def _tree_order(self) -> list[str]:
+    def tree_order(self) -> list[str]:
+        """Node codes depth-first from the root, children in file order (the table's row order)."""
         out: list[str] = []
         stack = [self.root]
         while stack:
@@ -325,11 +325,6 @@ def _load_figures(items: Any, at, problems: list[str]) -> dict[str, FigureSpec]:
     return figures
 
 
-def _nearest(name: str, choices) -> str:
-    close = difflib.get_close_matches(name, list(choices), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
 def _load_checks(items: Any, figures, at, problems: list[str]) -> list[tuple[str, str]]:
     out = []
     if not isinstance(items, list):
@@ -343,7 +338,7 @@ def _load_checks(items: Any, figures, at, problems: list[str]) -> list[tuple[str
         for key in ("part", "whole"):
             if item[key] not in figures:
                 problems.append(f"{at(item, 'check')}{key} {item[key]!r} is not a declared figure"
-                                f"{_nearest(str(item[key]), figures)}")
+                                f"{did_you_mean(str(item[key]), figures)}")
                 ok = False
         if ok:
             out.append((item["part"], item["whole"]))
@@ -375,7 +370,7 @@ def _load_nodes(items: Any, figures, at, problems: list[str]) -> tuple[dict[str,
     for code, item in raw.items():
         parent = item.get("parent")
         if parent not in (None, "") and str(parent) not in raw:
-            problems.append(f"{at(item, 'node ' + code)}parent {parent!r} is not a node{_nearest(str(parent), raw)}")
+            problems.append(f"{at(item, 'node ' + code)}parent {parent!r} is not a node{did_you_mean(parent, raw)}")
     # cycles (a node that never reaches a root)
     for code in raw:
         seen, cur = set(), code
@@ -429,7 +424,7 @@ def _load_nodes(items: Any, figures, at, problems: list[str]) -> tuple[dict[str,
                 else:
                     for fig in formula.figures:
                         if fig not in figures:
-                            problems.append(f"{where}formula names unknown figure {fig!r}{_nearest(fig, figures)}")
+                            problems.append(f"{where}formula names unknown figure {fig!r}{did_you_mean(fig, figures)}")
             d = str(item.get("direction", "")).strip()
             if d in ("+", "1", "+1"):
                 direction = 1
@@ -439,7 +434,7 @@ def _load_nodes(items: Any, figures, at, problems: list[str]) -> tuple[dict[str,
                 problems.append(f"{where}direction must be '+' or '-', got {item.get('direction')!r}")
             if reported is not None:
                 if reported not in figures:
-                    hint = _nearest(str(reported), figures)
+                    hint = did_you_mean(str(reported), figures)
                     problems.append(f"{where}reported figure {reported!r} is not declared{hint}")
                 elif figures[reported].kind != "rate":
                     problems.append(f"{where}reported figure {reported!r} must be of kind 'rate'")
@@ -460,7 +455,7 @@ def _load_nodes(items: Any, figures, at, problems: list[str]) -> tuple[dict[str,
             denominator = item.get("denominator")
             if denominator is not None and str(denominator) not in figures:
                 problems.append(f"{where}denominator {denominator!r} is not a declared figure"
-                                f"{_nearest(str(denominator), figures)}")
+                                f"{did_you_mean(str(denominator), figures)}")
             if "scoring" in item:
                 sc = item["scoring"]
                 if not isinstance(sc, dict) or "rule" not in sc:
@@ -489,7 +484,7 @@ def _load_nodes(items: Any, figures, at, problems: list[str]) -> tuple[dict[str,
                         basis = params.get("basis")
                         if basis is not None and basis not in figures:
                             raise FrameworkError(f"scoring basis {basis!r} is not a declared figure"
-                                                 f"{_nearest(str(basis), figures)}")
+                                                 f"{did_you_mean(str(basis), figures)}")
                         if "due" in params and not isinstance(params["due"], int):
                             raise FrameworkError(f"scoring 'due' must be a year, got {params['due']!r}")
                         scoring = MappingProxyType({"rule": sc["rule"], **params})

@@ -14,7 +14,6 @@ data"; WJP Rule of Law Index methodology (min-max on fixed 2015 goalposts).
 
 from __future__ import annotations
 
-import difflib
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -23,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .errors import ConstantIndicatorWarning, DataError, MethodologyError
+from .errors import ConstantIndicatorWarning, DataError, MethodologyError, did_you_mean
 from .framework import Framework, Node
 from .registry import Registry
 from .scoring import SCORING_RULES
@@ -64,8 +63,7 @@ def _check_codes(per_code: Mapping[str, Any] | None, what: str, ctx: NormContext
     if unknown:
         problems = []
         for code in unknown:
-            close = difflib.get_close_matches(code, ctx.framework.indicators, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            hint = did_you_mean(code, ctx.framework.indicators)
             problems.append(f"{what}: {code!r} is not an indicator of {ctx.framework.id}{hint}")
         raise MethodologyError(f"normaliser parameter {what!r} names unknown indicators", problems)
 
@@ -478,8 +476,7 @@ def dist2ref(x: pd.Series, ctx: NormContext, *, reference: str, cap: bool = Fals
         raise MethodologyError("dist2ref needs the district of each row (NormContext.districts)")
     names = pd.Series(np.asarray(ctx.districts), index=x.index)
     if not (names == reference).any():
-        close = difflib.get_close_matches(str(reference), [str(d) for d in pd.unique(names)], n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        hint = did_you_mean(reference, pd.unique(names))
         raise MethodologyError(f"dist2ref: reference district {reference!r} is not in the data{hint}")
     xo = _oriented(x, ctx)
     years = pd.Series(ctx.years.to_numpy(), index=x.index)

@@ -9,7 +9,6 @@ district-years screened out, imputed cells, winsorised points).
 from __future__ import annotations
 
 import datetime as _dt
-import difflib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ import pandas as pd
 from .aggregate import AGGREGATORS, MISSING_POLICIES
 from .denominate import DENOMINATORS
 from .derive import derive_indicators
-from .errors import DataError
+from .errors import DataError, did_you_mean
 from .framework import Framework, load_framework
 from .impute import IMPUTERS, ImputeContext
 from .methodology import Methodology, load_methodology
@@ -88,11 +87,6 @@ def _districts_table(districts: pd.DataFrame, wide: pd.DataFrame) -> pd.DataFram
     return out
 
 
-def _nearest(name: str, choices) -> str:
-    close = difflib.get_close_matches(name, list(choices), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
 def _as_methodology(m: Any) -> Methodology:
     if m is None:
         return Methodology()
@@ -108,7 +102,7 @@ def _prepare(figures: Any, fw: Framework, validate: bool):
         unknown = [c for c in figures.columns if c not in fw.figures]
         if unknown:
             raise DataError(f"wide figures have columns that are not figures of framework {fw.id}", [
-                f"column {c!r}{_nearest(str(c), fw.figures)}" for c in unknown])
+                f"column {c!r}{did_you_mean(str(c), fw.figures)}" for c in unknown])
         wide = figures.reindex(columns=list(fw.figures)).astype(float).sort_index()
         names = wide.index.get_level_values("district").unique()
         districts = pd.DataFrame(

@@ -34,7 +34,6 @@ must meet.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,7 +42,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.typing import DataFrameGroupBy
 
-from .errors import DataError
+from .errors import DataError, did_you_mean
 from .framework import Framework
 from .io import atomic_write_text
 from .registry import Registry
@@ -152,11 +151,11 @@ def rollup(result: IndexResult, mapping: pd.DataFrame | Mapping[str, str], *, me
     missing = unmapped(table, result.index.index.get_level_values("district").unique())
     if missing:
         raise DataError("offices of the result are missing from the office → district mapping", [
-            f"office {o!r} has scores but no district{_nearest(o, table.index)}" for o in missing])
+            f"office {o!r} has scores but no district{did_you_mean(o, table.index)}" for o in missing])
     years = result.years
     full = pd.MultiIndex.from_product([table.index, years], names=["district", "year"])
     keys = [table["district"].reindex(full.get_level_values("district")).to_numpy(), full.get_level_values("year")]
-    codes = [c for c in _tree_order(fw) if c in result.normalised.columns or c in result.scores.columns]
+    codes = [c for c in fw.tree_order() if c in result.normalised.columns or c in result.scores.columns]
     node = result.node_scores()[codes].reindex(full)
     grouped = node.groupby(keys, sort=True)
     scores = func(grouped)[codes]
@@ -230,7 +229,7 @@ def _check_mapping(frame: pd.DataFrame, label: str) -> pd.DataFrame:
                         f"columns are {', '.join(MAPPING_COLUMNS)} (district_name optional)")
     for c in frame.columns:
         if c not in MAPPING_COLUMNS:
-            hint = _nearest(c, MAPPING_COLUMNS)
+            hint = did_you_mean(c, MAPPING_COLUMNS)
             problems.append(f"{label} row 1, column {c}: unknown column{hint}; "
                             f"columns are {', '.join(MAPPING_COLUMNS)}")
     frame = frame.copy()
@@ -291,20 +290,3 @@ def _text(value: object) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
         return ""
     return str(value).strip()
-
-
-def _tree_order(fw: Framework) -> list[str]:
-    """Node codes depth-first from the root, children in file order."""
-    out: list[str] = []
-    stack = [fw.root]
-    while stack:
-        code = stack.pop()
-        out.append(code)
-        stack.extend(reversed(fw.children(code)))
-    return out
-
-
-def _nearest(name: str, choices: Iterable[object]) -> str:
-    """A ' (did you mean ...?)' hint for a near-miss name, so a typo in an office id is easy to spot."""
-    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""

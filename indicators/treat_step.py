@@ -10,14 +10,13 @@ References: OECD/JRC (2008) *Handbook on Constructing Composite Indicators*, §1
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .errors import DataError, MethodologyError
+from .errors import DataError, MethodologyError, did_you_mean
 from .registry import Registry
 from .treat import _MIN_N, treat_columns
 
@@ -135,9 +134,7 @@ def _settings_per_column(names: list[str], base: dict[str, Any],
     problems = []
     for code, spec in (per_indicator or {}).items():
         if code not in names:
-            close = difflib.get_close_matches(str(code), names, n=1)
-            problems.append(f"per_indicator: {code!r} is not an active indicator"
-                            + (f" (did you mean {close[0]!r}?)" if close else ""))
+            problems.append(f"per_indicator: {code!r} is not an active indicator{did_you_mean(code, names)}")
         elif spec is not None and (not isinstance(spec, Mapping) or set(spec) - set(base)):
             bad = sorted(set(spec) - set(base)) if isinstance(spec, Mapping) else spec
             problems.append(f"per_indicator: {code}: expected a mapping of {', '.join(base)} or null, got {bad!r}")

@@ -29,8 +29,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from indicators import Framework, IndexResult, Methodology, build_index, load_framework, load_methodology
+from indicators import (
+    Framework,
+    IndexResult,
+    Methodology,
+    MethodologyError,
+    build_index,
+    load_framework,
+    load_methodology,
+)
 from indicators.io import sha256_file
+from indicators.methodology import as_methodology as _as_methodology
 from indicators.submission import Submission, read_figures
 
 from . import paths
@@ -145,16 +154,16 @@ def resolve_framework(framework: str | Path) -> Path:
                      "give a YAML path or a name in data/frameworks")
 
 
-def as_methodology(methodology: Methodology | Mapping[str, Any] | None) -> Methodology:
-    """A :class:`Methodology` from itself, its dict (``to_dict()``), or None for the baseline file."""
-    if methodology is None:
-        return load_methodology(paths.DEFAULT_METHODOLOGY)
-    if isinstance(methodology, Methodology):
-        return methodology
-    if isinstance(methodology, Mapping):
-        return Methodology.from_dict(methodology)
-    raise ReportDataError("methodology must be a dict (Methodology.to_dict()), a Methodology or None "
-                          f"(the baseline); got {type(methodology).__name__}")
+def as_methodology(methodology: Methodology | Mapping[str, Any] | str | Path | None) -> Methodology:
+    """:func:`indicators.methodology.as_methodology`, with None meaning the baseline file and bare names
+    looked up in ``data/methodologies``."""
+    if isinstance(methodology, str | Path):
+        methodology = paths.resolve(methodology, paths.METHODOLOGIES)
+    try:
+        return _as_methodology(methodology, default=load_methodology(paths.DEFAULT_METHODOLOGY)
+                               if methodology is None else None)
+    except MethodologyError as exc:
+        raise ReportDataError(str(exc)) from None
 
 
 def _memo_key(fig: Path, fw: Framework, meth: Methodology) -> tuple:

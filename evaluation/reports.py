@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from indicators import IndexResult, Methodology, load_methodology
+from indicators import IndexResult, Methodology
 
 from . import index_page, paths, report_data
 from .batch import MANIFEST, BatchOutcome, Task, default_workers, run_batch
@@ -117,13 +117,6 @@ class ReportsOutcome:
 # ---------------------------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------------------------
-def _methodology(methodology: str | Path | Mapping[str, Any] | Methodology | None) -> Methodology:
-    """A Methodology from a YAML path, a name in data/methodologies, a dict, itself or None (baseline)."""
-    if isinstance(methodology, str | Path):
-        return load_methodology(paths.resolve(methodology, paths.METHODOLOGIES))
-    return report_data.as_methodology(methodology)
-
-
 def report_folder(out: str | Path, framework_id: str, year: int) -> Path:
     """``<out>/<framework id>/<year>``: where a year's reports, index page and manifest go."""
     return Path(out) / report_data.safe_name(framework_id) / str(int(year))
@@ -327,7 +320,7 @@ def run_reports(
     notebook = Path(notebook).absolute()
     fig_path = report_data.resolve_figures(figures).absolute()
     fw_path = report_data.resolve_framework(framework).absolute()
-    meth = _methodology(methodology)
+    meth = report_data.as_methodology(methodology)
     meth_dict = meth.to_dict()
     # the notebook's parameters, checked before the (possibly long) build
     check_parameters(notebook, _params("d", year_list[0], fw_path, meth_dict, fig_path, Path("."), lang, None))

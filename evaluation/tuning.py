@@ -32,7 +32,7 @@ import pandas as pd
 from indicators import Methodology, Step, build_index, load_framework, load_methodology
 from indicators.errors import InconsistentJudgementsWarning, IndicatorsError, MethodologyError
 from indicators.framework import Framework
-from indicators.pipeline import _as_methodology
+from indicators.methodology import as_methodology
 from indicators.tree import aggregate_many, compile_tree, level_steps, rank_within_years, upper_tree, weight_matrix
 from indicators.weights import WEIGHTERS, split_explain
 
@@ -79,7 +79,7 @@ class WeightTuner:
                  save_to: str | Path | None = None, names: Mapping[str, str] | None = None) -> None:
         self.framework = framework if isinstance(framework, Framework) else load_framework(framework)
         fw = self.framework
-        self.base = _as_methodology(methodology)
+        self.base = as_methodology(methodology)
         self.result = build_index(figures, fw, self.base)
         years = self.result.years
         self.year = years[-1] if year is None else int(year)

@@ -281,6 +281,25 @@ def _plain(obj: Any) -> Any:
     return obj
 
 
+def as_methodology(value: Methodology | Mapping[str, Any] | str | Path | None,
+                   default: Methodology | None = None) -> Methodology:
+    """A :class:`Methodology` from itself, its dict (``to_dict()``) or a YAML path.
+
+    ``None`` gives ``default`` (the built-in default methodology when that is None too). The one
+    conversion every caller uses, so a methodology given in any form means the same everywhere.
+    """
+    if value is None:
+        return default if default is not None else Methodology()
+    if isinstance(value, Methodology):
+        return value
+    if isinstance(value, Mapping):
+        return Methodology.from_dict(value)
+    if isinstance(value, str | Path):
+        return load_methodology(value)
+    raise MethodologyError("a methodology is a Methodology, its dict (to_dict()), a YAML path or None; "
+                           f"got {type(value).__name__}")
+
+
 def load_methodology(path: str | Path) -> Methodology:
     """Read a methodology YAML file (errors name the file)."""
     from .io import read_yaml

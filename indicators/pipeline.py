@@ -22,7 +22,7 @@ from .derive import derive_indicators
 from .errors import DataError, did_you_mean
 from .framework import Framework, load_framework
 from .impute import IMPUTERS, ImputeContext
-from .methodology import Methodology, load_methodology
+from .methodology import Methodology, as_methodology
 from .normalise import normalise_all
 from .result import IndexResult
 from .screen import SCREENS
@@ -63,7 +63,7 @@ def build_index(
         provenance (a submission read from files records its own).
     """
     fw = framework if isinstance(framework, Framework) else load_framework(framework)
-    meth = _as_methodology(methodology)
+    meth = as_methodology(methodology)
     meth.validate(fw)
     wide, table, hashes = _prepare(figures, fw, validate)
     if districts is not None:
@@ -85,16 +85,6 @@ def _districts_table(districts: pd.DataFrame, wide: pd.DataFrame) -> pd.DataFram
     if "group" not in out.columns:
         out["group"] = ""
     return out
-
-
-def _as_methodology(m: Any) -> Methodology:
-    if m is None:
-        return Methodology()
-    if isinstance(m, Methodology):
-        return m
-    if isinstance(m, Mapping):
-        return Methodology.from_dict(m)
-    return load_methodology(m)
 
 
 def _prepare(figures: Any, fw: Framework, validate: bool):

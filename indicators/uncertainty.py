@@ -75,8 +75,8 @@ import yaml
 from .errors import DataError, IndicatorsError, MethodologyError
 from .framework import Framework, load_framework
 from .io import atomic_write_bytes, atomic_write_text, read_yaml
-from .methodology import Methodology, Step
-from .pipeline import _as_methodology, build_index
+from .methodology import Methodology, Step, as_methodology
+from .pipeline import build_index
 from .tree import Tree, aggregate_many, compile_tree, rank_within_years, weight_matrix
 from .weights import WEIGHTERS, split_explain
 
@@ -570,7 +570,7 @@ def sample_assumptions(
     Saltelli (2002), https://doi.org/10.1016/S0010-4655(02)00280-1; Saltelli et al. (2010),
     https://doi.org/10.1016/j.cpc.2009.09.018; SALib ``sample.sobol``.
     """
-    meth = _as_methodology(methodology)
+    meth = as_methodology(methodology)
     meth.validate(framework)
     spec.validate(framework, meth)
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:

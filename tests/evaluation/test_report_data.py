@@ -75,8 +75,9 @@ def test_load_result_errors_name_the_problem(tmp_path):
         rd.load_result(tmp_path / "nope.csv", "district_rol", None)
     with pytest.raises(ReportDataError, match="framework file"):
         rd.load_result("synthetic_panel", tmp_path / "missing.yaml", None)
-    with pytest.raises(ReportDataError, match="methodology must be a dict"):
-        rd.load_result("synthetic_panel", "district_rol", "baseline")
+    with pytest.raises(ReportDataError, match="a methodology is a Methodology, its dict"):
+        rd.load_result("synthetic_panel", "district_rol", 42)
+    assert rd.as_methodology("baseline") == rd.as_methodology(None)  # a bare name is a shipped file
 
 
 def test_synthetic_flag_from_sources(tmp_path):

@@ -13,11 +13,9 @@ it is an error asking "did you mean 95 %?" and the value is left unread (NaN).
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import math
 import unicodedata
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +26,14 @@ import pandas as pd
 
 from indicators.errors import did_you_mean
 from indicators.framework import FigureSpec, Framework
-from indicators.submission import SUFFIXES, Problem, Submission, parse_value, read_figures
+from indicators.submission import (
+    SUFFIXES,
+    Problem,
+    Submission,
+    _xlsx_cell,  # read cells exactly as read_figures does (percent, decimals)
+    parse_value,
+    read_figures,
+)
 
 from .errors import FormError
 from .layout import (
@@ -46,6 +51,7 @@ from .layout import (
     TEMPLATE_VERSION,
     figure_row_cells,
 )
+from .xlsxcells import Cell, Workbook, XlsxError, dense
 
 __all__ = ["ReturnedForm", "collect_evidence", "read_form", "relabel_figures"]
 
@@ -168,15 +174,14 @@ def read_form(path: str | Path, framework: Framework, *, expect_district: str | 
         return _result(path, digest, None, None, reader, None)
     if kind == "csv":
         return _read_plain(path, digest, framework, reader, expect_district, expect_year)
-    from openpyxl import load_workbook
-
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, EOFError) as exc:
+        book = Workbook(data)
+    except XlsxError as exc:
         reader.add("文件已损坏或不是 Excel 工作簿，无法打开；请重新保存为 .xlsx 后再提交",
-                   f"the file is damaged or not an Excel workbook and cannot be opened ({type(exc).__name__}); "
+                   f"the file is damaged or not an Excel workbook and cannot be opened ({exc}); "
                    f"save it again as .xlsx", refuse=True)
         return _result(path, digest, None, None, reader, None)
+    meta = None
     try:
         meta = _read_meta(book, reader)
         if meta is None and not reader.refused:
@@ -184,7 +189,11 @@ def read_form(path: str | Path, framework: Framework, *, expect_district: str | 
             return _read_plain(path, digest, framework, reader, expect_district, expect_year)
         if reader.refused:
             return _result(path, digest, meta, None, reader, None)
-        frame, evidence = _read_forms(book, data, meta, framework, reader, expect_district, expect_year)
+        frame, evidence = _read_forms(book, meta, framework, reader, expect_district, expect_year)
+    except XlsxError as exc:
+        reader.add("文件已损坏，无法读取；请重新保存为 .xlsx 后再提交",
+                   f"the file is damaged and cannot be read ({exc}); save it again as .xlsx", refuse=True)
+        return _result(path, digest, meta, None, reader, None)
     except _Refused:
         return _result(path, digest, meta, None, reader, None)
     finally:
@@ -240,12 +249,11 @@ def _submission(frame: pd.DataFrame | None, label: str, digest: str) -> tuple[Su
 # ---------------------------------------------------------------------------------------------
 # metadata and identity
 # ---------------------------------------------------------------------------------------------
-def _read_meta(book: Any, reader: _Reader) -> dict[str, Any] | None:
+def _read_meta(book: Workbook, reader: _Reader) -> dict[str, Any] | None:
     """The hidden metadata (workbook keys + ``forms``), None for a plain workbook."""
-    sheet = book[META_SHEET] if META_SHEET in book.sheetnames else None
-    if sheet is None:
+    if META_SHEET not in book.sheetnames:
         return None
-    values = [row[0] for row in sheet.iter_rows(min_col=1, max_col=1, values_only=True)]
+    values = [cells[0].value for _, cells in book.rows(META_SHEET) if cells[0].column == 1]
     if not values or values[0] != META_MARKER:
         return None
     try:
@@ -296,22 +304,17 @@ def _check_identity(meta: dict[str, Any], form: dict[str, Any], framework: Frame
                    sheet=sheet, district=district, year=year, refuse=True)
 
 
-def _find_sheet(book: Any, form: dict[str, Any], claimed: set[str]) -> Any | None:
+def _find_sheet(book: Workbook, form: dict[str, Any], claimed: set[str]) -> str | None:
     """The sheet of a form: by its defined name (follows a rename in Excel), title, or position."""
-    names = [form.get("sheet")]
-    dn = book.defined_names.get(form.get("defined_name", "")) if hasattr(book, "defined_names") else None
-    if dn is not None:
-        for title, _ in dn.destinations:
-            names.insert(0, title)
+    names = [book.destination(str(form.get("defined_name", ""))), form.get("sheet")]
     for title in names:
-        if title in book.sheetnames and title not in claimed:
-            return book[title]
+        if title in book.sheetnames and title not in claimed and title != META_SHEET:
+            return title
     index = form.get("sheet_index")
-    visible = [s for s in book.sheetnames if s != META_SHEET]
     if isinstance(index, int) and 0 <= index < len(book.sheetnames):
         title = book.sheetnames[index]
-        if title in visible and title not in claimed:
-            return book[title]
+        if title != META_SHEET and title not in claimed:
+            return title
     return None
 
 
@@ -327,26 +330,18 @@ def _text(value: Any) -> str:
     return unicodedata.normalize("NFKC", str(value)).strip()
 
 
-def _rows(sheet: Any) -> list[tuple[int, list[Any]]]:
-    """(sheet row, cells) of every row that has a cell."""
-    out = []
-    for cells in sheet.iter_rows():
-        row = next((c.row for c in cells if getattr(c, "row", None)), None)
-        if row is not None:
-            out.append((row, list(cells)))
-    return out
+def _rows(book: Workbook, title: str) -> list[tuple[int, list[Cell | None]]]:
+    """(sheet row, cells by position) of every row that has a cell."""
+    return [(r, dense(cells)) for r, cells in book.rows(title)]
 
 
-def _value(cells: list[Any], col: int) -> Any:
-    return cells[col - 1].value if len(cells) >= col else None
+def _value(cells: list[Cell | None], col: int) -> Any:
+    cell = cells[col - 1] if len(cells) >= col else None
+    return None if cell is None else cell.value
 
 
-def _cell_raw(cell: Any) -> Any:
-    """A value cell as :func:`indicators.submission.read_figures` sees it (number formats kept)."""
-    from indicators import submission as _sub
-
-    xlsx_cell = getattr(_sub, "_xlsx_cell", None)
-    return xlsx_cell(cell) if xlsx_cell is not None else cell.value
+def _all_blank(cells: list[Cell | None]) -> bool:
+    return all(c is None or _blank(c.value) for c in cells)
 
 
 def _blank(value: Any) -> bool:
@@ -359,7 +354,7 @@ def _letter(col: int) -> str:
     return get_column_letter(col)
 
 
-def _read_forms(book: Any, data: bytes, meta: dict[str, Any], framework: Framework, reader: _Reader,
+def _read_forms(book: Workbook, meta: dict[str, Any], framework: Framework, reader: _Reader,
                 expect_district: str | None, expect_year: int | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     forms = meta["forms"]
     for form in forms:
@@ -376,17 +371,20 @@ def _read_forms(book: Any, data: bytes, meta: dict[str, Any], framework: Framewo
                        f"'{form.get('sheet')}') is missing; it may have been deleted", refuse=True,
                        district=form.get("district"), year=form.get("year"))
             continue
-        claimed.add(sheet.title)
-        if sheet.title != form.get("sheet"):
-            reader.add(f"工作表“{form.get('sheet')}”已被重命名为“{sheet.title}”，已按隐藏识别信息找到",
-                       f"sheet '{form.get('sheet')}' was renamed '{sheet.title}'; found by the form's hidden "
-                       f"identification", sheet=sheet.title, severity="warning", district=form.get("district"),
+        claimed.add(sheet)
+        if sheet != form.get("sheet"):
+            reader.add(f"工作表“{form.get('sheet')}”已被重命名为“{sheet}”，已按隐藏识别信息找到",
+                       f"sheet '{form.get('sheet')}' was renamed '{sheet}'; found by the form's hidden "
+                       f"identification", sheet=sheet, severity="warning", district=form.get("district"),
                        year=form.get("year"))
-        _check_protection(book, sheet, reader)
+        if not book.is_protected(sheet):
+            reader.add("工作表保护已被取消（结构仍已逐格核对）",
+                       "the sheet's protection was removed (its structure was still checked cell by cell)",
+                       sheet=sheet, severity="warning")
         if form.get("kind") == "offices":
-            frame, ev = _read_offices_sheet(sheet, form, framework, reader)
+            frame, ev = _read_offices_sheet(book, sheet, form, framework, reader)
         else:
-            frame, ev = _read_figures_sheet(sheet, form, framework, reader)
+            frame, ev = _read_figures_sheet(book, sheet, form, framework, reader)
         frames.append(frame)
         evidence.append(ev)
     if reader.refused:
@@ -397,21 +395,6 @@ def _read_forms(book: Any, data: bytes, meta: dict[str, Any], framework: Framewo
                    sheet=forms[0].get("sheet") if forms else None, refuse=True)
         raise _Refused
     return frame, pd.concat(evidence, ignore_index=True)
-
-
-def _check_protection(book: Any, sheet: Any, reader: _Reader) -> None:
-    """Warn when the sheet's protection was removed (a cheap look at its XML, no parsing)."""
-    archive, part = getattr(book, "_archive", None), getattr(sheet, "_worksheet_path", None)
-    if archive is None or part is None:
-        return
-    try:
-        xml = archive.read(part)
-    except KeyError:
-        return
-    if b"<sheetProtection" not in xml:
-        reader.add("工作表保护已被取消（结构仍已逐格核对）",
-                   "the sheet's protection was removed (its structure was still checked cell by cell)",
-                   sheet=sheet.title, severity="warning")
 
 
 def _label_index(framework: Framework) -> dict[str, dict[str, str]]:
@@ -451,10 +434,10 @@ def _value_rows(fid: str, spec: FigureSpec, raw: Any, cell: str, reader: _Reader
     return False
 
 
-def _read_figures_sheet(sheet: Any, form: dict[str, Any], framework: Framework,
+def _read_figures_sheet(book: Workbook, title: str, form: dict[str, Any], framework: Framework,
                         reader: _Reader) -> tuple[pd.DataFrame, pd.DataFrame]:
-    title, district, year = sheet.title, form["district"], form["year"]
-    rows = _rows(sheet)
+    district, year = form["district"], form["year"]
+    rows = _rows(book, title)
     headers = [h for _, h, _ in FIGURE_COLUMNS]
     header_at = next((i for i, (_, cells) in enumerate(rows) if _text(_value(cells, 1)) == headers[0]), None)
     if header_at is None:
@@ -478,8 +461,7 @@ def _read_figures_sheet(sheet: Any, form: dict[str, Any], framework: Framework,
     ev: list[tuple] = []
     unit_name = " / ".join(x for x in (form.get("name_zh"), form.get("name_en")) if x) or district
     for r, cells in rows[header_at + 1:]:
-        vals = [c.value for c in cells]
-        if all(_blank(v) for v in vals):
+        if _all_blank(cells):
             continue  # an extra blank row
         labels = {k: _text(_value(cells, COL[k])) for k in ("code", "zh", "en")}
         fid = _resolve(labels, index)
@@ -508,7 +490,7 @@ def _read_figures_sheet(sheet: Any, form: dict[str, Any], framework: Framework,
                            f"a protected cell was altered: expected '{expected[key]}', found '{found}'",
                            sheet=title, cell=ref, row=r, column=_letter(COL[key]), figure=fid, refuse=True)
         value_cell = cells[COL["value"] - 1] if len(cells) >= COL["value"] else None
-        raw = _cell_raw(value_cell) if value_cell is not None and not _blank(value_cell.value) else None
+        raw = _xlsx_cell(value_cell) if value_cell is not None and not _blank(value_cell.value) else None
         source = _text(_value(cells, COL["source"])) or None
         evidence = _text(_value(cells, COL["evidence"]))
         letter = _letter(COL["value"])
@@ -577,10 +559,10 @@ def _evidence_frame(rows: list[tuple]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["district", "year", "figure", "evidence", "row", "column"])
 
 
-def _read_offices_sheet(sheet: Any, form: dict[str, Any], framework: Framework,
+def _read_offices_sheet(book: Workbook, title: str, form: dict[str, Any], framework: Framework,
                         reader: _Reader) -> tuple[pd.DataFrame, pd.DataFrame]:
-    title, district, year = sheet.title, form["district"], form["year"]
-    rows = _rows(sheet)
+    district, year = form["district"], form["year"]
+    rows = _rows(book, title)
     lead_header = OFFICE_LEAD[0][1]
     at = next((i for i, (_, cells) in enumerate(rows) if _text(_value(cells, 1)) == lead_header), None)
     if at is None:
@@ -644,7 +626,7 @@ def _read_offices_sheet(sheet: Any, form: dict[str, Any], framework: Framework,
     group = " / ".join(x for x in (form.get("name_zh"), form.get("name_en")) if x) or district
     src_col, ev_col = width - 1, width
     for r, cells in rows[at + 1:]:
-        if all(_blank(c.value) for c in cells):
+        if _all_blank(cells):
             continue
         code, name = _text(_value(cells, 1)), _text(_value(cells, 2))
         if code not in names:
@@ -667,7 +649,7 @@ def _read_offices_sheet(sheet: Any, form: dict[str, Any], framework: Framework,
             if cell is None or _blank(cell.value):
                 continue
             any_value = True
-            raw = _cell_raw(cell)
+            raw = _xlsx_cell(cell)
             letter = _letter(j)
             unread = _value_rows(fid, framework.figures[fid], raw, f"{letter}{r}", reader, title, code, year, r)
             for key, v in (("district", code), ("year", year), ("figure", fid), ("value", raw),

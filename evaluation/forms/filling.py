@@ -31,6 +31,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -107,12 +108,12 @@ def _typed(spec, value: Any, mistakes: set[str], first: dict[str, bool]) -> Any:
     if spec.kind == "rate":
         if "rate_as_95" in mistakes and first.setdefault("rate_as_95", True):
             first["rate_as_95"] = False
-            return round(x * 100, 10)
+            return float(Decimal(repr(x)) * 100)
         if "approx" in mistakes and first.setdefault("approx", True):
             first["approx"] = False
-            return f"约{x * 100:g}%"
+            return f"约{(Decimal(repr(x)) * 100).normalize():f}%"
         if "rate_text" in mistakes:
-            return f"{x * 100:.1f}%"
+            return f"{(Decimal(repr(x)) * 100).normalize():f}%"
         if "rate_fraction_text" in mistakes:
             return repr(x)
         return x

@@ -413,10 +413,12 @@ def _write_figures_sheet(ws, framework: Framework, district: District, year: int
     width = len(FIGURE_COLUMNS)
     _title_rows(ws, framework, district, year, deadline, width)
     bold = Font(bold=True)
+    fit = {"zh": max((2 * len(s.zh) + 2 for s in framework.figures.values()), default=0),  # CJK ≈ 2 units
+           "en": max((len(s.en) + 2 for s in framework.figures.values()), default=0)}
     for key, header, col_width in FIGURE_COLUMNS:
         c = ws.cell(HEADER_ROW, COL[key], header)
         c.font, c.fill, c.border, c.alignment = bold, HEADER_FILL, BORDER, WRAP
-        ws.column_dimensions[get_column_letter(COL[key])].width = col_width
+        ws.column_dimensions[get_column_letter(COL[key])].width = min(max(col_width, fit.get(key, 0)), 60)
     rows: dict[str, int] = {}
     validated: dict[FigureSpec, list[str]] = {}
     value_letter = get_column_letter(COL["value"])

@@ -372,6 +372,7 @@ def _read_forms(book: Workbook, meta: dict[str, Any], framework: Framework, read
                        district=form.get("district"), year=form.get("year"))
             continue
         claimed.add(sheet)
+        form["found_sheet"] = sheet  # where the sheet is now (feedback marks this one)
         if sheet != form.get("sheet"):
             reader.add(f"工作表“{form.get('sheet')}”已被重命名为“{sheet}”，已按隐藏识别信息找到",
                        f"sheet '{form.get('sheet')}' was renamed '{sheet}'; found by the form's hidden "
@@ -617,6 +618,7 @@ def _read_offices_sheet(book: Workbook, title: str, form: dict[str, Any], framew
                        f"expected '{OFFICE_ROW_LABELS[key]}', found '{found}'", sheet=title, cell=f"A{r}", row=r,
                        column="A", refuse=True)
     _check_order(order, list(framework.figures), title, reader, framework, ("列", "columns"))
+    form["columns"] = {fid: _letter(j) for j, fid in columns.items()}
     offices = [tuple(o) for o in form.get("offices") or []]
     names = dict(offices)
     seen: list[str] = []

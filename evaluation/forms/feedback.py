@@ -146,7 +146,7 @@ def write_feedback(form: ReturnedForm, report: Any | None, out_path: str | Path)
     return atomic_write_bytes(Path(out_path), buf.getvalue())
 
 
-def _mark(ws, ref: str, items: Iterable[Problem]) -> None:
+def _mark(ws, ref: str, items: Iterable[Problem]) -> None:  # only forms have cells to mark
     items = list(items)
     cell = ws[ref]
     error = any(p.severity == "error" for p in items)
@@ -202,7 +202,7 @@ def _summary(wb, form: ReturnedForm, report: Any | None, located: list[tuple[Pro
             c.font = Font(color="0563C1", underline="single")
         ws.cell(r, 5, p.district if p.figure is None else (
             p.figure if p.district is None or p.district in form.districts else f"{p.district}: {p.figure}"))
-        ws.cell(r, 6, bilingual(p)).alignment = Alignment(wrap_text=True, vertical="top")
+        ws.cell(r, 6, bilingual(p, for_form=bool(form.meta))).alignment = Alignment(wrap_text=True, vertical="top")
     if not located:
         ws.cell(head + 1, 6, "未发现问题 / no problems found")
     for j, width in enumerate((8, 16, 18, 10, 30, 110), start=1):

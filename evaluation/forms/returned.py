@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -49,8 +48,12 @@ from .layout import (
     OFFICE_TAIL,
     PROTECTED_KEYS,
     TEMPLATE_VERSION,
+    Office,
+    expected_layout,
     figure_row_cells,
+    layout_hash,
 )
+from .messages import bilingual
 from .xlsxcells import Cell, Workbook, XlsxError, dense
 
 __all__ = ["ReturnedForm", "collect_evidence", "read_form", "relabel_figures"]
@@ -203,13 +206,14 @@ def read_form(path: str | Path, framework: Framework, *, expect_district: str | 
 
 def _result(path: Path, digest: str, meta: dict | None, frame: pd.DataFrame | None, reader: _Reader,
             evidence: pd.DataFrame | None, submission: Submission | None = None) -> ReturnedForm:
+    """The ReturnedForm; read-time problems of the values are rendered Chinese first and kept in
+    ``submission.problems`` too, so :func:`~indicators.submission.validate` reports them once."""
     problems = list(reader.problems)
     if submission is None:
-        submission, bad_rates = _submission(frame, reader.label, digest)
-        problems.extend(p for p in submission.problems if not _is_duplicate(p, problems))
-        submission = Submission(submission.figures, submission.districts, submission.files,
-                                tuple(problems))
-        del bad_rates
+        submission = _submission(frame, reader.label, digest)
+        problems.extend(replace(p, message=bilingual(p, for_form=True)) for p in submission.problems
+                        if not _is_duplicate(p, problems))
+        submission = Submission(submission.figures, submission.districts, submission.files, tuple(problems))
     if reader.refused:
         status = "rejected"
     elif any(p.severity == "error" for p in problems):
@@ -219,7 +223,7 @@ def _result(path: Path, digest: str, meta: dict | None, frame: pd.DataFrame | No
     else:
         status = "ok"
     if evidence is None:
-        evidence = pd.DataFrame(columns=["district", "year", "figure", "evidence", "row", "column"])
+        evidence = _empty_evidence()
     return ReturnedForm(path, digest, meta, submission, problems, status, evidence)
 
 
@@ -232,7 +236,7 @@ _FRAME_COLUMNS = ("district", "year", "figure", "value", "district_name", "group
                   "note", "file", "row", "column")
 
 
-def _submission(frame: pd.DataFrame | None, label: str, digest: str) -> tuple[Submission, list[int]]:
+def _submission(frame: pd.DataFrame | None, label: str, digest: str) -> Submission:
     """The Submission of the values read (an empty one when nothing could be read)."""
     if frame is None or frame.empty:
         frame = pd.DataFrame({c: pd.Series([], dtype=object) for c in _FRAME_COLUMNS})
@@ -242,8 +246,7 @@ def _submission(frame: pd.DataFrame | None, label: str, digest: str) -> tuple[Su
     sub = Submission.from_frame(frame, name=label)
     if bad.any():  # rates read as 95 (9500 %): explained by the reader, left unread
         sub.figures.loc[bad, "value"] = np.nan
-    return Submission(sub.figures, sub.districts, {label: digest} if digest else {}, sub.problems), \
-        list(np.flatnonzero(bad))
+    return Submission(sub.figures, sub.districts, {label: digest} if digest else {}, sub.problems)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -359,6 +362,15 @@ def _read_forms(book: Workbook, meta: dict[str, Any], framework: Framework, read
     forms = meta["forms"]
     for form in forms:
         _check_identity(meta, form, framework, reader, expect_district, expect_year)
+    if reader.refused:
+        raise _Refused
+    for form in forms:  # same framework, same template version: the protected layout must be the same
+        offices = [Office(*o) for o in form.get("offices") or []] if form.get("kind") == "offices" else None
+        if form.get("layout_hash") != layout_hash(expected_layout(framework, offices)):
+            reader.add("表格的受保护结构与本程序为该框架生成的表格不一致（模板已更改）；请用新表格重新填报",
+                       "the form's protected layout differs from the form this rolindex writes for the framework "
+                       "(the template changed); fill in a new form", sheet=form.get("sheet"),
+                       district=form.get("district"), year=form.get("year"), refuse=True)
     if reader.refused:
         raise _Refused
     frames, evidence = [], []
@@ -712,8 +724,6 @@ def _read_plain(path: Path, digest: str, framework: Framework, reader: _Reader, 
                 expect_year: int | None) -> ReturnedForm:
     try:
         sub = read_figures(path)
-    except FormError:
-        raise
     except ValueError as exc:  # DataError: the file cannot be read at all
         reader.add("无法读取文件", f"cannot read the file: {exc}", refuse=True)
         return _result(path, digest, None, None, reader, None)
@@ -767,6 +777,3 @@ def collect_evidence(form_path: str | Path, names: Iterable[str] | None = None) 
                 found.setdefault(name, p)
     return found
 
-
-def _nan(x: Any) -> bool:
-    return isinstance(x, float) and math.isnan(x)

@@ -388,3 +388,48 @@ def test_status_values_and_problem_locations_are_consistent(tmp_path, blank_form
     assert form.status == "ok" and form.districts == ["sample_01"] and form.year == 2025
     assert form.meta["framework_id"] == "district_rol" and form.sha256 == __import__("hashlib").sha256(
         (tmp_path / "filled.xlsx").read_bytes()).hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------
+# workbooks of several districts, layout changes, deleted sheets
+# ---------------------------------------------------------------------------------------------
+def test_single_workbook_reads_every_district(tmp_path, fw, districts):
+    from evaluation.forms.template import write_forms
+
+    [path] = write_forms(fw, districts[:3], 2025, tmp_path, single=True)
+    values = {"sample_01": {"lawyers": 1}, "sample_02": {"lawyers": 2, "population": 20000},
+              "sample_03": {"mediation_success_rate": 0.5}}
+    fill_form(path, values, fw)
+    form = read_form(path, fw, expect_year=2025)
+    assert form.status == "ok" and form.districts == ["sample_01", "sample_02", "sample_03"]
+    f = form.submission.figures
+    got = {(d, fid): v for d, fid, v in zip(f["district"], f["figure"], f["value"], strict=True)}
+    assert got == {("sample_01", "lawyers"): 1.0, ("sample_02", "lawyers"): 2.0, ("sample_02", "population"): 20000.0,
+                   ("sample_03", "mediation_success_rate"): 0.5}
+    assert read_form(path, fw, expect_district="sample_02").rejected  # a workbook of three is not sample_02's form
+
+
+def test_changed_layout_hash_or_deleted_sheet_is_refused(tmp_path, blank_form, fw):
+    import json
+
+    path = _filled(tmp_path, blank_form, {"lawyers": 5})
+    wb = openpyxl.load_workbook(path)
+    meta = json.loads(wb["_rolindex"]["A3"].value)
+    wb["_rolindex"]["A3"] = json.dumps({**meta, "layout_hash": "0" * 64})
+    wb.save(tmp_path / "layout.xlsx")
+    form = read_form(tmp_path / "layout.xlsx", fw)
+    assert form.rejected and "protected layout differs" in form.problems[0].message
+    wb = openpyxl.load_workbook(path)
+    del wb[SHEET]
+    wb.save(tmp_path / "deleted.xlsx")
+    form = read_form(tmp_path / "deleted.xlsx", fw)
+    assert form.rejected and "the sheet of district sample_01 (first named '填报 Figures') is missing" in (
+        form.problems[0].message)
+
+
+def test_lazy_package_exports():
+    import evaluation.forms as forms
+
+    assert forms.read_form is read_form and forms.write_form is write_form
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        forms.nothing  # noqa: B018

@@ -198,3 +198,15 @@ def test_read_districts_table(tmp_path):
     stray.write_text("office,district\no9,d9\n", encoding="utf-8")
     with pytest.raises(FormError, match="not in d.csv: d9"):
         read_districts(good, stray)
+
+
+def test_office_form_shows_last_year_as_comments(tmp_path, office_fw, office_districts):
+    district = office_districts[0]
+    office = district.offices[0].code
+    prev = pd.DataFrame({"district": [office], "year": [2024], "figure": ["staff_dedicated"], "value": [5]})
+    [path] = write_forms(office_fw, [district], 2025, tmp_path, previous=prev)
+    ws = open_form(path)["填报 Offices"]
+    header = next(r for r in range(1, 15) if ws.cell(r, 1).value == "司法所代码 / Office code")
+    col = next(c for c in range(1, ws.max_column + 1) if ws.cell(header, c).value == "staff_dedicated")
+    assert ws.cell(header + 1, col).comment.text == "上年值 / last year: 5"
+    assert ws.cell(header + 2, col).comment is None

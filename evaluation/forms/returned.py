@@ -59,6 +59,8 @@ from .xlsxcells import Cell, Workbook, XlsxError, dense
 __all__ = ["ReturnedForm", "collect_evidence", "read_form", "relabel_figures"]
 
 STATUSES = ("ok", "warnings", "errors", "rejected")
+_YES_NO = {"是": True, "否": False, "yes": True, "no": False, "y": True, "n": False, "有": True, "无": False,
+           "√": True, "×": False, "true": True, "false": False}
 EVIDENCE_SUFFIXES = (".pdf", ".jpg", ".jpeg", ".png", ".gif", ".tif", ".tiff", ".bmp", ".heic", ".webp",
                      ".doc", ".docx", ".xls", ".xlsx", ".ofd", ".txt", ".zip")
 
@@ -434,6 +436,13 @@ def _value_rows(fid: str, spec: FigureSpec, raw: Any, cell: str, reader: _Reader
                 district: str, year: int, row: int) -> bool:
     """Check a value cell beyond what parsing does; return True when it must be left unread."""
     parsed = parse_value(raw)
+    column = cell.rstrip("0123456789")
+    if spec.kind == "binary" and isinstance(raw, str) and raw.strip().lower() in _YES_NO:
+        one = "1" if _YES_NO[raw.strip().lower()] else "0"
+        reader.add(f"是否类指标填了“{raw.strip()}”；请填 1（是）或 0（否），这里应为 {one}",
+                   f"a yes/no item reads {raw.strip()!r}; write 1 (yes) or 0 (no), here {one}",
+                   sheet=sheet, cell=cell, row=row, column=column, district=district, year=year, figure=fid)
+        return False  # not a number: left unread by the parser, reported once (here)
     if parsed.error or parsed.empty or spec.kind != "rate" or spec.upper != 1:
         return False
     x = parsed.value
@@ -441,8 +450,7 @@ def _value_rows(fid: str, spec: FigureSpec, raw: Any, cell: str, reader: _Reader
         shown = f"{x * 100:g}%" if parsed.percent else f"{x:g}"
         reader.add(f"比率填为 {shown}，超出 0–100%；是否想填 {x:g}%？请在单元格中输入 {x:g}%",
                    f"the rate reads as {shown}, outside 0–100%; did you mean {x:g} %? Type {x:g}% in the cell",
-                   sheet=sheet, cell=cell, row=row, column=cell.rstrip("0123456789"), district=district,
-                   year=year, figure=fid)
+                   sheet=sheet, cell=cell, row=row, column=column, district=district, year=year, figure=fid)
         return True
     return False
 

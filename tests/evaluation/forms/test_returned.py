@@ -433,3 +433,17 @@ def test_lazy_package_exports():
     assert forms.read_form is read_form and forms.write_form is write_form
     with pytest.raises(AttributeError, match="no attribute 'nothing'"):
         forms.nothing  # noqa: B018
+
+
+def test_yes_no_typed_as_words_is_reported_once_with_the_digit(tmp_path, office_fw, office_districts):
+    district = office_districts[0]
+    path = write_form(office_fw, district, 2025, tmp_path / "o.xlsx")
+    office = district.offices[0].code
+    fill_form(path, {office: {"director_certified": "是", "signage_standard": 0}}, office_fw)
+    form = read_form(path, office_fw)
+    assert form.status == "errors"
+    [p] = form.problems
+    assert "是否类指标填了“是”；请填 1（是）或 0（否），这里应为 1" in p.message and p.district == office
+    values = {fid: v for fid, v in zip(form.submission.figures["figure"], form.submission.figures["value"],
+                                      strict=True)}
+    assert math.isnan(values["director_certified"]) and values["signage_standard"] == 0.0

@@ -502,6 +502,17 @@ def _read_figures_sheet(book: Workbook, title: str, form: dict[str, Any], framew
             continue
         spec = specs[fid]
         order.append(fid)
+        _check_ignored(cells, r, title, reader, len(FIGURE_COLUMNS), district, year, fid)
+        prev_found = _value(cells, COL["previous"])
+        prev_meta = (form.get("previous") or {}).get(fid)
+        if _differs(prev_found, prev_meta):
+            ref = f"{_letter(COL['previous'])}{r}"
+            reader.add(f"“上年值”单元格被改动（{_text(prev_found) or '空'}，原为 {_text(prev_meta) or '空'}），"
+                       f"该列仅供参考，已忽略；本年数值请填在“填报值”列",
+                       f"the 'Last year' cell was changed ({_text(prev_found) or 'empty'}, was "
+                       f"{_text(prev_meta) or 'empty'}); that column is for reference and is ignored — this "
+                       f"year's value goes in the 'Value' column", sheet=title, cell=ref, row=r,
+                       column=_letter(COL["previous"]), severity="warning", district=district, year=year, figure=fid)
         expected = figure_row_cells(spec)
         for key in PROTECTED_KEYS:
             found = _text(_value(cells, COL[key]))
@@ -532,6 +543,27 @@ def _read_figures_sheet(book: Workbook, title: str, form: dict[str, Any], framew
             out[key].append(v)
     _check_order(order, list(specs), title, reader, framework)
     return _frame(out), _evidence_frame(ev)
+
+
+def _differs(found: Any, expected: Any) -> bool:
+    if _blank(found) and expected is None:
+        return False
+    try:
+        return float(found) != float(expected)
+    except (TypeError, ValueError):
+        return True
+
+
+def _check_ignored(cells: list[Cell | None], r: int, title: str, reader: _Reader, width: int, district: str,
+                   year: int, fid: str | None = None) -> None:
+    """Warn about entries right of the form's last column: they are not read."""
+    for cell in cells[width:]:
+        if cell is not None and not _blank(cell.value):
+            ref = f"{_letter(cell.column)}{r}"
+            reader.add(f"单元格 {ref} 不在填报区内，内容“{_text(cell.value)}”未读取",
+                       f"cell {ref} is outside the form's columns; its content {_text(cell.value)!r} was not read",
+                       sheet=title, cell=ref, row=r, column=_letter(cell.column), severity="warning",
+                       district=district, year=year, figure=fid)
 
 
 def _check_order(order: list[str], expected: list[str], title: str, reader: _Reader, framework: Framework,
@@ -659,6 +691,7 @@ def _read_offices_sheet(book: Workbook, title: str, form: dict[str, Any], framew
                        cell=f"A{r}", row=r, column="A", refuse=True)
             continue
         seen.append(code)
+        _check_ignored(cells, r, title, reader, width, code, year)
         if name != _text(names[code]):
             reader.add(f"受保护单元格已被改动：应为“{names[code]}”，现为“{name}”", f"a protected cell was "
                        f"altered: expected '{names[code]}', found '{name}'", sheet=title, cell=f"B{r}", row=r,

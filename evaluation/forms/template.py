@@ -348,6 +348,7 @@ def _add_form(wb: Workbook, framework: Framework, district: District, year: int,
         "sheet": title, "sheet_index": wb.sheetnames.index(title), "defined_name": name,
         "layout_hash": layout_hash(layout), "rows": rows,
         "offices": [[o.code, o.name] for o in district.offices] if office else None,
+        "previous": None if office else {f: v for f, v in (previous or {}).items() if f in framework.figures},
     }, ensure_ascii=False, sort_keys=True))
 
 

@@ -447,3 +447,19 @@ def test_yes_no_typed_as_words_is_reported_once_with_the_digit(tmp_path, office_
     values = {fid: v for fid, v in zip(form.submission.figures["figure"], form.submission.figures["value"],
                                       strict=True)}
     assert math.isnan(values["director_certified"]) and values["signage_standard"] == 0.0
+
+
+def test_entries_outside_the_input_cells_are_warned_not_read(tmp_path, fw, districts):
+    path = write_form(fw, districts[0], 2025, tmp_path / "p.xlsx", previous={"lawyers": 10})
+    wb, ws, rows, vcol, _, _ = _layout(path)
+    ws.cell(rows["lawyers"], vcol).value = 12
+    ws.cell(rows["lawyers"], vcol + 1).value = 13  # typed over last year's value
+    ws.cell(rows["population"], 13).value = "备注"  # right of the last column
+    wb.save(path)
+    form = read_form(path, fw)
+    assert form.status == "warnings" and _values(form) == {"lawyers": 12.0}
+    cells = sorted((p.row, p.column) for p in form.problems)
+    assert cells == sorted([(rows["lawyers"], chr(64 + vcol + 1)), (rows["population"], "M")])
+    assert any("the 'Last year' cell was changed (13, was 10)" in p.message for p in form.problems)
+    assert any("cell M4 is outside the form's columns; its content '备注' was not read" in p.message
+               for p in form.problems)

@@ -463,3 +463,26 @@ def test_entries_outside_the_input_cells_are_warned_not_read(tmp_path, fw, distr
     assert any("the 'Last year' cell was changed (13, was 10)" in p.message for p in form.problems)
     assert any("cell M4 is outside the form's columns; its content '备注' was not read" in p.message
                for p in form.problems)
+
+
+def test_demo_returns_read_back_with_the_planted_mistakes_reported(tmp_path, fw):
+    from evaluation.forms.filling import make_returns
+
+    returns = make_returns(tmp_path, fw, 2024)
+    assert len(returns) == 16
+    statuses = {}
+    panel = pd.read_csv("data/submissions/synthetic_panel.csv", dtype=str)
+    for district, path in returns.items():
+        form = read_form(path, fw, expect_district=district, expect_year=2024)
+        report = validate(form.submission, fw)
+        statuses[district] = (form.status, report.ok)
+        if district == "sample_05":  # a clean one: exactly the panel's 2024 values
+            rows = panel[(panel["district"] == district) & (panel["year"] == "2024")]
+            expected = {f: (float(v[:-1]) / 100 if v.endswith("%") else float(v)) for f, v in zip(
+                rows["figure"], rows["value"], strict=True)}
+            assert _values(form) == pytest.approx(expected, rel=1e-15)
+            assert set(form.evidence["evidence"]) == {"sample_05_2024_population.pdf"}
+            assert collect_evidence(path, form.evidence["evidence"]) == {
+                "sample_05_2024_population.pdf": tmp_path / "sample_05_2024_population.pdf"}
+    assert statuses["sample_03"] == ("errors", False)
+    assert all(s == ("ok", True) for d, s in statuses.items() if d != "sample_03"), statuses

@@ -44,3 +44,15 @@ def test_template_bad_districts_table_is_a_clear_error(tmp_path, capsys):
     assert main(["template", "--year", "2025", "--districts", str(bad), "--out", str(tmp_path)]) == 1
     assert "needs a 'district' column" in capsys.readouterr().err
     assert not list(tmp_path.glob("*.xlsx"))
+
+
+def test_help_does_not_load_openpyxl():
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys; from evaluation.cli import build_parser; build_parser(); "
+            "print('openpyxl' in sys.modules, 'evaluation.forms.template' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": os.getcwd()})
+    assert out.stdout.split() == ["False", "False"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import openpyxl
 
@@ -54,5 +55,5 @@ def test_help_does_not_load_openpyxl():
     code = ("import sys; from evaluation.cli import build_parser; build_parser(); "
             "print('openpyxl' in sys.modules, 'evaluation.forms.template' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env={**os.environ, "PYTHONPATH": os.getcwd()})
+                         env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[3])})
     assert out.stdout.split() == ["False", "False"]

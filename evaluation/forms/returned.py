@@ -17,6 +17,7 @@ import json
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +105,23 @@ class ReturnedForm:
             return self.meta.get("year")
         years = pd.unique(self.submission.figures["year"])
         return int(years[0]) if len(years) == 1 else None
+
+    @property
+    def values(self) -> pd.DataFrame:
+        """One row per value read, as the ledger stores it: ``district, year, figure, value, text,
+        unit, source, quote, note, evidence`` (file names joined by ``;``), ``row, column``."""
+        f = self.submission.figures
+        cols = ["district", "year", "figure", "value", "text", "unit", "source", "quote", "note", "row", "column"]
+        out = pd.DataFrame({c: f[c].astype(object).where(f[c].notna(), None) if c not in ("year", "row", "value")
+                            else f[c] for c in cols})
+        ev = self.evidence
+        by_value: dict[tuple, list[str]] = {}
+        for d, fid, name in zip(ev["district"], ev["figure"], ev["evidence"], strict=True):
+            by_value.setdefault((d, fid), []).append(name)
+        out.insert(9, "evidence", pd.Series([";".join(by_value.get((d, fid)) or by_value.get((d, None)) or []) or None
+                                             for d, fid in zip(out["district"], out["figure"], strict=True)],
+                                            dtype=object, index=out.index))
+        return out
 
     def raise_if_rejected(self) -> None:
         """Raise :class:`~evaluation.forms.errors.FormError` listing the problems if rejected."""
@@ -349,6 +367,20 @@ def _all_blank(cells: list[Cell | None]) -> bool:
     return all(c is None or _blank(c.value) for c in cells)
 
 
+def _cell_value(cell: Cell) -> Any:
+    """A value cell as :func:`indicators.submission.read_figures` reads XLSX cells, except that a
+    number in a percent cell keeps the digits of its value (0.9803 → ``98.03%``, 2 decimals), not
+    the form's display format (``98.0%``): the format is the form's, the digits are the district's."""
+    raw = _xlsx_cell(cell)
+    value = cell.value
+    if "%" in cell.number_format and isinstance(value, int | float) and not isinstance(value, bool):
+        shown = (Decimal(repr(float(value))) * 100).normalize()
+        exponent = shown.as_tuple().exponent
+        decimals = max(0, -exponent) if isinstance(exponent, int) else 0
+        raw = replace(raw, text=f"{shown:f}%", decimals=decimals)
+    return raw
+
+
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -522,7 +554,7 @@ def _read_figures_sheet(book: Workbook, title: str, form: dict[str, Any], framew
                            f"a protected cell was altered: expected '{expected[key]}', found '{found}'",
                            sheet=title, cell=ref, row=r, column=_letter(COL[key]), figure=fid, refuse=True)
         value_cell = cells[COL["value"] - 1] if len(cells) >= COL["value"] else None
-        raw = _xlsx_cell(value_cell) if value_cell is not None and not _blank(value_cell.value) else None
+        raw = _cell_value(value_cell) if value_cell is not None and not _blank(value_cell.value) else None
         source = _text(_value(cells, COL["source"])) or None
         evidence = _text(_value(cells, COL["evidence"]))
         letter = _letter(COL["value"])
@@ -704,7 +736,7 @@ def _read_offices_sheet(book: Workbook, title: str, form: dict[str, Any], framew
             if cell is None or _blank(cell.value):
                 continue
             any_value = True
-            raw = _xlsx_cell(cell)
+            raw = _cell_value(cell)
             letter = _letter(j)
             unread = _value_rows(fid, framework.figures[fid], raw, f"{letter}{r}", reader, title, code, year, r)
             for key, v in (("district", code), ("year", year), ("figure", fid), ("value", raw),

@@ -486,3 +486,16 @@ def test_demo_returns_read_back_with_the_planted_mistakes_reported(tmp_path, fw)
                 "sample_05_2024_population.pdf": tmp_path / "sample_05_2024_population.pdf"}
     assert statuses["sample_03"] == ("errors", False)
     assert all(s == ("ok", True) for d, s in statuses.items() if d != "sample_03"), statuses
+
+
+def test_values_table_for_the_ledger(tmp_path, blank_form, fw):
+    path = _filled(tmp_path, blank_form, {"population": "645,900", "mediation_success_rate": 0.9803},
+                   evidence={"population": "a.pdf; b.pdf"})
+    table = read_form(path, fw).values
+    assert list(table.columns) == ["district", "year", "figure", "value", "text", "unit", "source", "quote", "note",
+                                   "evidence", "row", "column"]
+    rows = {r.figure: r for r in table.itertuples()}
+    assert (rows["population"].value, rows["population"].text, rows["population"].unit,
+            rows["population"].evidence) == (645900.0, "645,900", "人", "a.pdf;b.pdf")
+    assert (rows["mediation_success_rate"].value, rows["mediation_success_rate"].text,
+            rows["mediation_success_rate"].evidence) == (0.9803, "98.03%", None)  # the digits, not the display

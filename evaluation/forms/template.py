@@ -24,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.comments import Comment
 from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter, quote_sheetname
@@ -484,8 +485,6 @@ def _write_offices_sheet(ws, framework: Framework, district: District, year: int
             c.fill, c.protection, c.border, c.number_format = INPUT_FILL, UNLOCKED, BORDER, number_format(spec)
             prev = previous.get((office.code, spec.id))
             if prev is not None:  # last year's value as a comment: offices have no room for a column
-                from openpyxl.comments import Comment
-
                 c.comment = Comment(f"上年值 / last year: {fmt_number(prev)}", "rolindex")
         for j in range(lead + len(specs) + 1, width + 1):
             c = ws.cell(r, j)

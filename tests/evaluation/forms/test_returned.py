@@ -499,3 +499,15 @@ def test_values_table_for_the_ledger(tmp_path, blank_form, fw):
             rows["population"].evidence) == (645900.0, "645,900", "人", "a.pdf;b.pdf")
     assert (rows["mediation_success_rate"].value, rows["mediation_success_rate"].text,
             rows["mediation_success_rate"].evidence) == (0.9803, "98.03%", None)  # the digits, not the display
+
+
+def test_removed_protection_is_a_warning_and_structure_still_checked(tmp_path, blank_form, fw):
+    path = _filled(tmp_path, blank_form, {"lawyers": 7})
+    wb, ws, *_ = _layout(path)
+    ws.protection.sheet = False
+    wb.save(path)
+    form = read_form(path, fw)
+    assert form.status == "warnings" and _values(form) == {"lawyers": 7.0}
+    [p] = form.problems
+    assert p.message == ("工作表“填报 Figures”：工作表保护已被取消（结构仍已逐格核对） / sheet '填报 Figures': "
+                         "the sheet's protection was removed (its structure was still checked cell by cell)")

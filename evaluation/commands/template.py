@@ -67,6 +67,9 @@ def run(args: argparse.Namespace) -> int:
         written = write_forms(framework, districts, args.year, Path(args.out), single=args.single,
                               previous=previous, deadline=args.deadline, contact=args.contact)
     except (FormError, IndicatorsError) as exc:
+        written = getattr(exc, "written", [])
+        if written:
+            print(f"wrote {len(written)} file(s) → {Path(args.out)}")
         print(f"error: {exc}", file=sys.stderr)
         return options.FAILED
     what = "workbook" if args.single else "forms"

@@ -136,7 +136,9 @@ def write_forms(framework: Framework, districts: Iterable[District | Mapping[str
 
     ``previous`` is a long table (``district, year, figure, value``); each form shows the value
     of the latest year before ``year`` (for office forms the ``district`` column holds offices).
-    Returns the written paths.
+    Returns the written paths. A district that cannot get a form (an office framework and no
+    offices) does not stop the others: they are written, then :class:`FormError` lists the
+    failures (its ``written`` attribute holds the paths written).
     """
     out = Path(out)
     districts = [District.of(d) for d in districts]
@@ -146,16 +148,33 @@ def write_forms(framework: Framework, districts: Iterable[District | Mapping[str
     if dupes:
         raise FormError(f"区县代码重复 / duplicate district codes: {', '.join(dupes)}")
     prev = _previous_table(previous, year)
+    written: list[Path] = []
+    failed: list[str] = []
     if not single:
-        return [write_form(framework, d, year, out / form_filename(framework, d, year),
-                           previous=_previous_for(prev, d, framework), deadline=deadline,
-                           contact=contact, template_version=template_version) for d in districts]
-    wb = _new_workbook(framework, year, deadline, contact, template_version, single=True)
-    used: set[str] = set()
-    for d in districts:
-        title = _sheet_title(d.code, used)
-        _add_form(wb, framework, d, year, _previous_for(prev, d, framework), deadline, template_version, title)
-    return [_save(wb, out / f"{framework.id}_{year}_all.xlsx")]
+        for d in districts:  # a district that cannot get a form never stops the others
+            try:
+                written.append(write_form(framework, d, year, out / form_filename(framework, d, year),
+                                          previous=_previous_for(prev, d, framework), deadline=deadline,
+                                          contact=contact, template_version=template_version))
+            except FormError as exc:
+                failed.append(str(exc))
+    else:
+        wb = _new_workbook(framework, year, deadline, contact, template_version, single=True)
+        used: set[str] = set()
+        for d in districts:
+            try:
+                _add_form(wb, framework, d, year, _previous_for(prev, d, framework), deadline, template_version,
+                          _sheet_title(d.code, used))
+            except FormError as exc:
+                failed.append(str(exc))
+        if len(failed) < len(districts):
+            written.append(_save(wb, out / f"{framework.id}_{year}_all.xlsx"))
+    if failed:
+        error = FormError(f"{len(failed)} 个区县未生成表格，其余 {len(written)} 个文件已写出 / "
+                          f"{len(failed)} district(s) got no form; {len(written)} file(s) were written", failed)
+        error.written = written
+        raise error
+    return written
 
 
 def _sheet_title(code: str, used: set[str]) -> str:

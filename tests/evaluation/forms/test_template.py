@@ -210,3 +210,12 @@ def test_office_form_shows_last_year_as_comments(tmp_path, office_fw, office_dis
     col = next(c for c in range(1, ws.max_column + 1) if ws.cell(header, c).value == "staff_dedicated")
     assert ws.cell(header + 1, col).comment.text == "上年值 / last year: 5"
     assert ws.cell(header + 2, col).comment is None
+
+
+def test_a_district_without_offices_does_not_stop_the_others(tmp_path, office_fw, office_districts):
+    districts = [office_districts[0], District("lonely", "孤区", "Lonely"), office_districts[1]]
+    with pytest.raises(FormError, match=r"(?s)1 district\(s\) got no form; 2 file\(s\) were written.*"
+                                        r"district lonely has no offices") as info:
+        write_forms(office_fw, districts, 2025, tmp_path)
+    assert sorted(p.name for p in tmp_path.glob("*.xlsx")) == sorted(p.name for p in info.value.written) == [
+        "judicial_office_std_2025_sample_01.xlsx", "judicial_office_std_2025_sample_02.xlsx"]

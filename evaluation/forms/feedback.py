@@ -92,7 +92,7 @@ class _Locator:
         offices = f.get("kind") == "offices"
         row = p.row
         if row is None and p.figure is not None:  # e.g. a missing required figure: its value cell
-            row = f["rows"].get(p.district if offices else p.figure)
+            row = (f.get("found_rows") or f["rows"]).get(p.district if offices else p.figure)
             if row is None:
                 return title, None
             if not offices:

@@ -513,6 +513,7 @@ def _read_figures_sheet(book: Workbook, title: str, form: dict[str, Any], framew
     out["_unread"] = []
     ev: list[tuple] = []
     unit_name = " / ".join(x for x in (form.get("name_zh"), form.get("name_en")) if x) or district
+    found_rows: dict[str, int] = {}
     for r, cells in rows[header_at + 1:]:
         if _all_blank(cells):
             continue  # an extra blank row
@@ -534,6 +535,7 @@ def _read_figures_sheet(book: Workbook, title: str, form: dict[str, Any], framew
             continue
         spec = specs[fid]
         order.append(fid)
+        found_rows.setdefault(fid, r)
         _check_ignored(cells, r, title, reader, len(FIGURE_COLUMNS), district, year, fid)
         prev_found = _value(cells, COL["previous"])
         prev_meta = (form.get("previous") or {}).get(fid)
@@ -574,6 +576,7 @@ def _read_figures_sheet(book: Workbook, title: str, form: dict[str, Any], framew
                        ("file", reader.label), ("row", r), ("column", letter), ("_unread", unread)):
             out[key].append(v)
     _check_order(order, list(specs), title, reader, framework)
+    form["found_rows"] = found_rows  # where each figure is now (rows may have been inserted)
     return _frame(out), _evidence_frame(ev)
 
 
@@ -711,6 +714,8 @@ def _read_offices_sheet(book: Workbook, title: str, form: dict[str, Any], framew
     ev: list[tuple] = []
     group = " / ".join(x for x in (form.get("name_zh"), form.get("name_en")) if x) or district
     src_col, ev_col = width - 1, width
+    found_rows: dict[str, int] = {}
+    form["found_rows"] = found_rows
     for r, cells in rows[at + 1:]:
         if _all_blank(cells):
             continue
@@ -723,6 +728,7 @@ def _read_offices_sheet(book: Workbook, title: str, form: dict[str, Any], framew
                        cell=f"A{r}", row=r, column="A", refuse=True)
             continue
         seen.append(code)
+        found_rows.setdefault(code, r)
         _check_ignored(cells, r, title, reader, width, code, year)
         if name != _text(names[code]):
             reader.add(f"受保护单元格已被改动：应为“{names[code]}”，现为“{name}”", f"a protected cell was "

@@ -62,7 +62,12 @@ def test_problems_marked_on_their_cells_with_summary(tmp_path, blank_form, fw):
 
 
 def test_missing_required_figure_marked_on_its_value_cell(tmp_path, blank_form, fw):
-    path = fill_form(shutil.copy(blank_form, tmp_path / "f.xlsx"), {"lawyers": 5}, fw)
+    # a blank row inserted above population: the mark follows the row
+    path = fill_form(shutil.copy(blank_form, tmp_path / "f.xlsx"), {"lawyers": 5}, fw, mistakes=["blank_row"])
+    wb = openpyxl.load_workbook(path)
+    ws = wb["填报 Figures"]
+    ws.insert_rows(value_rows(ws)["population"])
+    wb.save(path)
     form = read_form(path, fw)
     out = write_feedback(form, validate(form.submission, fw), tmp_path / "fb.xlsx")
     wb = openpyxl.load_workbook(out)

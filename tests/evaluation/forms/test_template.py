@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -219,3 +220,27 @@ def test_a_district_without_offices_does_not_stop_the_others(tmp_path, office_fw
         write_forms(office_fw, districts, 2025, tmp_path)
     assert sorted(p.name for p in tmp_path.glob("*.xlsx")) == sorted(p.name for p in info.value.written) == [
         "judicial_office_std_2025_sample_01.xlsx", "judicial_office_std_2025_sample_02.xlsx"]
+
+
+def test_more_bad_input_to_the_writer_and_filler(tmp_path, fw, blank_form):
+    from evaluation.forms.districts import read_offices
+    from evaluation.forms.filling import fill_form
+
+    with pytest.raises(FormError, match="cannot read the districts table"):
+        read_districts(tmp_path / "missing.csv")
+    offices = tmp_path / "o.csv"
+    offices.write_text("office\no1\n", encoding="utf-8")
+    with pytest.raises(FormError, match="the office table needs columns office, district"):
+        read_offices(offices)
+    with pytest.raises(FormError, match="cannot read the office table"):
+        read_offices(tmp_path / "none.csv")
+    with pytest.raises(FormError, match="unknown mistake\\(s\\) typo; known: rate_as_95"):
+        fill_form(blank_form, {}, fw, mistakes=["typo"])
+    plain = tmp_path / "plain.xlsx"
+    wb = openpyxl.Workbook()
+    wb.create_sheet("_rolindex")
+    wb.save(plain)
+    with pytest.raises(FormError, match="not a rolindex form"):
+        fill_form(plain, {}, fw)
+    with pytest.raises(FormError, match="a district row has no 'district' code"):
+        District.of({"name_zh": "x"})

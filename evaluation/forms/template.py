@@ -131,12 +131,13 @@ def write_form(framework: Framework, district: District | Mapping[str, Any] | st
 def write_forms(framework: Framework, districts: Iterable[District | Mapping[str, Any] | str], year: int,
                 out: str | Path, *, single: bool = False, previous: pd.DataFrame | None = None,
                 deadline: str | None = None, contact: str | None = None,
-                template_version: str = TEMPLATE_VERSION) -> list[Path]:
+                template_version: str = TEMPLATE_VERSION, workers: int = 1) -> list[Path]:
     """Write one form per district into folder ``out`` (or, ``single``, one workbook of sheets).
 
     ``previous`` is a long table (``district, year, figure, value``); each form shows the value
     of the latest year before ``year`` (for office forms the ``district`` column holds offices).
-    Returns the written paths. A district that cannot get a form (an office framework and no
+    ``workers`` > 1 writes the forms in that many processes (one file per district). Returns the
+    written paths, in district order. A district that cannot get a form (an office framework and no
     offices) does not stop the others: they are written, then :class:`FormError` lists the
     failures (its ``written`` attribute holds the paths written).
     """
@@ -151,13 +152,19 @@ def write_forms(framework: Framework, districts: Iterable[District | Mapping[str
     written: list[Path] = []
     failed: list[str] = []
     if not single:
-        for d in districts:  # a district that cannot get a form never stops the others
-            try:
-                written.append(write_form(framework, d, year, out / form_filename(framework, d, year),
-                                          previous=_previous_for(prev, d, framework), deadline=deadline,
-                                          contact=contact, template_version=template_version))
-            except FormError as exc:
-                failed.append(str(exc))
+        jobs = [(d, out / form_filename(framework, d, year), _previous_for(prev, d, framework)) for d in districts]
+        kw = dict(deadline=deadline, contact=contact, template_version=template_version)
+        if workers > 1 and len(jobs) > 1:
+            from concurrent.futures import ProcessPoolExecutor
+
+            with ProcessPoolExecutor(min(workers, len(jobs)), initializer=_init_worker,
+                                     initargs=(dict(framework.raw), framework.source)) as pool:
+                results = list(pool.map(_write_in_worker, [(d, year, path, p, kw) for d, path, p in jobs],
+                                        chunksize=max(1, len(jobs) // (4 * workers))))
+        else:
+            results = [_write_one(framework, d, year, path, p, kw) for d, path, p in jobs]
+        for result in results:  # a district that cannot get a form never stops the others
+            (written if isinstance(result, Path) else failed).append(result)
     else:
         wb = _new_workbook(framework, year, deadline, contact, template_version, single=True)
         used: set[str] = set()
@@ -175,6 +182,31 @@ def write_forms(framework: Framework, districts: Iterable[District | Mapping[str
         error.written = written
         raise error
     return written
+
+
+def _write_one(framework: Framework, district: District, year: int, path: Path, previous: Any,
+               kw: dict[str, Any]) -> Path | str:
+    """Write one form; the error text instead of raising, so a batch carries on."""
+    try:
+        return write_form(framework, district, year, path, previous=previous, **kw)
+    except FormError as exc:
+        return str(exc)
+
+
+_WORKER_FRAMEWORK: Framework | None = None
+
+
+def _init_worker(raw: dict[str, Any], source: str) -> None:
+    """Rebuild the framework once per worker process (a Framework holds mapping proxies)."""
+    from indicators.framework import framework_from_dict
+
+    global _WORKER_FRAMEWORK
+    _WORKER_FRAMEWORK = framework_from_dict(raw, source=source)
+
+
+def _write_in_worker(job: tuple) -> Path | str:
+    district, year, path, previous, kw = job
+    return _write_one(_WORKER_FRAMEWORK, district, year, path, previous, kw)
 
 
 def _sheet_title(code: str, used: set[str]) -> str:

@@ -244,3 +244,15 @@ def test_more_bad_input_to_the_writer_and_filler(tmp_path, fw, blank_form):
         fill_form(plain, {}, fw)
     with pytest.raises(FormError, match="a district row has no 'district' code"):
         District.of({"name_zh": "x"})
+
+
+def test_write_forms_in_worker_processes_gives_the_same_forms(tmp_path, fw, districts):
+    from evaluation.forms.returned import read_form
+
+    serial = write_forms(fw, districts[:3], 2025, tmp_path / "serial")
+    parallel = write_forms(fw, districts[:3], 2025, tmp_path / "parallel", workers=2)
+    assert [p.name for p in parallel] == [p.name for p in serial]
+    for a, b in zip(serial, parallel, strict=True):
+        ma, mb = (json.loads(open_form(x)["_rolindex"]["A3"].value) for x in (a, b))
+        assert ma == mb  # same district, framework hash, layout hash, rows
+    assert read_form(parallel[0], fw).problems[0].message.endswith("fill in the yellow value cells")  # a real form

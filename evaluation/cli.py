@@ -61,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     _methodology_arg(p)
     p.add_argument("--workers", "-j", type=int, help="worker processes for the reports (default: the cores)")
 
-    from .reports import add_parser as _add_report
+    from .report.run import add_parser as _add_report
     from .reproduce_cli import add_parser as _add_reproduce
 
     _add_reproduce(sub)
@@ -99,8 +99,8 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    """Every district's report for a year, batch-run, with index page (see ``evaluation.reports``)."""
-    from .reports import run
+    """Every district's report for a year, batch-run, with index page (see ``evaluation.report.run``)."""
+    from .report.run import run
 
     return run(args)
 
@@ -261,9 +261,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """
     import contextlib
 
-    from .batch import default_workers
-    from .report_data import load_result
-    from .reports import run_reports, shared_local_cluster, write_landing_page
+    from .batch.engine import default_workers
+    from .report.content import load_result
+    from .report.run import run_reports, shared_local_cluster, write_landing_page
 
     status = 0
     sections = []

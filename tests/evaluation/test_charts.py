@@ -13,8 +13,8 @@ import pytest
 from matplotlib import font_manager, rcParams
 from matplotlib.figure import Figure
 
-from evaluation import charts
-from evaluation import report_data as rd
+from evaluation.report import charts
+from evaluation.report import content as rd
 from tests.conftest import ROOT
 
 PNG = b"\x89PNG\r\n\x1a\n"

@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from evaluation import report_data as rd
 from evaluation.errors import ReportDataError
-from evaluation.index_page import SORT_SCRIPT, render_index_page, summary_charts
+from evaluation.report import content as rd
+from evaluation.report.index_page import SORT_SCRIPT, render_index_page, summary_charts
 from indicators import build_index, load_framework
 from indicators.submission import read_figures
 from tests.evaluation.tiny_report import HOSTILE, write_tiny

@@ -8,9 +8,9 @@ import math
 import numpy as np
 import pytest
 
-from evaluation import report_data as rd
 from evaluation.errors import ReportDataError
-from evaluation.report_html import headline_html, methodology_html, scorecard_html, strengths_html
+from evaluation.report import content as rd
+from evaluation.report.html import headline_html, methodology_html, scorecard_html, strengths_html
 from indicators import build_index, load_framework, load_methodology
 from indicators.submission import read_figures
 from tests.conftest import ROOT

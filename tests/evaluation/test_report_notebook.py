@@ -13,10 +13,10 @@ import papermill
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from evaluation import report_cells as rc
-from evaluation import report_data as rd
 from evaluation.errors import ReportDataError
-from evaluation.report_html import render_html
+from evaluation.report import cells as rc
+from evaluation.report import content as rd
+from evaluation.report.html import render_html
 from indicators import load_methodology
 from tests.conftest import ROOT
 from tests.evaluation.tiny_report import HOSTILE, write_tiny
@@ -51,7 +51,7 @@ def test_notebook_is_stored_without_outputs():
 
 
 def test_cells_are_single_calls_into_report_cells():
-    """No logic in cells: one import, or one call of a report_cells function (optionally assigned)."""
+    """No logic in cells: one import, or one call of a report.cells function (optionally assigned)."""
     nb = nbformat.read(NOTEBOOK, as_version=4)
     called = []
     for cell in code_cells(nb)[1:]:
@@ -59,7 +59,7 @@ def test_cells_are_single_calls_into_report_cells():
         assert len(tree.body) == 1, cell.source
         stmt = tree.body[0]
         if isinstance(stmt, ast.ImportFrom):
-            assert stmt.module == "evaluation" and [a.name for a in stmt.names] == ["report_cells"]
+            assert stmt.module == "evaluation.report" and [a.name for a in stmt.names] == ["cells"]
             continue
         call = stmt.value if isinstance(stmt, ast.Expr | ast.Assign) else None
         assert isinstance(call, ast.Call), cell.source

@@ -28,11 +28,12 @@ import papermill
 import psutil
 import pytest
 
-from evaluation import browser, paths, report_data
+from evaluation import browser, paths
+from evaluation.batch.execute import kernel_env
 from evaluation.cli import main
 from evaluation.errors import NotebookParameterError, ReportDataError
-from evaluation.execute import kernel_env
-from evaluation.reports import NOTEBOOK, run_reports, write_landing_page
+from evaluation.report import content as report_data
+from evaluation.report.run import NOTEBOOK, run_reports, write_landing_page
 from tests.conftest import ROOT
 from tests.evaluation.tiny_report import HOSTILE, write_tiny
 
@@ -139,7 +140,7 @@ def test_bad_districts_and_parameters_fail_before_anything_runs(tmp_path, capsys
 
 
 def test_uncertainty_analysis_prepared_once_and_checked_against_the_result(tmp_path):
-    from evaluation import report_uncertainty as ru
+    from evaluation.report import uncertainty as ru
 
     csv, fw = tiny(tmp_path)
     spec = tmp_path / "spec.yaml"
@@ -175,7 +176,7 @@ def test_charts_of_many_reports_do_not_accumulate(tmp_path):
 
     from matplotlib.figure import Figure
 
-    from evaluation import report_cells as rc
+    from evaluation.report import cells as rc
 
     csv, fw = tiny(tmp_path)
 
@@ -198,7 +199,7 @@ def test_charts_of_many_reports_do_not_accumulate(tmp_path):
 
 
 def test_landing_page_escapes_and_links_relatively(tmp_path):
-    from evaluation.reports import ReportsOutcome
+    from evaluation.report.run import ReportsOutcome
 
     folder = tmp_path / "reports" / "tiny" / "2024"
     fake = ReportsOutcome("tiny", 2024, folder, folder / "index.html", folder / "scores.csv",

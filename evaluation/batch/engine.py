@@ -4,7 +4,7 @@ A :class:`Task` is one report: an id (e.g. the district code), a notebook, its p
 where the HTML and/or executed notebook go. :func:`run_batch` runs tasks
 
 - locally on a pool of worker processes (default: one per core), each keeping one warm kernel
-  (:class:`~evaluation.execute.WarmKernel`) for all its tasks, or a fresh papermill kernel per
+  (:class:`~evaluation.batch.execute.WarmKernel`) for all its tasks, or a fresh papermill kernel per
   task with ``mode="isolated"``;
 - or on a Dask cluster (``scheduler="tcp://host:8786"`` or a ``distributed.Client``), where
   each Dask worker process likewise keeps a warm kernel across tasks. Workers write the outputs
@@ -59,7 +59,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from .errors import BatchLockedError, NotebookParameterError, NotebookRunError, TaskError
+from ..errors import BatchLockedError, NotebookParameterError, NotebookRunError, TaskError
+from ..fileio import atomic_write_text, remove_stale_temps
 from .execute import (
     WarmKernel,
     check_parameters,
@@ -69,7 +70,6 @@ from .execute import (
     remove_socket_dirs,
     run_notebook,
 )
-from .fileio import atomic_write_text, remove_stale_temps
 
 try:  # POSIX; on other systems batches are not protected against running twice at once
     import fcntl

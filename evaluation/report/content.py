@@ -1,7 +1,7 @@
 """What a district report says, as plain data: headline, scorecard, strengths, methodology note.
 
-Pure functions over an :class:`~indicators.IndexResult`; no HTML (:mod:`evaluation.report_html`)
-and no plots (:mod:`evaluation.charts`). Every text comes in the report's language: ``lang="zh"``
+Pure functions over an :class:`~indicators.IndexResult`; no HTML (:mod:`evaluation.report.html`)
+and no plots (:mod:`evaluation.report.charts`). Every text comes in the report's language: ``lang="zh"``
 (the default) gives bilingual text, Chinese first ("缺失 / missing"); ``lang="en"`` English only.
 Missing data is shown as missing with its reason, never as 0.
 
@@ -42,9 +42,9 @@ from indicators.io import sha256_file
 from indicators.methodology import as_methodology as _as_methodology
 from indicators.submission import Submission, read_figures
 
-from . import paths
-from .errors import ReportDataError
-from .fileio import atomic_write_bytes, atomic_write_text
+from .. import paths
+from ..errors import ReportDataError
+from ..fileio import atomic_write_bytes, atomic_write_text
 
 LANGS = ("zh", "en")
 SYNTHETIC_PREFIX = "synthetic:"
@@ -226,7 +226,7 @@ def load_result(
 RESULT_CACHE_DIR = Path(".rolindex") / "results"
 _CACHE_FORMAT = "rolindex-result-cache-v1"
 #: Sources whose code decides a result's numbers: a change invalidates every cache.
-_CODE_GLOBS = (("indicators", "*.py"), ("evaluation", "report_data.py"))
+_CODE_GLOBS = (("indicators", "**/*.py"), ("evaluation/report", "content.py"))
 
 
 @functools.cache
@@ -239,10 +239,10 @@ def code_fingerprint() -> str:
     import platform
 
     h = hashlib.sha256(f"{platform.python_version()}\0{np.__version__}\0{pd.__version__}\0".encode())
-    root = Path(__file__).resolve().parents[1]
-    for folder, pattern in _CODE_GLOBS:
+    root = Path(__file__).resolve().parents[2]
+    for folder, pattern in _CODE_GLOBS:  # sub-packages too (indicators/submission/, ...)
         for path in sorted((root / folder).glob(pattern)):
-            h.update(f"{folder}/{path.name}\0".encode())
+            h.update(f"{path.relative_to(root).as_posix()}\0".encode())
             h.update(path.read_bytes())
     return h.hexdigest()
 

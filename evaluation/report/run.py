@@ -2,13 +2,13 @@
 
 :func:`run_reports` does, for each requested year:
 
-1. builds the year's index once in this process (:func:`evaluation.report_data.load_result`) to
+1. builds the year's index once in this process (:func:`evaluation.report.content.load_result`) to
    list the districts, and leaves the result in ``<folder>/.rolindex/results/`` so every kernel
    loads it in a fraction of a second instead of re-reading and re-building the figures (a
    standalone papermill run of the notebook computes the same numbers itself);
 2. checks the notebook's parameters (unknown or missing ones are an error before anything runs)
-   and runs one :class:`~evaluation.batch.Task` per district through
-   :func:`~evaluation.batch.run_batch` — a local pool of warm kernels by default, a Dask cluster
+   and runs one :class:`~evaluation.batch.engine.Task` per district through
+   :func:`~evaluation.batch.engine.run_batch` — a local pool of warm kernels by default, a Dask cluster
    with ``scheduler`` — with a progress bar, resume by input hash and a crash-safe manifest;
 3. writes the year's score table ``scores.csv`` and ``index.html`` (a sortable ranking linking
    every district with an up-to-date report, failed districts marked, the year's summary charts).
@@ -22,12 +22,12 @@ A failing district does not stop the others: its error (cell, error name, messag
 manifest and in :meth:`ReportsOutcome.summary`, and ``exit_code`` is 1. A rerun skips districts
 whose report is complete and whose inputs are unchanged — the notebook, its parameters
 (methodology included), the figures and framework files and the code that computes and draws
-the report (:func:`evaluation.report_data.code_fingerprint` plus the report modules) — and redoes
+the report (:func:`evaluation.report.content.code_fingerprint` plus the report modules) — and redoes
 the rest; ``force=True`` redoes all.
 
 With ``uncertainty`` every report also shows the district's rank interval over the uncertainty
 analysis' replications, and every index page the year's uncertainty and sensitivity charts
-(:mod:`evaluation.report_uncertainty`). Several years in one call run on one local Dask cluster
+(:mod:`evaluation.report.uncertainty`). Several years in one call run on one local Dask cluster
 whose workers keep their warm kernels from year to year (a process pool would start again for
 every year).
 """
@@ -48,11 +48,13 @@ from typing import Any
 
 from indicators import IndexResult, Methodology
 
-from . import index_page, paths, report_data
-from .batch import MANIFEST, BatchOutcome, Task, default_workers, run_batch
-from .errors import ReportDataError
-from .execute import check_parameters
-from .fileio import atomic_write_text
+from .. import paths
+from ..batch.engine import MANIFEST, BatchOutcome, Task, default_workers, run_batch
+from ..batch.execute import check_parameters
+from ..errors import ReportDataError
+from ..fileio import atomic_write_text
+from . import content as report_data
+from . import index_page
 
 __all__ = ["NOTEBOOK", "ReportsOutcome", "add_parser", "report_folder", "run", "run_reports", "write_landing_page",
            "write_year_pages"]
@@ -65,8 +67,8 @@ TIMEOUT_S = 900.0
 #: about 2 s: kernel start, imports, loading the cached result).
 RECYCLE_EVERY = 500
 #: Code that decides what a report shows, beyond :func:`report_data.code_fingerprint`.
-_REPORT_CODE = ("report_cells.py", "report_html.py", "charts.py", "execute.py", "_kernel_reset.py",
-                "report_uncertainty.py", "uncertainty_plots.py")
+_REPORT_CODE = ("report/cells.py", "report/html.py", "report/charts.py", "batch/execute.py",
+                "batch/_kernel_reset.py", "report/uncertainty.py", "report/uncertainty_plots.py")
 _CODE_FILE = Path(".rolindex") / "code.sha256"
 
 
@@ -125,7 +127,7 @@ def report_folder(out: str | Path, framework_id: str, year: int) -> Path:
 def _code_fingerprint_file(folder: Path) -> Path:
     """Write the fingerprint of the report code (only when it changed); a task input of every report."""
     h = hashlib.sha256(report_data.code_fingerprint().encode())
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parents[1]  # evaluation/
     for name in _REPORT_CODE:
         h.update(f"\0{name}\0".encode() + (here / name).read_bytes())
     h.update(b"\0" + NOTEBOOK.read_bytes())
@@ -218,7 +220,7 @@ def write_year_pages(
     With ``uncertainty`` (a saved analysis folder) the index page also shows every district's
     rank interval, the year's stability summary and the Sobol sensitivity indices.
     """
-    from .report_uncertainty import year_html
+    from .uncertainty import year_html
 
     table = result.ranking(year)
     scores = atomic_write_text(folder / "scores.csv", table.to_csv(index=False, lineterminator="\n"))
@@ -296,7 +298,7 @@ def run_reports(
         year's uncertainty and sensitivity charts on the index page: a folder saved by
         ``UncertaintyResult.save``, or a spec (YAML path or a name in ``data/uncertainty``) run
         now with a Sobol design of base size ``replications`` (see
-        :func:`evaluation.report_uncertainty.prepare`). None: no such sections.
+        :func:`evaluation.report.uncertainty.prepare`). None: no such sections.
     replications : base sample size of an analysis run from a spec.
 
     Returns
@@ -334,7 +336,7 @@ def run_reports(
     out_fw = Path(out).absolute() / report_data.safe_name(result.framework.id)
     analysis = None
     if uncertainty is not None:
-        from . import report_uncertainty
+        from . import uncertainty as report_uncertainty
 
         analysis = report_uncertainty.prepare(uncertainty, fig_path, fw_path, meth, out_fw,
                                               replications=replications)
@@ -370,7 +372,7 @@ def _run_year(
                   for d in _select(result, year, None)}
     inputs = (fig_path, fw_path, folder / _CODE_FILE)
     if uncertainty is not None:
-        from .report_uncertainty import input_files
+        from .uncertainty import input_files
 
         inputs += input_files(uncertainty)
     tasks = [
@@ -398,7 +400,7 @@ def write_landing_page(sections: Sequence[tuple[str, Sequence[ReportsOutcome]]],
 
     ``sections`` are (heading, outcomes) pairs; links are relative to ``out_path``'s folder.
     """
-    from .report_html import document, esc
+    from .html import document, esc
 
     report_data.check_lang(lang)
     base = Path(out_path).absolute().parent
@@ -457,7 +459,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """``rolindex report``: run the batches, print the summary; exit 1 if any district failed."""
-    from .errors import EvaluationError
+    from ..errors import EvaluationError
 
     try:
         outcomes = run_reports(

@@ -34,7 +34,6 @@ every year).
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import difflib
 import hashlib
@@ -56,7 +55,7 @@ from ..fileio import atomic_write_text
 from . import content as report_data
 from . import index_page
 
-__all__ = ["NOTEBOOK", "ReportsOutcome", "add_parser", "report_folder", "run", "run_reports", "write_landing_page",
+__all__ = ["NOTEBOOK", "ReportsOutcome", "report_folder", "run_reports", "write_landing_page",
            "write_year_pages"]
 
 #: The report template every district runs.
@@ -422,55 +421,3 @@ def write_landing_page(sections: Sequence[tuple[str, Sequence[ReportsOutcome]]],
 # ---------------------------------------------------------------------------------------------
 # command line
 # ---------------------------------------------------------------------------------------------
-def add_parser(sub: Any) -> argparse.ArgumentParser:
-    """Register ``rolindex report`` on the CLI's subparsers."""
-    p = sub.add_parser(
-        "report", help="every district's report for a year (papermill, batch-run), index page, score table",
-        description="Run the district report notebook for every district of a year (in parallel, resumable) "
-                    "and write <out>/<framework>/<year>/{<district>.html, index.html, scores.csv, manifest.json}.",
-    )
-    p.add_argument("--year", "-y", required=True, nargs="+", type=int, help="assessment year(s)")
-    p.add_argument("--figures", default="synthetic_panel",
-                   help="figures CSV/XLSX, or a sample name: synthetic_panel, seed_districts (default: %(default)s)")
-    p.add_argument("--framework", "-f", default=str(paths.DEFAULT_FRAMEWORK),
-                   help="framework YAML or a name in data/frameworks (default: district_rol)")
-    p.add_argument("--methodology", "-m", default=str(paths.DEFAULT_METHODOLOGY),
-                   help="methodology YAML or a name in data/methodologies (default: baseline)")
-    p.add_argument("--districts", nargs="+", metavar="ID", help="only these districts (default: all of the year)")
-    p.add_argument("--workers", "-j", type=int,
-                   help="local worker processes, one warm kernel each (default: the cores; 0 = in this process)")
-    p.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://host:8786")
-    p.add_argument("--mode", choices=("warm", "isolated"), default="warm",
-                   help="reuse one kernel per worker (default) or start a fresh one per report")
-    p.add_argument("--force", action="store_true", help="redo every report, even unchanged ones")
-    p.add_argument("--lang", choices=report_data.LANGS, default="zh",
-                   help="zh: bilingual, Chinese first (default); en: English only")
-    p.add_argument("--keep-notebooks", action="store_true", help="also keep the executed <district>.ipynb")
-    p.add_argument("--out", "-o", default=str(paths.REPORTS), help="base output folder (default: reports/)")
-    p.add_argument("--uncertainty", metavar="SPEC_OR_FOLDER",
-                   help="show the rank uncertainty: a saved analysis folder, or a spec (YAML or a name in "
-                        "data/uncertainty, e.g. district_rol) run now with a Sobol design")
-    p.add_argument("--replications", type=int, default=256,
-                   help="base sample size N of the Sobol design run from a spec (N (d + 2) replications; "
-                        "default %(default)s)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    return p
-
-
-def run(args: argparse.Namespace) -> int:
-    """``rolindex report``: run the batches, print the summary; exit 1 if any district failed."""
-    from ..errors import EvaluationError
-
-    try:
-        outcomes = run_reports(
-            args.year, args.figures, args.framework, args.methodology, districts=args.districts, out=args.out,
-            workers=args.workers, scheduler=args.scheduler, mode=args.mode, force=args.force, lang=args.lang,
-            keep_notebooks=args.keep_notebooks, progress=not args.no_progress, uncertainty=args.uncertainty,
-            replications=args.replications,
-        )
-    except EvaluationError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    for o in outcomes:
-        print(o.summary())
-    return max(o.exit_code for o in outcomes)

@@ -38,7 +38,7 @@ import nbformat  # noqa: E402
 from nbformat.v4 import new_output  # noqa: E402
 
 from evaluation.report import cells as rc  # noqa: E402
-from evaluation.report import content as report_data  # noqa: E402
+from evaluation.report import store  # noqa: E402
 from evaluation.report.html import render_html  # noqa: E402
 
 NOTEBOOK = ROOT / "notebooks" / "district_report.ipynb"
@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         calls = display_calls(template)
 
         t = time.perf_counter()
-        result = report_data.load_result(figures, "district_rol", None)
+        result = store.load_result(figures, "district_rol", None)
         cold_index = time.perf_counter() - t
         districts = sorted(result.index.xs(args.year, level="year").index)
         if args.sample:

@@ -64,12 +64,12 @@ def naive(n: int, total: int, csv: Path, folder: Path, cache_from: Path | None) 
     """Sequential papermill runs of the first ``n`` of ``total`` districts; HTML written as the batch does."""
     import papermill
 
-    from evaluation.report import content as report_data
+    from evaluation.report import store
     from evaluation.report.html import render_html
     from evaluation.report.run import NOTEBOOK, _params
 
-    meth = report_data.as_methodology(None).to_dict()
-    fw = report_data.resolve_framework("district_rol").absolute()
+    meth = store.as_methodology(None).to_dict()
+    fw = store.resolve_framework("district_rol").absolute()
     width = max(2, len(str(total)))  # ids as indicators.synthetic names them
     districts = [f"sample_{i:0{width}d}" for i in range(1, n + 1)]
     folder.mkdir(parents=True, exist_ok=True)

@@ -40,8 +40,8 @@ def run(args: argparse.Namespace) -> int:
     import contextlib
 
     from ..batch.engine import default_workers
-    from ..report.content import load_result
     from ..report.run import run_reports, shared_local_cluster, write_landing_page
+    from ..report.store import load_result
 
     status = 0
     sections = []

@@ -16,7 +16,7 @@ from typing import Any
 from indicators import IndexResult, Methodology
 
 from ..errors import ReportDataError
-from . import charts
+from . import charts, store
 from . import content as report_data
 from . import html as report_html
 from .html import Fragment
@@ -53,21 +53,21 @@ def open_report(
     Raises :class:`~evaluation.errors.ReportDataError` for a missing district or year, an
     unknown language or a missing file, before anything is displayed. With ``output_dir`` the
     result is taken from the cache the batch runner left in ``<output_dir>/.rolindex/results/``
-    when it matches the inputs (see :func:`evaluation.report.content.load_result`): the same
+    when it matches the inputs (see :func:`evaluation.report.store.load_result`): the same
     numbers, without each kernel re-reading and re-building a national panel. ``uncertainty``
     is a saved uncertainty analysis folder for :func:`rank_uncertainty` (None: no such section).
     """
     report_data.check_lang(lang)
     if not isinstance(district, str) or not district:
         raise ReportDataError(f"district must be a district id (a non-empty string), got {district!r}")
-    cache_dir = None if output_dir is None or str(output_dir) == "" else Path(output_dir) / report_data.RESULT_CACHE_DIR
-    result = report_data.load_result(figures, framework, methodology, cache_dir=cache_dir)
+    cache_dir = None if output_dir is None or str(output_dir) == "" else Path(output_dir) / store.RESULT_CACHE_DIR
+    result = store.load_result(figures, framework, methodology, cache_dir=cache_dir)
     district, year = report_data.check_row(result, district, year)
     charts.setup_fonts()
     return ReportContext(
         result=result, district=district, year=year, lang=lang,
         summary=report_data.district_summary(result, district, year),
-        synthetic=report_data.is_synthetic(result),
+        synthetic=store.is_synthetic(result),
         uncertainty=None if uncertainty is None or str(uncertainty) == "" else str(uncertainty),
     )
 

@@ -44,9 +44,9 @@ from .content import (
     check_lang,
     check_row,
     check_year,
-    peer_view,
     realised_weights,
 )
+from .store import peer_view
 
 __all__ = [
     "CJK_FAMILY", "FontSetupError", "cjk_font_path", "clear_cache", "contribution_chart", "dimension_chart",

@@ -2,7 +2,7 @@
 
 :func:`run_reports` does, for each requested year:
 
-1. builds the year's index once in this process (:func:`evaluation.report.content.load_result`) to
+1. builds the year's index once in this process (:func:`evaluation.report.store.load_result`) to
    list the districts, and leaves the result in ``<folder>/.rolindex/results/`` so every kernel
    loads it in a fraction of a second instead of re-reading and re-building the figures (a
    standalone papermill run of the notebook computes the same numbers itself);
@@ -22,7 +22,7 @@ A failing district does not stop the others: its error (cell, error name, messag
 manifest and in :meth:`ReportsOutcome.summary`, and ``exit_code`` is 1. A rerun skips districts
 whose report is complete and whose inputs are unchanged — the notebook, its parameters
 (methodology included), the figures and framework files and the code that computes and draws
-the report (:func:`evaluation.report.content.code_fingerprint` plus the report modules) — and redoes
+the report (:func:`evaluation.report.store.code_fingerprint` plus the report modules) — and redoes
 the rest; ``force=True`` redoes all.
 
 With ``uncertainty`` every report also shows the district's rank interval over the uncertainty
@@ -53,7 +53,7 @@ from ..batch.execute import check_parameters
 from ..errors import ReportDataError
 from ..fileio import atomic_write_text
 from . import content as report_data
-from . import index_page
+from . import index_page, store
 
 __all__ = ["NOTEBOOK", "ReportsOutcome", "report_folder", "run_reports", "write_landing_page",
            "write_year_pages"]
@@ -65,8 +65,8 @@ TIMEOUT_S = 900.0
 #: Warm kernels are replaced after this many reports (bounds memory drift; a replacement costs
 #: about 2 s: kernel start, imports, loading the cached result).
 RECYCLE_EVERY = 500
-#: Code that decides what a report shows, beyond :func:`report_data.code_fingerprint`.
-_REPORT_CODE = ("report/cells.py", "report/html.py", "report/charts.py", "batch/execute.py",
+#: Code that decides what a report shows, beyond :func:`store.code_fingerprint`.
+_REPORT_CODE = ("report/content.py", "report/cells.py", "report/html.py", "report/charts.py", "batch/execute.py",
                 "batch/_kernel_reset.py", "report/uncertainty.py", "report/uncertainty_plots.py")
 _CODE_FILE = Path(".rolindex") / "code.sha256"
 
@@ -125,7 +125,7 @@ def report_folder(out: str | Path, framework_id: str, year: int) -> Path:
 
 def _code_fingerprint_file(folder: Path) -> Path:
     """Write the fingerprint of the report code (only when it changed); a task input of every report."""
-    h = hashlib.sha256(report_data.code_fingerprint().encode())
+    h = hashlib.sha256(store.code_fingerprint().encode())
     here = Path(__file__).resolve().parents[1]  # evaluation/
     for name in _REPORT_CODE:
         h.update(f"\0{name}\0".encode() + (here / name).read_bytes())
@@ -319,14 +319,14 @@ def run_reports(
     if not year_list:
         raise ReportDataError("give at least one year")
     notebook = Path(notebook).absolute()
-    fig_path = report_data.resolve_figures(figures).absolute()
-    fw_path = report_data.resolve_framework(framework).absolute()
-    meth = report_data.as_methodology(methodology)
+    fig_path = store.resolve_figures(figures).absolute()
+    fw_path = store.resolve_framework(framework).absolute()
+    meth = store.as_methodology(methodology)
     meth_dict = meth.to_dict()
     # the notebook's parameters, checked before the (possibly long) build
     check_parameters(notebook, _params("d", year_list[0], fw_path, meth_dict, fig_path, Path("."), lang, None))
 
-    result = report_data.load_result(fig_path, fw_path, meth)
+    result = store.load_result(fig_path, fw_path, meth)
     for y in year_list:
         report_data.check_year(result, y)
     plans = []
@@ -365,7 +365,7 @@ def _run_year(
     fw_id = result.framework.id
     folder = report_folder(out, fw_id, year).absolute()
     folder.mkdir(parents=True, exist_ok=True)
-    cache = report_data.write_result_cache(folder / report_data.RESULT_CACHE_DIR, fig_path, fw_path, meth)
+    cache = store.write_result_cache(folder / store.RESULT_CACHE_DIR, fig_path, fw_path, meth)
     _code_fingerprint_file(folder)
     all_params = {d: _params(d, year, fw_path, meth_dict, fig_path, folder, lang, uncertainty)
                   for d in _select(result, year, None)}

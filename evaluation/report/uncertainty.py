@@ -34,7 +34,7 @@ from indicators.io import sha256_file
 
 from .. import paths
 from ..errors import ReportDataError
-from . import charts
+from . import charts, store
 from . import content as report_data
 from .html import Fragment, esc, figure_html
 
@@ -95,7 +95,7 @@ def prepare(
     key = hashlib.sha256(json.dumps([
         hashlib.sha256(spec.read_bytes()).hexdigest(), sha256_file(figures),
         hashlib.sha256(framework.read_bytes()).hexdigest(), methodology.content_hash, methodology.name,
-        replications, seed, report_data.code_fingerprint(),
+        replications, seed, store.code_fingerprint(),
     ]).encode()).hexdigest()[:16]
     folder = out_fw / "uncertainty" / key
     if _is_saved_analysis(folder):

@@ -11,7 +11,9 @@ goes to stderr), 2 bad usage, 3 a reproduction or replay outside its tolerance.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
 import sys
 from collections.abc import Iterable, Sequence
 
@@ -58,3 +60,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (IndicatorsError, EvaluationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return FAILED
+    except BrokenPipeError:  # ``rolindex score ... | head``: the reader left; no traceback
+        _silence_stdout()
+        return FAILED
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's final flush does not fail again (Python docs,
+    "Note on SIGPIPE")."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())

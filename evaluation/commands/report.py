@@ -10,6 +10,7 @@ import argparse
 import sys
 
 from .. import paths
+from .options import methodology_name
 
 HELP = ("某年各区报告（papermill 批量运行）、索引页、得分表 / "
         "every district's report for a year (papermill, batch-run), index page, score table")
@@ -26,7 +27,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="figures CSV/XLSX, or a sample name: synthetic_panel, seed_districts (default: %(default)s)")
     p.add_argument("--framework", "-f", default=str(paths.DEFAULT_FRAMEWORK),
                    help="framework YAML or a name in data/frameworks (default: district_rol)")
-    p.add_argument("--methodology", "-m", default=str(paths.DEFAULT_METHODOLOGY),
+    p.add_argument("--methodology", "-m", default=str(paths.DEFAULT_METHODOLOGY), type=methodology_name,
                    help="methodology YAML or a name in data/methodologies (default: baseline)")
     p.add_argument("--districts", nargs="+", metavar="ID", help="only these districts (default: all of the year)")
     p.add_argument("--workers", "-j", type=int,

@@ -27,7 +27,7 @@ from indicators import IndicatorsError, build_index, load_framework, load_method
 from .. import paths
 from ..errors import EvaluationError
 from ..reproduce import ReproductionError, read_table, reproduce, write_report
-from .options import TOLERANCE
+from .options import TOLERANCE, methodology_name
 
 HELP = ("复算已发布得分，按节点、层级、年份和排名报告差异 / "
         "recompute published scores; report differences per node, level, year and rank")
@@ -42,7 +42,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                      "scores.csv, summary.md and provenance.json. Exit 3 when outside the tolerance.")
     p.add_argument("--framework", "-f", help="framework YAML or a name in data/frameworks (default: "
                    "district_rol; with --coinr-meta, built from iMeta)")
-    p.add_argument("--methodology", "-m", required=True,
+    p.add_argument("--methodology", "-m", required=True, type=methodology_name,
                    help="methodology YAML or a name in data/methodologies (e.g. wjp, coinr_example)")
     p.add_argument("--inputs", "-i", nargs="+", required=True, help="input file(s) (CSV or XLSX)")
     p.add_argument("--inputs-format", choices=["auto", "submission", "wide", "coinr"], default="auto",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from indicators.io import atomic_write_text
 
 from .. import paths
 from . import rollup_options
-from .options import add_framework, add_methodology
+from .options import USAGE, add_framework, add_methodology
 
 HELP = ("校验、计算指数、写出结果表并打印排名 / "
         "validate, build the index, write the result table, print the ranking")
@@ -51,6 +52,10 @@ def score_files(files: Sequence[str], framework: str, methodology: str, out: Pat
     report.raise_if_errors()
     mapping = rollup_options.read_checked(sub, rollup) if rollup is not None else None
     result = build_index(sub, fw, meth, validate=False)
+    if year is not None and year not in result.years:
+        print(f"error: 数据中没有 {year} 年 / no figures for {year}; years present: "
+              f"{', '.join(map(str, result.years))}", file=sys.stderr)
+        return USAGE
     result.to_csv(out)
     prov = dict(result.provenance)
     atomic_write_text(out.with_suffix(".provenance.json"),

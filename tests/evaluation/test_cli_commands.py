@@ -102,3 +102,76 @@ def test_python_dash_m_evaluation_runs_the_cli():
     out = subprocess.run([sys.executable, "-m", "evaluation", "--help"], capture_output=True, text=True,
                          env=env, cwd=ROOT)
     assert out.returncode == 0 and "uncertainty" in out.stdout
+
+
+SEED = str(ROOT / "data" / "submissions" / "seed_districts.csv")
+
+
+def test_score_for_an_absent_year_names_the_years_present(tmp_path, capsys):
+    out = tmp_path / "scores.csv"
+    assert main(["score", SEED, "--year", "2030", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "no figures for 2030" in err and "years present: " in err
+    present = err.split("years present: ")[1].strip().split(", ")
+    assert present and all(y.isdigit() and y != "2030" for y in present)
+    assert not out.exists()  # nothing written for a request that cannot be met
+
+
+def test_mistyped_methodology_names_the_nearest_file(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["score", SEED, "-m", "baselin"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "no methodology 'baselin' in data/methodologies (did you mean 'baseline'?)" in err
+
+
+def test_a_closed_pipe_ends_quietly():
+    """``rolindex score ... | head -1``: no BrokenPipeError traceback; exit 1 (output was cut short)."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    code = ("import sys\n"
+            "class Closed:\n"
+            "    def write(self, s): raise BrokenPipeError(32, 'Broken pipe')\n"
+            "    def flush(self): pass\n"
+            "    def fileno(self): return sys.__stdout__.fileno()\n"
+            "sys.stdout = Closed()\n"
+            "from evaluation.cli import main\n"
+            f"rc = main(['score', {SEED!r}, '--out', sys.argv[1]])\n"
+            "sys.stdout = sys.__stdout__\n"
+            "raise SystemExit(rc)\n")
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = subprocess.run([sys.executable, "-c", code, str(Path(tmp) / "s.csv")], capture_output=True,
+                             text=True, env=env, cwd=ROOT)
+    assert out.returncode == 1
+    assert "Traceback" not in out.stderr and "BrokenPipeError" not in out.stderr
+
+
+def test_progress_bar_only_on_a_terminal(monkeypatch):
+    import io
+
+    from evaluation.batch import engine
+
+    log = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", log)
+    plain = engine._progress(3, 1, True)  # a log file gets no \r updates, one line at the end
+    for counts in ({"ok": 1, "failed": 0, "skipped": 1}, {"ok": 1, "failed": 1, "skipped": 1}):
+        plain.set_postfix(counts, refresh=False)
+        plain.update(1)
+    assert log.getvalue() == ""
+    plain.close()
+    line = log.getvalue()
+    assert "\r" not in line and line.count("\n") == 1
+    assert line.startswith("reports: 3/3 in ") and line.endswith("ok=1, failed=1, skipped=1\n")
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.setattr(sys, "stderr", Tty())
+    bar = engine._progress(3, 1, True)
+    try:
+        assert type(bar).__name__ == "tqdm" and bar.total == 3 and bar.n == 1
+    finally:
+        bar.close()
+    assert engine._progress(3, 0, False) is None

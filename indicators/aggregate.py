@@ -36,7 +36,7 @@ def _nonneg(x: np.ndarray, what: str) -> None:
         )
 
 
-@AGGREGATORS.register("arithmetic")
+@AGGREGATORS.register("arithmetic", zh="加权算术平均")
 def arithmetic(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     """Weighted arithmetic mean over present children: ``Σ w x / Σ w``."""
     xv, wm, den = _masked(x, w)
@@ -44,7 +44,7 @@ def arithmetic(x: np.ndarray, w: np.ndarray) -> np.ndarray:
         return np.where(den > 0, (xv * wm).sum(axis=1) / den, np.nan)
 
 
-@AGGREGATORS.register("geometric")
+@AGGREGATORS.register("geometric", zh="加权几何平均")
 def geometric(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     """Weighted geometric mean over present children: ``exp(Σ w ln x / Σ w)`` (0 if any x is 0)."""
     _nonneg(x, "geometric")
@@ -54,7 +54,7 @@ def geometric(x: np.ndarray, w: np.ndarray) -> np.ndarray:
         return np.where(den > 0, np.exp((logs * wm).sum(axis=1) / den), np.nan)
 
 
-@AGGREGATORS.register("harmonic")
+@AGGREGATORS.register("harmonic", zh="加权调和平均")
 def harmonic(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     """Weighted harmonic mean over present children: ``Σ w / Σ (w / x)`` (0 if any x is 0)."""
     _nonneg(x, "harmonic")
@@ -64,7 +64,7 @@ def harmonic(x: np.ndarray, w: np.ndarray) -> np.ndarray:
         return np.where(den > 0, np.where(np.isinf(inv), 0.0, den / inv), np.nan)
 
 
-@AGGREGATORS.register("generalised")
+@AGGREGATORS.register("generalised", zh="广义（幂）平均")
 def generalised(x: np.ndarray, w: np.ndarray, *, p: float) -> np.ndarray:
     """Generalised (power) mean: ``(Σ w x^p / Σ w)^(1/p)``; p=1 arithmetic, p=−1 harmonic.
 
@@ -80,7 +80,7 @@ def generalised(x: np.ndarray, w: np.ndarray, *, p: float) -> np.ndarray:
         return np.where(den > 0, np.power(m, 1.0 / p), np.nan)
 
 
-@MISSING_POLICIES.register("skip")
+@MISSING_POLICIES.register("skip", zh="跳过缺失项，在有数据的下级指标间重新分配权重")
 def skip(present: np.ndarray, w: np.ndarray, *, min_coverage: float = 0.0, by: str = "count") -> np.ndarray:
     """Aggregate what is present if its share is at least ``min_coverage`` (by child count or weight).
 
@@ -95,7 +95,7 @@ def skip(present: np.ndarray, w: np.ndarray, *, min_coverage: float = 0.0, by: s
     return present.any(axis=1) & (share >= min_coverage - 1e-12)
 
 
-@MISSING_POLICIES.register("strict")
+@MISSING_POLICIES.register("strict", zh="所有下级指标均有数据方可计算")
 def strict(present: np.ndarray, w: np.ndarray) -> np.ndarray:
     """The aggregate exists only if every child is present."""
     return present.all(axis=1)

@@ -47,7 +47,7 @@ from scipy.interpolate import make_smoothing_spline
 
 from .errors import DataError, MethodologyError
 from .framework import Framework
-from .methodology import Step
+from .registry import Step
 from .tree import aggregate_many, compile_tree, upper_tree, weight_matrix
 
 __all__ = [

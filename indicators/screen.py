@@ -52,7 +52,7 @@ def data_availability(df: pd.DataFrame) -> pd.DataFrame:
     }, index=df.index)
 
 
-@SCREENS.register("none")
+@SCREENS.register("none", zh="不筛查")
 def none(df: pd.DataFrame, *, stage: str = "before_impute") -> pd.DataFrame:
     """No screening: every district-year is scored."""
     _check_stage(stage)
@@ -61,7 +61,7 @@ def none(df: pd.DataFrame, *, stage: str = "before_impute") -> pd.DataFrame:
     return out
 
 
-@SCREENS.register("coverage")
+@SCREENS.register("coverage", zh="剔除数据可得性过低的区年")
 def coverage(
     df: pd.DataFrame,
     *,

@@ -30,13 +30,13 @@ DETAIL_COLUMNS = ["year", "indicator", "status", "n", "pass_before", "skew_befor
 POINT_COLUMNS = ["district", "year", "indicator", "original", "treated", "treatment"]
 
 
-@TREATMENTS.register("none")
+@TREATMENTS.register("none", zh="不做异常值处理")
 def none(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """No outlier treatment."""
     return df, pd.DataFrame()
 
 
-@TREATMENTS.register("winsorise")
+@TREATMENTS.register("winsorise", zh="偏度和峰度均超标的指标逐点缩尾，仍不达标则取对数")
 def winsorise(
     df: pd.DataFrame,
     *,

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -35,7 +35,7 @@ import pandas as pd
 from .aggregate import AGGREGATORS, MISSING_POLICIES, arithmetic, generalised, geometric, harmonic
 from .errors import DataError, MethodologyError
 from .framework import Framework
-from .methodology import Methodology, Step
+from .registry import Step
 
 __all__ = ["Group", "Tree", "aggregate_many", "compile_tree", "level_steps", "pairwise_sum", "rank_within_years",
            "upper_tree", "weight_matrix"]
@@ -163,7 +163,16 @@ def weight_matrix(tree: Tree, raw: pd.Series | Mapping[str, float]) -> np.ndarra
     return row
 
 
-def level_steps(meth: Methodology, tree: Tree) -> tuple[dict[int, Step], dict[int, Step]]:
+class LevelSteps(Protocol):
+    """What :func:`level_steps` reads of a methodology (a :class:`~indicators.methodology.Methodology`)."""
+
+    aggregate: Step
+    aggregate_levels: Mapping[int, Step]
+    missing: Step
+    missing_levels: Mapping[int, Step]
+
+
+def level_steps(meth: LevelSteps, tree: Tree) -> tuple[dict[int, Step], dict[int, Step]]:
     """The aggregation and missing-data step of each level, as the methodology sets them."""
     agg = {lvl: meth.aggregate_levels.get(lvl, meth.aggregate) for lvl in tree.levels()}
     miss = {lvl: meth.missing_levels.get(lvl, meth.missing) for lvl in tree.levels()}

@@ -45,8 +45,8 @@ from .ahp import ahp_weights, group_judgements, load_judgements
 from .errors import DataError, JudgementError, MethodologyError
 from .framework import Framework
 from .importance import optimise_weights
-from .methodology import Step
 from .objective_weights import combine, critic_weights, entropy_weights, pca_weights, sd_weights
+from .registry import Step
 from .tree import aggregate_many, compile_tree, weight_matrix
 from .weights import WEIGHTERS, ExplainedWeights, normalise_within_parents, split_explain
 
@@ -168,7 +168,7 @@ def _group_info(info: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-@WEIGHTERS.register("entropy")
+@WEIGHTERS.register("entropy", zh="熵权法")
 def entropy(
     framework: Framework,
     data: pd.DataFrame,
@@ -193,7 +193,7 @@ def entropy(
                       lambda i: {"entropy": i["entropy"], "diversity": i["diversity"]}, levels, year, rest)
 
 
-@WEIGHTERS.register("critic")
+@WEIGHTERS.register("critic", zh="CRITIC 法（对比强度与冲突性）")
 def critic(
     framework: Framework,
     data: pd.DataFrame,
@@ -217,7 +217,7 @@ def critic(
                       levels, year, rest)
 
 
-@WEIGHTERS.register("sd")
+@WEIGHTERS.register("sd", zh="标准差法")
 def sd(
     framework: Framework,
     data: pd.DataFrame,
@@ -240,7 +240,7 @@ def sd(
                       lambda i: {"sigma": i["sigma"]}, levels, year, rest)
 
 
-@WEIGHTERS.register("pca")
+@WEIGHTERS.register("pca", zh="主成分分析法")
 def pca(
     framework: Framework,
     data: pd.DataFrame,
@@ -265,7 +265,7 @@ def pca(
                       levels, year, rest)
 
 
-@WEIGHTERS.register("ahp")
+@WEIGHTERS.register("ahp", zh="层次分析法（专家两两比较）")
 def ahp(
     framework: Framework,
     data: pd.DataFrame,
@@ -334,7 +334,7 @@ def ahp(
     })
 
 
-@WEIGHTERS.register("combined")
+@WEIGHTERS.register("combined", zh="主客观组合赋权")
 def combined(
     framework: Framework,
     data: pd.DataFrame,
@@ -387,7 +387,7 @@ def combined(
     })
 
 
-@WEIGHTERS.register("optimised")
+@WEIGHTERS.register("optimised", zh="按目标重要性优化的权重")
 def optimised(
     framework: Framework,
     data: pd.DataFrame,

@@ -45,7 +45,7 @@ def split_explain(out: pd.Series | ExplainedWeights) -> tuple[pd.Series, Mapping
     return out, {}
 
 
-@WEIGHTERS.register("expert")
+@WEIGHTERS.register("expert", zh="专家权重（框架规定的分值）")
 def expert(
     framework: Framework, data: pd.DataFrame, *, overrides: Mapping[str, float] | None = None
 ) -> pd.Series:
@@ -64,7 +64,7 @@ def expert(
     return w
 
 
-@WEIGHTERS.register("equal")
+@WEIGHTERS.register("equal", zh="同一上级下各指标等权")
 def equal(framework: Framework, data: pd.DataFrame) -> pd.Series:
     """Equal weights among the children of every node."""
     return pd.Series(1.0, index=[c for c in framework.nodes if c != framework.root])

@@ -15,10 +15,17 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import DataError
-from .registry import Registry
+from .registry import Registry, number, one_of
 
 AGGREGATORS = Registry("aggregator")
 MISSING_POLICIES = Registry("missing-data policy")
+
+
+def _nonzero_power(value: object) -> str | None:
+    problem = number()(value)
+    if problem is None and value == 0:
+        return "p = 0 是几何平均，请选 'geometric' / p = 0 is the geometric mean; choose aggregate 'geometric'"
+    return problem
 
 
 def _masked(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -64,7 +71,7 @@ def harmonic(x: np.ndarray, w: np.ndarray) -> np.ndarray:
         return np.where(den > 0, np.where(np.isinf(inv), 0.0, den / inv), np.nan)
 
 
-@AGGREGATORS.register("generalised", zh="广义（幂）平均")
+@AGGREGATORS.register("generalised", zh="广义（幂）平均", checks={"p": _nonzero_power})
 def generalised(x: np.ndarray, w: np.ndarray, *, p: float) -> np.ndarray:
     """Generalised (power) mean: ``(Σ w x^p / Σ w)^(1/p)``; p=1 arithmetic, p=−1 harmonic.
 
@@ -80,7 +87,8 @@ def generalised(x: np.ndarray, w: np.ndarray, *, p: float) -> np.ndarray:
         return np.where(den > 0, np.power(m, 1.0 / p), np.nan)
 
 
-@MISSING_POLICIES.register("skip", zh="跳过缺失项，在有数据的下级指标间重新分配权重")
+@MISSING_POLICIES.register("skip", zh="跳过缺失项，在有数据的下级指标间重新分配权重",
+                           checks={"min_coverage": number(0, 1), "by": one_of("count", "weight")})
 def skip(present: np.ndarray, w: np.ndarray, *, min_coverage: float = 0.0, by: str = "count") -> np.ndarray:
     """Aggregate what is present if its share is at least ``min_coverage`` (by child count or weight).
 

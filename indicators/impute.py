@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .errors import DataError
-from .registry import Registry
+from .registry import Registry, number
 
 IMPUTERS = Registry("imputer")
 
@@ -74,7 +74,7 @@ def group_mean(df: pd.DataFrame, ctx: ImputeContext, *, by: str = "group") -> pd
     return df.fillna(means)
 
 
-@IMPUTERS.register("last_year", zh="沿用本区最近一年的数值")
+@IMPUTERS.register("last_year", zh="沿用本区最近一年的数值", checks={"max_gap": number(0, integer=True, optional=True)})
 def last_year(df: pd.DataFrame, ctx: ImputeContext, *, max_gap: int | None = None) -> pd.DataFrame:
     """Carry the district's last available value forward (at most ``max_gap`` years back)."""
     order = pd.DataFrame({"d": ctx.districts.to_numpy(), "y": ctx.years.to_numpy()}, index=df.index)

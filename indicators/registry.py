@@ -80,6 +80,13 @@ def _finite_float(value: Any) -> str | None:
     return None
 
 
+def _default_check(parameter: inspect.Parameter) -> Check:
+    """A parameter without a declared check: a float default asks for a finite number, else any float is finite."""
+    if isinstance(parameter.default, float):
+        return number(optional=True)  # None stays possible where the method allows it (e.g. alpha)
+    return _finite_float
+
+
 def _plain(obj: Any) -> Any:
     if isinstance(obj, Mapping):
         return {str(k): _plain(v) for k, v in obj.items()}
@@ -157,6 +164,9 @@ class Method:
     def bind(self, params: Mapping[str, Any] | None, where: str = "") -> dict[str, Any]:
         """Check ``params`` against the signature and their values; return them with defaults filled in.
 
+        A value is checked by the method's registered check for it; without one, a parameter whose
+        default is a float must be a finite number, and any float value must be finite.
+
         ``where`` is the step's key path followed by ``": "`` (e.g. ``"missing: "``,
         ``"aggregate_levels.2: "``); a bad value is reported as ``"<key>.params.<name>: message"``.
         """
@@ -179,10 +189,8 @@ class Method:
         for key, value in params.items():
             if key not in accepted:
                 continue
-            check = self.checks.get(key, _finite_float)
-            message = check(value)
-            if message is None and check is not _finite_float:
-                message = _finite_float(value)
+            check = self.checks.get(key) or _default_check(accepted[key])
+            message = check(value) or _finite_float(value)
             if message:
                 problems.append(f"{prefix}{key}: {message}")
         if problems:

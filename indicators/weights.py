@@ -12,6 +12,7 @@ References: OECD/JRC (2008) Handbook §6 "Weighting and aggregation".
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,7 +46,21 @@ def split_explain(out: pd.Series | ExplainedWeights) -> tuple[pd.Series, Mapping
     return out, {}
 
 
-@WEIGHTERS.register("expert", zh="专家权重（框架规定的分值）")
+def _point_overrides(value: Any) -> str | None:
+    """Overrides are ``{node: non-negative finite number}`` (or None)."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        return f"须为 {{节点: 分值}} / must be a mapping {{node: points}}, got {value!r}"
+    bad = {k: v for k, v in value.items()
+           if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or v < 0}
+    if bad:
+        shown = ", ".join(f"{k}={v!r}" for k, v in bad.items())
+        return f"分值须为非负有限数 / points must be non-negative finite numbers, got {shown}"
+    return None
+
+
+@WEIGHTERS.register("expert", zh="专家权重（框架规定的分值）", checks={"overrides": _point_overrides})
 def expert(
     framework: Framework, data: pd.DataFrame, *, overrides: Mapping[str, float] | None = None
 ) -> pd.Series:

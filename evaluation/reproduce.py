@@ -47,6 +47,7 @@ from indicators import IndexResult, Methodology, build_index
 from indicators.framework import Framework, load_framework
 from indicators.io import atomic_write_text, sha256_file
 from indicators.methodology import load_methodology
+from indicators.submission import parse_year
 
 from .errors import EvaluationError
 
@@ -206,12 +207,10 @@ def read_table(
     if ycol is not None:
         years = []
         for i, t in enumerate(raw[ycol]):
-            v = _num(t)
-            if v is None or math.isnan(v) or not float(v).is_integer():
+            v, error = parse_year(t)
+            if error:
                 problems.append(f"{file} row {i + 2} (column {ycol}): {t!r} is not a year")
-                years.append(0)
-            else:
-                years.append(int(v))
+            years.append(v or 0)
     else:
         years = [int(year)] * n
     index = pd.MultiIndex.from_arrays([units.to_numpy(), years], names=["district", "year"])

@@ -1,4 +1,4 @@
-"""Tests of indicators.ahp: eigenvector weights, consistency ratio, group judgements, loader."""
+"""Tests of indicators.weights.ahp: eigenvector weights, consistency ratio, group judgements, loader."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indicators.ahp import (
+from indicators.weights.ahp import (
     RANDOM_INDEX_SAATY,
     ahp_weights,
     group_judgements,

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from indicators.errors import InconsistentJudgementsWarning, JudgementError
 from indicators.weights.ahp import (
     RANDOM_INDEX_SAATY,
     ahp_weights,
@@ -19,7 +20,6 @@ from indicators.weights.ahp import (
     load_judgements,
     validate_judgements,
 )
-from indicators.errors import InconsistentJudgementsWarning, JudgementError
 
 # --------------------------------------------------------------------------------------------
 # published worked example

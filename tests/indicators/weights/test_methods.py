@@ -17,9 +17,9 @@ import yaml
 
 from indicators import Methodology, Step, build_index, load_framework, load_methodology
 from indicators.errors import DataError, InconsistentJudgementsWarning, JudgementError, MethodologyError
-from indicators.weights.objective import entropy_weights
 from indicators.synthetic import generate_panel
 from indicators.weights import WEIGHTERS, ExplainedWeights, split_explain
+from indicators.weights.objective import entropy_weights
 
 from ..sens_toys import hadamard8, tree_framework, wide
 

@@ -28,9 +28,9 @@ from indicators.uncertainty import (
     sample_assumptions,
 )
 
-from .sens_toys import tree_framework, wide
+from ..sens_toys import tree_framework, wide
 
-ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[3]
 FW = load_framework(ROOT / "data/frameworks/district_rol.yaml")
 PANEL = generate_panel()
 BASE = load_methodology(ROOT / "data/methodologies/baseline.yaml")

@@ -8,8 +8,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 
 def atomic_write_bytes(path: Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` via a temp file in the same folder and ``os.replace``."""
@@ -51,6 +49,8 @@ def sha256_file(path: str | Path) -> str:
 
 def read_yaml(path: str | Path, what: str, error: type[Exception]) -> Any:
     """Parse a YAML file; raise ``error`` naming the file (``what`` says what it is) when it can't."""
+    import yaml  # imported where used: keeps `import indicators` light
+
     path = Path(path)
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8-sig"))

@@ -17,8 +17,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import yaml
-
 from .errors import MethodologyError
 from .registry import Step
 from .steps import OPTIONAL_STEP_KEYS as _OPTIONAL_STEP_KEYS
@@ -156,6 +154,8 @@ class Methodology:
 
     def to_yaml(self) -> str:
         """YAML text of :meth:`to_dict` (Chinese kept readable)."""
+        import yaml
+
         return yaml.safe_dump(self.to_dict(), allow_unicode=True, sort_keys=False)
 
     def save(self, path: str | Path) -> Path:

@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from ..errors import MethodologyError
 from ..framework import Framework
@@ -134,6 +133,8 @@ class Assumptions:
             "methodology": self.methodology.to_dict(),
             "weight_sets": {k: f"weight_sets_{i}.csv" for i, k in enumerate(self.weight_sets)},
         }
+        import yaml
+
         atomic_write_text(folder / "uncertainty.yaml", yaml.safe_dump(meta, allow_unicode=True, sort_keys=False))
         atomic_write_bytes(folder / "assumptions.csv", _exact_csv(self.table, index_label="replication"))
         for i, (_, df) in enumerate(self.weight_sets.items()):
@@ -151,6 +152,8 @@ def load_assumptions(folder: str | Path) -> Assumptions:
     """Read what :meth:`Assumptions.save` wrote."""
     folder = Path(folder)
     path = folder / "uncertainty.yaml"
+    import yaml
+
     try:
         meta = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:

@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
 from ..errors import MethodologyError
 from ..framework import Framework
 from ..io import read_yaml
@@ -191,6 +189,8 @@ class UncertaintySpec:
         return cls(tuple(inputs))
 
     def to_yaml(self) -> str:
+        import yaml
+
         return yaml.safe_dump(self.to_dict(), allow_unicode=True, sort_keys=False)
 
     @classmethod

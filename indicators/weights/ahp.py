@@ -54,7 +54,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 from numpy.typing import ArrayLike
 
 from ..errors import InconsistentJudgementsWarning, JudgementError
@@ -482,6 +481,8 @@ def load_judgements(path: str | Path) -> dict[str, Judgements]:
         raise JudgementError(
             f"{path}: unsupported judgement file type {suffix!r}; use .yaml, .yml or .csv"
         )
+    import yaml
+
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:

@@ -286,7 +286,7 @@ def evaluate(
         for s0 in range(0, len(members), step):
             sl = slice(s0, s0 + step)
             try:
-                out = aggregate_many(tree, xv, w[sl], agg_steps, miss_steps)[tree.root]
+                out = aggregate_many(tree, xv, w[sl], agg_steps, miss_steps, units=x.index)[tree.root]
             except (DataError, MethodologyError) as exc:
                 desc = "; ".join(f"{c.name} = {c.label(pick[c.name])}" for c in choices)
                 raise type(exc)(f"replications with {desc or 'the nominal choices'}: {exc.summary}",
@@ -304,7 +304,8 @@ def evaluate(
     x0 = nominal.normalised[list(tree0.indicators)]
     raw0, _ = split_explain(weighter.func(fw, x0, **weighter.bind(meth.weights.params)))
     agg0, miss0 = _level_steps(meth, tree0, [], {})
-    nom = aggregate_many(tree0, x0.to_numpy(dtype=float), weight_matrix(tree0, raw0), agg0, miss0)[tree0.root][0]
+    nom = aggregate_many(tree0, x0.to_numpy(dtype=float), weight_matrix(tree0, raw0), agg0, miss0,
+                         units=x0.index)[tree0.root][0]
     if check_nominal:
         ref = nominal.index.to_numpy(dtype=float)
         if not np.array_equal(nom, ref, equal_nan=True):

@@ -74,6 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
     from .uncertainty_cli import add_parser as add_uncertainty_parser
 
     add_uncertainty_parser(sub, _framework_arg, _methodology_arg)
+
+    from .commands import extract as _extract  # the command-module contract (HELP, add_arguments, run)
+
+    _extract.add_arguments(sub.add_parser("extract", help=_extract.HELP))
     return parser
 
 
@@ -84,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return {
             "validate": cmd_validate, "score": cmd_score, "framework": cmd_framework,
             "methods": cmd_methods, "demo": cmd_demo, "reproduce": cmd_reproduce, "report": cmd_report,
-            "audit": _cmd_audit, "uncertainty": _cmd_uncertainty,
+            "audit": _cmd_audit, "uncertainty": _cmd_uncertainty, "extract": _cmd_extract,
         }[args.command](args)
     except IndicatorsError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -115,6 +119,12 @@ def _cmd_uncertainty(args: argparse.Namespace) -> int:
     from .uncertainty_cli import cmd_uncertainty
 
     return cmd_uncertainty(args)
+
+
+def _cmd_extract(args: argparse.Namespace) -> int:
+    from .commands.extract import run
+
+    return run(args)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

@@ -31,7 +31,7 @@ _TOP_KEYS = {"id", "version", "name", "unit_of_assessment", "scale", "figures", 
 _FIGURE_KEYS = {"id", "zh", "en", "unit", "kind", "range", "required", "note", "extract"}
 #: Keys of a figure's optional ``extract:`` vocabulary (read by :mod:`indicators.extract`).
 EXTRACT_KEYS = {"before": "list", "after": "list", "context": "list", "exclude": "list",
-                "exclude_sentence": "list", "units": "list", "zero": "list", "gap": "int", "hint": "str"}
+                "exclude_segment": "list", "units": "list", "zero": "list", "gap": "int", "hint": "str"}
 _NODE_KEYS = {"code", "parent", "weight", "zh", "en", "unit", "direction", "formula", "reported",
               "goalposts", "target", "scoring", "note", "denominator", "due"}
 _LINE = "__line__"

@@ -117,7 +117,7 @@ def extract_text(text: str, framework: Framework, year: int | None = None,
     if not text.strip():
         return Extraction((), scope, 0, "文本为空 / the document has no text")
     cjk = len(re.findall(r"[\u4e00-\u9fff]", text[:200_000]))
-    if cjk < 20 or cjk < 0.2 * len(re.sub(r"\s", "", text[:200_000])):
+    if cjk < 2 or cjk < 0.2 * len(re.sub(r"\s", "", text[:200_000])):
         return Extraction((), scope, 0, "不是中文报告 / not a Chinese report (too few Chinese characters)")
     if not len(vocab):
         return Extraction((), scope, 0, f"框架 {framework.id} 未声明提取词表 / the framework declares no "
@@ -133,10 +133,11 @@ def extract_text(text: str, framework: Framework, year: int | None = None,
                 candidates.append(cand)
     for fig in vocab.figures:
         for phrase in fig.zero:
-            for m in re.finditer(re.escape(phrase), t):
-                candidates.append(_Candidate(fig, None, 0.0, phrase, m.start(), m.end(), m.start(), len(phrase), []))
+            for m in phrase.finditer(t):
+                candidates.append(_Candidate(fig, None, 0.0, m.group(), m.start(), m.end(), m.start(),
+                                             m.end() - m.start(), []))
     for c in candidates:
-        _flag(t, seg, c, scope)
+        _flag(t, seg, c, scope, year)
     proposals = _choose(text, seg, candidates, scope, year, framework)
     reason = "" if proposals else "未找到框架中的指标 / none of the framework's figures was found"
     return Extraction(tuple(proposals), scope, len(candidates), reason, tuple(rejected))
@@ -163,10 +164,9 @@ def _match(t: str, seg: Segmenter, n: Number, fig: FigureVocabulary,
     e0, e1 = seg.evidence(min(phrase_start, n.start), max(n.end, phrase_start + phrase_len))
     if any(w in t[e0:e1] for w in fig.exclude):
         return None
-    q0, q1 = seg.sentence(n.start)
-    if any(w in t[q0:q1] for w in fig.exclude_sentence):
+    if any(w in segment for w in fig.exclude_segment):
         return None
-    lead = t[seg.clause(n.start)[0]:n.start]
+    lead = t[e0:n.start]  # from the clause where the phrase starts (brackets split clauses)
     for name, rule in _REJECT.items():
         if rule.search(lead):
             rejected.append((fig.id, n.text, name))
@@ -182,7 +182,10 @@ def _topic(t: str, seg: Segmenter, pos: int) -> str:
     return t[q0:q1] if q1 - q0 <= 30 and q1 <= pos else ""
 
 
-def _flag(t: str, seg: Segmenter, c: _Candidate, scope: Scope) -> None:
+_YEAR_IN_LEAD = re.compile(r"(?<![\d-])(20\d{2})年(?!\s*[-—至~])(?!度?(?:以来|来))")
+
+
+def _flag(t: str, seg: Segmenter, c: _Candidate, scope: Scope, year: int | None) -> None:
     n = c.number
     if n is not None and n.lower_bound:
         c.flags.append("lower_bound")
@@ -193,10 +196,13 @@ def _flag(t: str, seg: Segmenter, c: _Candidate, scope: Scope) -> None:
     for name, rule in _LEAD_FLAGS.items():
         if rule.search(lead):
             c.flags.append(name)
-    clause_lead = t[seg.clause(c.start)[0]:c.start]
+    clause_lead = t[seg.clause(min(c.start, c.phrase_start))[0]:c.start]
     for name, rule in _CLAUSE_FLAGS.items():
         if rule.search(clause_lead):
             c.flags.append(name)
+    if year is not None:  # a year other than the report's named before the number
+        for y in {int(m.group(1)) for m in _YEAR_IN_LEAD.finditer(lead)} - {year}:
+            c.flags.append("previous_year" if y < year else "target")
     if scope.is_plan(c.start) and "target" not in c.flags:
         c.flags.append("target")
     q0 = seg.sentence(c.start)[0]
@@ -214,18 +220,18 @@ def _choose(t: str, seg: Segmenter, candidates: list[_Candidate], scope: Scope, 
         cands.sort(key=lambda c: (len(c.flags) > 0, len(c.flags), -c.phrase_len, c.start))
         best[fid] = cands[0]
     # one number is one figure: where two figures took the same number, the longer phrase keeps it
-    owner: dict[int, str] = {}
+    owner: dict[tuple[int, int], str] = {}
     for fid in sorted(best, key=lambda f: -best[f].phrase_len):
-        start = best[fid].start
-        if start in owner:
-            alt = [c for c in by_fig[fid] if c.start not in owner and c.start != start]
+        span = (best[fid].start, best[fid].end)
+        if span in owner:
+            alt = [c for c in by_fig[fid] if (c.start, c.end) not in owner and (c.start, c.end) != span]
             if alt:
                 best[fid] = alt[0]
-                owner[alt[0].start] = fid
+                owner[(alt[0].start, alt[0].end)] = fid
             else:
                 del best[fid]
             continue
-        owner[start] = fid
+        owner[span] = fid
     out = []
     for fid in framework.figures:  # framework order
         c = best.get(fid)

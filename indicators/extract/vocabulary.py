@@ -9,8 +9,8 @@ A figure's vocabulary (``data/frameworks/district_rol.yaml``, key ``extract``) d
 - ``units``: the measure words accepted (default from the figure's unit: 件 → 件/宗/起);
 - ``context``: at least one of these must occur in the segment (the sentence part between
   semicolons) — it names the topic when the phrase alone is generic (``办结`` + ``投诉律师``);
-- ``exclude`` / ``exclude_sentence``: words that rule the number out when they occur in its
-  clauses / its sentence (``律师调解`` is not people's mediation);
+- ``exclude`` / ``exclude_segment``: words that rule the number out when they occur in its
+  clauses / its segment (``律师调解`` is not people's mediation);
 - ``zero``: phrases that state zero in words (``无行政机关败诉``);
 - ``hint``: a note shown to the reviewer.
 
@@ -40,9 +40,10 @@ DEFAULT_UNITS: Mapping[str, tuple[str, ...]] = MappingProxyType({
 RULES: Mapping[str, Mapping[str, str]] = MappingProxyType({
     "reject": MappingProxyType({
         "growth / 增长": r"(?:同比|环比|较上年|较去年|比上年|比去年)?"
-                       r"(?:增长|上涨|上升|下降|增加|减少|提高|降低|增幅|降幅)(?:了|为|达)?$",
+                       r"(?:增长|上涨|上升|下降|增加|减少|提高|降低|增幅|降幅|新增|净增)(?:了|为|达)?$",
         "share / 占比": r"(?:占比|占全|所占比例|比重|占)(?:为|达|约)?$",
         "rate of change / 拉动": r"(?:拉动|拉动率|增速)(?:为|达)?$",
+        "increase / 新增": r"新增|净增",
     }),
     "lead_flag": MappingProxyType({
         "previous_year / 上年": r"去年|上年|上一年|前年|同期",
@@ -81,8 +82,8 @@ class FigureVocabulary:
     after: re.Pattern | None
     context: tuple[str, ...]
     exclude: tuple[str, ...]
-    exclude_sentence: tuple[str, ...]
-    zero: tuple[str, ...]
+    exclude_segment: tuple[str, ...]
+    zero: tuple[re.Pattern, ...]
     hint: str
 
     @property
@@ -108,7 +109,8 @@ class FigureVocabulary:
         units = tuple(ex.get("units") or DEFAULT_UNITS.get(spec.unit, (spec.unit,)))
         return cls(spec.id, spec.zh, spec.unit, spec.kind, units, before, after,
                    tuple(ex.get("context", ())), tuple(ex.get("exclude", ())),
-                   tuple(ex.get("exclude_sentence", ())), tuple(ex.get("zero", ())), str(ex.get("hint", "")))
+                   tuple(ex.get("exclude_segment", ())),
+                   tuple(re.compile(compile_phrase(z)) for z in ex.get("zero", ())), str(ex.get("hint", "")))
 
 
 @dataclass(frozen=True)

@@ -75,8 +75,10 @@ def chinese_to_int(text: str) -> int | None:
     """Value of a Chinese numeral (一百零三 → 103, 两千 → 2000, 十五 → 15, 二〇二〇 → 2020); None if invalid."""
     if not text or any(c not in _CN_DIGITS and c not in _CN_UNITS and c not in _CN_BIG for c in text):
         return None
-    if all(c in _CN_DIGITS for c in text):  # digit by digit: 二〇二〇
-        return int("".join(str(_CN_DIGITS[c]) for c in text)) if len(text) > 1 else _CN_DIGITS[text]
+    if all(c in _CN_DIGITS for c in text):  # digit by digit: 二〇二〇; 三五 is "three or five", not 35
+        if len(text) == 1:
+            return _CN_DIGITS[text]
+        return int("".join(str(_CN_DIGITS[c]) for c in text)) if len(text) >= 3 or "〇" in text else None
     total, section, digit = 0, 0, None
     last_unit = 10**9
     for c in text:
@@ -110,8 +112,8 @@ def _decimal(text: str) -> Decimal | None:
 def find_numbers(text: str) -> list[Number]:
     """Every number in ``text`` with its measure word and qualifiers, in order of position.
 
-    Chinese numerals count only with a measure word, ``成`` or ``百分之`` (so 一是, 十九大, 两个维护
-    without a count are not numbers); a fraction ``1/4`` is a rate.
+    Chinese numerals count only with a measure word, ``成`` or ``百分之`` (so 一是, 十九大, 十四五
+    without a measure word are not numbers; 两个 is 2); a fraction ``1/4`` is a rate.
     """
     t = normalise_width(text)
     out: list[Number] = []

@@ -38,6 +38,9 @@ _LEAD_FLAGS = {k.split(" /")[0]: re.compile(v) for k, v in RULES["lead_flag"].it
 _CLAUSE_FLAGS = {k.split(" /")[0]: re.compile(v) for k, v in RULES["clause_flag"].items()}
 _SENTENCE_FLAGS = {k.split(" /")[0]: re.compile(v) for k, v in RULES["sentence_flag"].items()}
 _REJECT = {k: re.compile(v) for k, v in RULES["reject"].items()}
+#: Characters looked at on each side of a number (a segment is rarely longer; a text without
+#: punctuation must not make every look-up scan the whole line).
+_WINDOW = 400
 
 
 @dataclass(frozen=True)
@@ -146,9 +149,10 @@ def extract_text(text: str, framework: Framework, year: int | None = None,
 def _match(t: str, seg: Segmenter, n: Number, fig: FigureVocabulary,
            rejected: list[tuple[str, str, str]]) -> _Candidate | None:
     s0, s1 = seg.segment(n.start)
+    s0, s1 = max(s0, n.start - _WINDOW), min(s1, n.end + _WINDOW)  # a report without punctuation stays linear
     phrase_start = phrase_len = None
-    if fig.before is not None:
-        m = fig.before.search(t, s0, n.start)
+    if fig.before is not None and not fig.tails.isdisjoint(t[max(s0, n.start - fig.gap - 1):n.start]):
+        m = fig.before.search(t, max(s0, n.start - fig.reach), n.start)
         if m is not None:
             phrase_start, phrase_len = m.start(), m.end() - m.start()
     if phrase_start is None and fig.after is not None:
@@ -161,7 +165,7 @@ def _match(t: str, seg: Segmenter, n: Number, fig: FigureVocabulary,
     if fig.context and not any(w in segment for w in fig.context) and not any(w in _topic(t, seg, n.start)
                                                                               for w in fig.context):
         return None
-    e0, e1 = seg.evidence(min(phrase_start, n.start), max(n.end, phrase_start + phrase_len))
+    e0, e1 = _clamp(seg.evidence(min(phrase_start, n.start), max(n.end, phrase_start + phrase_len)), n.start, n.end)
     if any(w in t[e0:e1] for w in fig.exclude):
         return None
     if any(w in segment for w in fig.exclude_segment):
@@ -173,6 +177,11 @@ def _match(t: str, seg: Segmenter, n: Number, fig: FigureVocabulary,
             return None
     value = n.value
     return _Candidate(fig, n, value, n.text, n.start, n.end, phrase_start, phrase_len, [])
+
+
+def _clamp(span: tuple[int, int], start: int, end: int) -> tuple[int, int]:
+    """A span cut to at most ``_WINDOW`` characters on each side of a number (a line without punctuation)."""
+    return max(span[0], start - _WINDOW), min(span[1], end + _WINDOW)
 
 
 def _topic(t: str, seg: Segmenter, pos: int) -> str:
@@ -191,12 +200,12 @@ def _flag(t: str, seg: Segmenter, c: _Candidate, scope: Scope, year: int | None)
         c.flags.append("lower_bound")
     if n is not None and n.approximate:
         c.flags.append("approximate")
-    s0 = seg.segment(c.start)[0]
+    s0 = max(seg.segment(c.start)[0], c.start - _WINDOW)
     lead = t[s0:c.start]
     for name, rule in _LEAD_FLAGS.items():
         if rule.search(lead):
             c.flags.append(name)
-    clause_lead = t[seg.clause(min(c.start, c.phrase_start))[0]:c.start]
+    clause_lead = t[max(seg.clause(min(c.start, c.phrase_start))[0], c.start - _WINDOW):c.start]
     for name, rule in _CLAUSE_FLAGS.items():
         if rule.search(clause_lead):
             c.flags.append(name)
@@ -205,7 +214,7 @@ def _flag(t: str, seg: Segmenter, c: _Candidate, scope: Scope, year: int | None)
             c.flags.append("previous_year" if y < year else "target")
     if scope.is_plan(c.start) and "target" not in c.flags:
         c.flags.append("target")
-    q0 = seg.sentence(c.start)[0]
+    q0 = max(seg.sentence(c.start)[0], c.start - _WINDOW)
     if scope.level == "city" or any(rule.search(t, q0, c.start) for rule in _SENTENCE_FLAGS.values()):
         c.flags.append("other_entity")
 
@@ -242,8 +251,9 @@ def _choose(t: str, seg: Segmenter, candidates: list[_Candidate], scope: Scope, 
         confidence = 0.95 - 0.1 * min(len(others), 3)
         if c.flags:
             confidence = min(confidence, 0.6) - 0.05 * (len(c.flags) - 1)
-        q0, q1 = seg.sentence(c.start)
-        e0, e1 = seg.evidence(min(c.phrase_start, c.start), max(c.end, c.phrase_start + c.phrase_len))
+        q0, q1 = _clamp(seg.sentence(c.start), c.start, c.end)
+        e0, e1 = _clamp(seg.evidence(min(c.phrase_start, c.start), max(c.end, c.phrase_start + c.phrase_len)),
+                        c.start, c.end)
         out.append(Proposal(
             figure=fid, name_zh=c.fig.zh, value=c.value, unit=c.fig.unit, as_written=t[c.start:c.end],
             quote=t[q0:q1], quote_offset=q0, evidence=t[e0:e1], offset=c.start,

@@ -59,7 +59,8 @@ RULES: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "other_entity / 其他主体": r"全市|本市|市政府|市司法局|市局|全省|全局|我局|本局|局机关",
     }),
 })
-_WILD = r"[^,，。;；:：\n]{0,20}?"
+_WILD_MAX = 20
+_WILD = rf"[^,，。;；:：\n]{{0,{_WILD_MAX}}}?"
 _PUNCT = ",，。;；:：、\n"
 
 
@@ -85,6 +86,11 @@ class FigureVocabulary:
     exclude_segment: tuple[str, ...]
     zero: tuple[re.Pattern, ...]
     hint: str
+    #: How far before a number a ``before`` phrase can start (longest phrase, wildcards, gap).
+    reach: int = 0
+    #: Last characters of the ``before`` phrases and the gap: a cheap test before the pattern runs.
+    tails: frozenset[str] = frozenset()
+    gap: int = 3
 
     @property
     def is_rate(self) -> bool:
@@ -107,10 +113,13 @@ class FigureVocabulary:
             alts = "|".join(compile_phrase(p) for p in sorted(ex["after"], key=len, reverse=True))
             after = re.compile(rf"{filler}(?:{alts})")
         units = tuple(ex.get("units") or DEFAULT_UNITS.get(spec.unit, (spec.unit,)))
+        reach = max((len(re.sub(r"…|\.\.\.", "", p)) + _WILD_MAX * len(re.findall(r"…|\.\.\.", p))
+                     for p in ex.get("before", ())), default=0) + gap
         return cls(spec.id, spec.zh, spec.unit, spec.kind, units, before, after,
                    tuple(ex.get("context", ())), tuple(ex.get("exclude", ())),
                    tuple(ex.get("exclude_segment", ())),
-                   tuple(re.compile(compile_phrase(z)) for z in ex.get("zero", ())), str(ex.get("hint", "")))
+                   tuple(re.compile(compile_phrase(z)) for z in ex.get("zero", ())), str(ex.get("hint", "")),
+                   reach, frozenset(p[-1] for p in ex.get("before", ())), gap)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from indicators.extract import extract_text
 from indicators.extract.gold import GoldRow, score_document, total
@@ -149,3 +151,17 @@ def test_heldout_untuned(fw):
     assert s.verbatim_share == 1.0
     assert s.precision >= 0.95, s.wrong
     assert s.recall >= 0.75, s.missed
+
+
+_FW = load_framework(ROOT / "data" / "frameworks" / "district_rol.yaml")
+_ALPHABET = "受理纠纷调解成功率人民组织律师执业名件宗人次%余约近全市去年一季度,，。;；：\n 0123456789.万两百"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=_ALPHABET, max_size=300))
+def test_never_crashes_and_quotes_stay_verbatim(text):
+    ex = extract_text(text, _FW, year=2023)
+    for p in ex.proposals:
+        assert text[p.quote_offset:p.quote_offset + len(p.quote)] == p.quote
+        assert p.evidence in p.quote and p.as_written in text
+        assert p.value >= 0 and 0 < p.confidence <= 1

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from indicators.extract import extract_text  # noqa: E402
-from indicators.extract.gold import read_gold, score_document, total  # noqa: E402
+from indicators.extract.gold import read_gold, read_sentences, score_document, total  # noqa: E402
 from indicators.extract.vocabulary import FigureVocabulary, Vocabulary  # noqa: E402
 from indicators.framework import load_framework  # noqa: E402
 
@@ -96,6 +96,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  wrong:  {w}")
     for m in o.missed:
         print(f"  missed: {m}")
+
+    print("\nheld-out sentences (written in other words than the seeds, district report of 2023):")
+    for name, label in (("heldout.csv", "vocabulary extended after its first run"),
+                        ("heldout_untuned.csv", "never tuned on")):
+        cases, rows = read_sentences(GOLD.parent / name)
+        h = total(score_document(c, t, extract_text(t, fw, year=2023, vocabulary=vocab).proposals, rows)
+                  for c, t in cases.items())
+        print(f"  {name:22s} gold {h.gold:3d}  TP {h.tp:3d}  FP {h.fp:2d}  flagged negatives {h.flagged_negatives:2d}  "
+              f"precision {h.precision:6.1%}  recall {h.recall:6.1%}  verbatim {h.verbatim_share:6.1%}  ({label})")
+        for m in h.missed:
+            print(f"    missed: {m}")
+        for w in h.wrong:
+            print(f"    wrong:  {w}")
 
     report = synthetic_report(list(texts.values()))
     pages = len(report) / PAGE

@@ -80,6 +80,12 @@ def run(args: argparse.Namespace) -> int:
     if not rows:
         print("没有可写入复核表的建议值 / nothing to review; no form written", file=sys.stderr)
         return FAILED
+    required = [f for f, spec in fw.figures.items() if spec.required and f not in {r.proposal.figure for r in rows}]
+    if required:
+        hint = (f"必填指标不在报告中 / required figures not in the reports: {', '.join(required)} — validate the "
+                f"form together with a file that holds them: rolindex validate {out} population.csv")
+        print(hint)
+        notes.append(hint)
     write_review_form(rows, out, notes)
     print(f"wrote {out} ({len(rows)} rows; confirm them, then: rolindex validate {out})")
     if args.accept:

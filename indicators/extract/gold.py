@@ -126,6 +126,18 @@ def total(scores: Iterable[DocumentScore], name: str = "overall") -> DocumentSco
     return out
 
 
+def read_sentences(path: str | Path) -> tuple[dict[str, str], list[GoldRow]]:
+    """A held-out sentence table (``case, text, figure, value, kind, flags``): texts by case and gold rows."""
+    texts: dict[str, str] = {}
+    rows = []
+    with open(path, encoding="utf-8", newline="") as fh:
+        for r in csv.DictReader(fh):
+            texts[r["case"]] = r["text"]
+            flags = tuple(f for f in (r.get("flags") or "").split(";") if f)
+            rows.append(GoldRow(r["case"], r["kind"], r["figure"], parse_value(r["value"]).value, flags, r["text"]))
+    return texts, rows
+
+
 def by_document(gold: Iterable[GoldRow]) -> Mapping[str, list[GoldRow]]:
     """Gold rows grouped by document id."""
     out: dict[str, list[GoldRow]] = {}

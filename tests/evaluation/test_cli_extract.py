@@ -27,6 +27,7 @@ def test_extract_writes_a_form_that_validates(tmp_path, report, capsys):
     printed = capsys.readouterr().out
     assert "guangming.txt: 5 个建议值 proposals (1 需复核 flagged)" in printed
     assert "推断 inferred: 区 district = 光明区, 年 year = 2020" in printed
+    assert "required figures not in the reports: population" in printed
     pop = tmp_path / "pop.csv"
     pop.write_text("district,year,figure,value\n光明区,2020,population,1095300\n", encoding="utf-8")
     report_ = validate(read_figures(out, pop), load_framework(ROOT / "data" / "frameworks" / "district_rol.yaml"))

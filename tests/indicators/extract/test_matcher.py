@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from indicators.extract import extract_text
-from indicators.extract.gold import GoldRow, score_document, total
+from indicators.extract.gold import read_sentences, score_document, total
 from indicators.framework import load_framework
-from indicators.submission import parse_value
 from tests.conftest import ROOT
 
 HERE = ROOT / "tests" / "indicators" / "extract"
@@ -130,10 +127,7 @@ def test_empty_results_say_why(fw, text, reason):
 
 
 def _score(path, fw):
-    rows = list(csv.DictReader(open(path, encoding="utf-8")))
-    gold = [GoldRow(r["case"], r["kind"], r["figure"], parse_value(r["value"]).value,
-                    tuple(f for f in r["flags"].split(";") if f), r["text"]) for r in rows]
-    texts = {r["case"]: r["text"] for r in rows}
+    texts, gold = read_sentences(path)
     return total(score_document(c, t, extract_text(t, fw, year=2023).proposals, gold) for c, t in texts.items())
 
 

@@ -11,6 +11,8 @@ reports → one long submission with provenance).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .documents import Document, document_from_text, read_document
 from .matcher import FLAG_LABELS, Extraction, Proposal, extract_text
 
@@ -18,6 +20,10 @@ __all__ = ["Document", "Extraction", "FLAG_LABELS", "Proposal", "document_from_t
            "extract_text", "read_document"]
 
 
-def extract_document(document: Document, framework, year: int | None = None) -> Extraction:
+if TYPE_CHECKING:
+    from ..framework import Framework
+
+
+def extract_document(document: Document, framework: Framework, year: int | None = None) -> Extraction:
     """Proposals for one :class:`Document` (see :func:`~indicators.extract.matcher.extract_text`)."""
     return extract_text(document.text, framework, year=year)

@@ -76,7 +76,7 @@ def _pdf(path, lines):
     from matplotlib.backends.backend_pdf import PdfPages
     from matplotlib.font_manager import FontProperties
 
-    from evaluation.charts import cjk_font_path
+    from evaluation.report.charts import cjk_font_path
 
     font = FontProperties(fname=str(cjk_font_path()))
     with matplotlib.rc_context({"pdf.fonttype": 42}), PdfPages(path) as pdf:

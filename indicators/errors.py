@@ -83,3 +83,7 @@ def did_you_mean(name: object, choices: Iterable[object]) -> str:
 
     close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+class ExtractionError(ProblemsError):
+    """A report cannot be read for extraction (unknown format, undecodable, too large, no text)."""

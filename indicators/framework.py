@@ -28,7 +28,10 @@ FIGURE_KINDS = ("count", "amount", "rate", "binary")
 DEFAULT_RANGES = {"count": (0.0, None), "amount": (0.0, None), "rate": (0.0, 1.0), "binary": (0.0, 1.0)}
 _TOP_KEYS = {"id", "version", "name", "unit_of_assessment", "scale", "figures", "checks", "nodes",
              "description", "source"}
-_FIGURE_KEYS = {"id", "zh", "en", "unit", "kind", "range", "required", "note"}
+_FIGURE_KEYS = {"id", "zh", "en", "unit", "kind", "range", "required", "note", "extract"}
+#: Keys of a figure's optional ``extract:`` vocabulary (read by :mod:`indicators.extract`).
+EXTRACT_KEYS = {"before": "list", "after": "list", "context": "list", "exclude": "list",
+                "exclude_segment": "list", "units": "list", "zero": "list", "gap": "int", "hint": "str"}
 _NODE_KEYS = {"code", "parent", "weight", "zh", "en", "unit", "direction", "formula", "reported",
               "goalposts", "target", "scoring", "note", "denominator", "due"}
 _LINE = "__line__"
@@ -47,6 +50,9 @@ class FigureSpec:
     upper: float | None
     required: bool = False
     line: int | None = None
+    #: How to find the figure in a narrative report (``extract:`` in the YAML): an immutable
+    #: mapping of tuples, empty when the framework declares no vocabulary for it.
+    extract: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), compare=False)
 
 
 @dataclass(frozen=True)
@@ -269,7 +275,11 @@ def framework_from_dict(data: Any, source: str = "<dict>") -> Framework:
     if problems:
         raise FrameworkError(f"framework {source} is invalid", problems)
     clean = _strip_lines(data)
-    digest = hashlib.sha256(json.dumps(clean, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    # The extraction vocabulary says how to find a figure in text, not what is measured: it is
+    # left out of the content hash so that adding words never changes a published result's hash.
+    measured = {**clean, "figures": [{k: v for k, v in f.items() if k != "extract"} if isinstance(f, dict) else f
+                                     for f in clean.get("figures") or []]}
+    digest = hashlib.sha256(json.dumps(measured, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
     return Framework(
         id=str(data["id"]), version=str(data["version"]), zh=name.get("zh", ""), en=name.get("en", ""),
         scale=float(data.get("scale", 100)), figures=MappingProxyType(figures), checks=tuple(checks),
@@ -326,10 +336,45 @@ def _load_figures(items: Any, at, problems: list[str]) -> dict[str, FigureSpec]:
                 problems.append(f"{where}range must be [lower, upper] with numbers or null, lower <= upper")
         if not item.get("zh") or not item.get("en"):
             problems.append(f"{where}needs both a Chinese (zh) and an English (en) name")
+        extract = _load_extract(item.get("extract"), fid, where, at, problems) if "extract" in item else {}
         figures[fid] = FigureSpec(fid, str(item.get("zh", "")), str(item.get("en", "")),
                                   str(item.get("unit", "")), kind, lower, upper,
-                                  bool(item.get("required", False)), item.get(_LINE))
+                                  bool(item.get("required", False)), item.get(_LINE),
+                                  MappingProxyType(extract))
     return figures
+
+
+def _load_extract(spec: Any, fid: str, where: str, at, problems: list[str]) -> dict[str, Any]:
+    """Validate a figure's ``extract:`` vocabulary; lists become tuples (immutable)."""
+    if not isinstance(spec, dict):
+        problems.append(f"{where}extract must be a mapping with keys {', '.join(sorted(EXTRACT_KEYS))}")
+        return {}
+    loc = at(spec, f"figure {fid}, extract") if spec.get(_LINE) else where
+    out: dict[str, Any] = {}
+    for key, value in spec.items():
+        if key == _LINE:
+            continue
+        kind = EXTRACT_KEYS.get(key)
+        if kind is None:
+            problems.append(f"{loc}unknown extract key {key!r}{did_you_mean(str(key), EXTRACT_KEYS)}; "
+                            f"allowed: {', '.join(sorted(EXTRACT_KEYS))}")
+        elif kind == "list":
+            if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+                problems.append(f"{loc}extract {key} must be a list of non-empty strings, got {value!r}")
+            else:
+                out[key] = tuple(v.strip() for v in value)
+        elif kind == "int":
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 40:
+                problems.append(f"{loc}extract {key} must be an integer 0-40, got {value!r}")
+            else:
+                out[key] = value
+        elif not isinstance(value, str):
+            problems.append(f"{loc}extract {key} must be text, got {value!r}")
+        else:
+            out[key] = value
+    return out
+
+
 
 
 def _load_checks(items: Any, figures, at, problems: list[str]) -> list[tuple[str, str]]:

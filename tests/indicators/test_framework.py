@@ -262,7 +262,7 @@ def test_unknown_keys(tmp_path):
     p = only(problems_of(tmp_path, edit("weight: 40,", "weight: 40, colour: red,")))
     assert p.startswith(at(13, "D2") + "unknown key 'colour'; allowed: code, denominator, direction, due, en,")
     p = only(problems_of(tmp_path, edit("kind: rate}", "kind: rate, colour: red}")))
-    assert p.startswith("mini.yaml line 8 (figure rate): unknown key 'colour'; allowed: en, id,")
+    assert p.startswith("mini.yaml line 8 (figure rate): unknown key 'colour'; allowed: en, extract, id,")
     p = only(problems_of(tmp_path, "colour: red\n" + MINI))
     assert p.startswith("mini.yaml line 1: unknown top-level key 'colour'; allowed: checks,")
 

@@ -54,7 +54,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 from numpy.typing import ArrayLike
 
 from .errors import InconsistentJudgementsWarning, JudgementError
@@ -474,10 +473,9 @@ def load_judgements(path: str | Path) -> dict[str, Judgements]:
         raise JudgementError(
             f"{path}: unsupported judgement file type {suffix!r}; use .yaml, .yml or .csv"
         )
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise JudgementError(f"{path}: not valid YAML ({exc})") from None
+    from .configfile import read_config_yaml
+
+    doc = read_config_yaml(path, "judgement file", JudgementError)[0]  # strict UTF-8, no aliases
     if isinstance(doc, Mapping) and set(doc) == {"judgements"}:
         entries = doc["judgements"]
     elif isinstance(doc, Mapping) and "parent" in doc:

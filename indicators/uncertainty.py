@@ -70,8 +70,8 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import yaml
 
+from .configfile import dump_config
 from .errors import DataError, IndicatorsError, MethodologyError
 from .framework import Framework, load_framework
 from .io import atomic_write_bytes, atomic_write_text, read_yaml
@@ -268,7 +268,7 @@ class UncertaintySpec:
         return cls(tuple(inputs))
 
     def to_yaml(self) -> str:
-        return yaml.safe_dump(self.to_dict(), allow_unicode=True, sort_keys=False)
+        return dump_config(self.to_dict())
 
     @classmethod
     def load(cls, path: str | Path) -> UncertaintySpec:
@@ -467,7 +467,7 @@ class Assumptions:
             "methodology": self.methodology.to_dict(),
             "weight_sets": {k: f"weight_sets_{i}.csv" for i, k in enumerate(self.weight_sets)},
         }
-        atomic_write_text(folder / "uncertainty.yaml", yaml.safe_dump(meta, allow_unicode=True, sort_keys=False))
+        atomic_write_text(folder / "uncertainty.yaml", dump_config(meta))
         atomic_write_bytes(folder / "assumptions.csv", _exact_csv(self.table, index_label="replication"))
         for i, (_, df) in enumerate(self.weight_sets.items()):
             atomic_write_bytes(folder / f"weight_sets_{i}.csv", _exact_csv(df, index_label="set"))
@@ -484,10 +484,7 @@ def load_assumptions(folder: str | Path) -> Assumptions:
     """Read what :meth:`Assumptions.save` wrote."""
     folder = Path(folder)
     path = folder / "uncertainty.yaml"
-    try:
-        meta = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise MethodologyError(f"cannot read {path}: {exc.strerror}") from None
+    meta = read_yaml(path, "uncertainty file", MethodologyError)
     if not isinstance(meta, Mapping) or meta.get("format") != "rolindex-uncertainty-1":
         raise MethodologyError(f"{path}: not a rolindex uncertainty file (format rolindex-uncertainty-1)")
     spec = UncertaintySpec.from_dict(meta["spec"])

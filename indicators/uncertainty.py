@@ -76,6 +76,7 @@ from .errors import DataError, IndicatorsError, MethodologyError
 from .framework import Framework, load_framework
 from .io import atomic_write_bytes, atomic_write_text, read_yaml
 from .methodology import Methodology, Step, as_methodology
+from .outputs import write_csv
 from .pipeline import build_index
 from .tree import Tree, aggregate_many, compile_tree, rank_within_years, weight_matrix
 from .weights import WEIGHTERS, split_explain
@@ -468,16 +469,15 @@ class Assumptions:
             "weight_sets": {k: f"weight_sets_{i}.csv" for i, k in enumerate(self.weight_sets)},
         }
         atomic_write_text(folder / "uncertainty.yaml", dump_config(meta))
-        atomic_write_bytes(folder / "assumptions.csv", _exact_csv(self.table, index_label="replication"))
+        _exact_csv(self.table, folder / "assumptions.csv", index_label="replication")
         for i, (_, df) in enumerate(self.weight_sets.items()):
-            atomic_write_bytes(folder / f"weight_sets_{i}.csv", _exact_csv(df, index_label="set"))
+            _exact_csv(df, folder / f"weight_sets_{i}.csv", index_label="set")
         return folder
 
 
-def _exact_csv(df: pd.DataFrame, index_label: str) -> bytes:
-    buf = io.StringIO()
-    df.to_csv(buf, float_format="%.17g", index_label=index_label, lineterminator="\n")
-    return buf.getvalue().encode("utf-8")
+def _exact_csv(df: pd.DataFrame, path: Path, index_label: str) -> Path:
+    """Floats to the last bit (replayed bit for bit); text neutralised (:mod:`indicators.outputs`)."""
+    return write_csv(df, path, index=True, float_format="%.17g", index_label=index_label)
 
 
 def load_assumptions(folder: str | Path) -> Assumptions:
@@ -793,7 +793,7 @@ class UncertaintyResult:
             arrays["scores"] = self.scores
         np.savez_compressed(buf, **arrays)
         atomic_write_bytes(folder / "ranks.npz", buf.getvalue())
-        atomic_write_text(folder / "rank_stats.csv", self.rank_stats().to_csv(lineterminator="\n"))
+        write_csv(self.rank_stats(), folder / "rank_stats.csv", index=True)
         atomic_write_text(folder / "timing.json", json.dumps(dict(self.timing), indent=2) + "\n")
         return folder
 

@@ -124,3 +124,9 @@ class IndexResult:
         from .outputs import write_csv
 
         return write_csv(self.table(), Path(path))
+
+    def to_xlsx(self, path: str | Path) -> Path:
+        """Write :meth:`table` as an XLSX workbook (sheet ``scores``) atomically; text cells are strings."""
+        from .outputs import write_xlsx
+
+        return write_xlsx({"scores": self.table()}, Path(path))

@@ -59,6 +59,11 @@ def _csv_cells(path) -> list[list[str]]:
         return list(csv.reader(fh))
 
 
+def _xlsx_clean(text: str) -> str:
+    """What XLSX can hold of ``text``: XML 1.0 has no control characters but tab, newline, return."""
+    return "".join("\ufffd" if (ord(ch) < 32 and ch not in "\t\n\r") else ch for ch in text)
+
+
 def _check_text(written: str, original: str) -> None:
     assert not dangerous(written), repr(written)
     assert written in (original, "'" + original)
@@ -112,7 +117,7 @@ def test_write_xlsx_property(tmp_path, df):
             continue
         assert cell.data_type == "s"
         assert not dangerous(cell.value)
-        clean = "".join("\ufffd" if (ord(ch) < 32 and ch not in "\t\n\r") else ch for ch in original)
+        clean = _xlsx_clean(original)
         assert cell.value in (clean, "'" + clean)
     for cell, number in zip([r[1] for r in rows[1:]], df["value"], strict=True):
         # openpyxl stores 16 significant digits (Excel shows 15): the same number to that precision
@@ -146,6 +151,29 @@ def test_index_result_to_csv_property(tmp_path, names):
                 assert cell == ""
             else:
                 assert float(cell) == float(value), (col, cell, value)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(names=unique_names)
+def test_index_result_to_xlsx_property(tmp_path, names):
+    from openpyxl import load_workbook
+
+    result = _hostile_result(names)
+    table = result.table()
+    ws = load_workbook(result.to_xlsx(tmp_path / "scores.xlsx"))["scores"]
+    header, *rows = list(ws.iter_rows())
+    assert [c.value for c in header] == list(table.columns)
+    for row, (_, expected) in zip(rows, table.iterrows(), strict=True):
+        for cell, col in zip(row, table.columns, strict=True):
+            assert cell.data_type != "f"
+            value = expected[col]
+            if isinstance(value, str):
+                clean = _xlsx_clean(value)
+                assert cell.data_type == "s" and not dangerous(cell.value) and cell.value in (clean, "'" + clean)
+            elif pd.isna(value):
+                assert cell.value is None
+            else:
+                assert cell.value == float(f"{float(value):.16g}"), (col, cell.value, value)
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

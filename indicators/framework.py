@@ -445,6 +445,9 @@ def _load_nodes(items: Any, figures, at, problems: list[str],
                     for fig in formula.figures:
                         if fig not in figures:
                             problems.append(f"{where}formula names unknown figure {fig!r}{did_you_mean(fig, figures)}")
+            if item.get("target") is not None and _safe_num(item["target"]) is None:
+                problems.append(f"{at(item, 'node ' + code, 'target')}目标值必须是有限数 / target must be a finite "
+                                f"number, got {item['target']!r}")
             d = str(item.get("direction", "")).strip()
             if d in ("+", "1", "+1"):
                 direction = 1
@@ -482,6 +485,10 @@ def _load_nodes(items: Any, figures, at, problems: list[str],
                     problems.append(f"{where}scoring must be a mapping with a 'rule'")
                 else:
                     params = {k: v for k, v in sc.items() if k not in ("rule", *_META)}
+                    for k, v in params.items():
+                        if isinstance(v, float) and not math.isfinite(v):
+                            problems.append(f"{at(sc, 'node ' + code + ', scoring', k)}参数必须是有限数 / "
+                                            f"scoring parameter {k!r} must be a finite number, got {v!r}")
                     try:
                         method = SCORING_RULES.get(sc["rule"])
                         rule_params = {k: v for k, v in params.items() if k not in ("due", "basis")}

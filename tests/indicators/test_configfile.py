@@ -97,6 +97,9 @@ def test_all_zero_siblings_are_an_error_without_extra_warnings(tmp_path):
     ("goalposts: [0, 1]", "goalposts: [0, .inf]", "goalposts must be"),
     ("en: Cases, kind: count", "en: Cases, kind: count, range: [.nan, 5]", "range must be"),
     ("version: \"1\"", "version: \"1\"\nscale: .inf", "line 3 \\(scale\\): 量表上限必须是有限正数"),
+    ("target: 0.9,", "target: .nan,", r"line 12 \(node I1, scoring, target\): 参数必须是有限数"),
+    ("formula: per10k(cases)", "formula: per10k(cases), target: .inf",
+     r"line 14 \(node I2, target\): 目标值必须是有限数"),
 ])
 def test_non_finite_bounds_are_refused(tmp_path, old, new, says):
     with pytest.raises(FrameworkError, match=says):

@@ -20,57 +20,77 @@ names the file and line:
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .errors import ProblemsError
 
-__all__ = ["ConfigDumper", "ConfigLoader", "SourceMarks", "decode_config", "dump_config", "read_config_text",
+__all__ = ["SourceMarks", "config_loader", "decode_config", "dump_config", "read_config_text",
            "read_config_yaml", "yaml_error"]
 
 
-class ConfigLoader(yaml.SafeLoader):
-    """A SafeLoader that refuses aliases (``*name``, ``<<: *name``) and anchors (``&name``).
+@functools.cache
+def config_loader() -> type:
+    """A SafeLoader class that refuses aliases (``*name``, ``<<: *name``) and anchors (``&name``).
 
     The check runs while the event stream is composed, before anything is expanded, so an alias
-    bomb fails on its first alias in microseconds instead of after gigabytes.
+    bomb fails on its first alias in microseconds instead of after gigabytes. Built on first use,
+    so ``import indicators`` does not import yaml.
     """
+    import yaml
 
-    def compose_node(self, parent, index):
-        event = self.peek_event()
-        if isinstance(event, yaml.AliasEvent):
-            raise yaml.composer.ComposerError(
-                None, None,
-                f"配置文件中不允许使用 YAML 别名 *{event.anchor} / YAML aliases (*{event.anchor}) are not "
-                "allowed in configuration files; write the value out in full",
-                event.start_mark,
-            )
-        anchor = getattr(event, "anchor", None)
-        if anchor is not None:
-            raise yaml.composer.ComposerError(
-                None, None,
-                f"配置文件中不允许使用 YAML 锚点 &{anchor} / YAML anchors (&{anchor}) are not allowed in "
-                "configuration files; write the value out in full",
-                event.start_mark,
-            )
-        return super().compose_node(parent, index)
+    class ConfigLoader(yaml.SafeLoader):
+        def compose_node(self, parent, index):
+            _allowed(self.peek_event())
+            return super().compose_node(parent, index)
+
+    return ConfigLoader
 
 
-class ConfigDumper(yaml.SafeDumper):
-    """A SafeDumper that never writes anchors or aliases, so what we save :class:`ConfigLoader` reads."""
+def _allowed(event: Any) -> bool:
+    """True for an event without alias or anchor; raise a ComposerError naming it otherwise."""
+    import yaml
 
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
+    if isinstance(event, yaml.AliasEvent):
+        raise yaml.composer.ComposerError(
+            None, None,
+            f"配置文件中不允许使用 YAML 别名 *{event.anchor} / YAML aliases (*{event.anchor}) are not "
+            "allowed in configuration files; write the value out in full",
+            event.start_mark,
+        )
+    anchor = getattr(event, "anchor", None)
+    if anchor is not None:
+        raise yaml.composer.ComposerError(
+            None, None,
+            f"配置文件中不允许使用 YAML 锚点 &{anchor} / YAML anchors (&{anchor}) are not allowed in "
+            "configuration files; write the value out in full",
+            event.start_mark,
+        )
+    return True
+
+
+@functools.cache
+def _config_dumper() -> type:
+    import yaml
+
+    class ConfigDumper(yaml.SafeDumper):
+        """A SafeDumper that never writes anchors or aliases, so what we save the loader reads."""
+
+        def ignore_aliases(self, data: Any) -> bool:
+            return True
+
+    return ConfigDumper
 
 
 def dump_config(data: Any) -> str:
-    """YAML text of ``data`` (Chinese kept readable, key order kept, no aliases)."""
-    return yaml.dump(data, Dumper=ConfigDumper, allow_unicode=True, sort_keys=False)
+    """YAML text of ``data`` (Chinese kept readable, key order kept, no anchors or aliases)."""
+    import yaml
+
+    return yaml.dump(data, Dumper=_config_dumper(), allow_unicode=True, sort_keys=False)
 
 
 def _guess_encoding(data: bytes) -> str | None:
@@ -115,7 +135,7 @@ def read_config_text(path: str | Path, what: str, error: type[ProblemsError]) ->
     return decode_config(data, path.name, what, error)
 
 
-def yaml_error(exc: yaml.YAMLError, name: str, error: type[ProblemsError]) -> ProblemsError:
+def yaml_error(exc: Exception, name: str, error: type[ProblemsError]) -> ProblemsError:
     """``error`` naming the file and line of a YAML syntax (or alias) error."""
     mark = getattr(exc, "problem_mark", None)
     where = f" line {mark.line + 1}" if mark is not None else ""
@@ -161,9 +181,11 @@ class SourceMarks:
         return [self.locate(p) for p in problems]
 
 
-def _key_lines(node: yaml.Node) -> dict[str, int]:
+def _key_lines(node: Any) -> dict[str, int]:
+    import yaml
+
     out: dict[str, int] = {}
-    stack: list[tuple[str, yaml.Node]] = [("", node)]
+    stack: list[tuple[str, Any]] = [("", node)]
     while stack:
         prefix, cur = stack.pop()
         if isinstance(cur, yaml.MappingNode):
@@ -181,14 +203,16 @@ def _key_lines(node: yaml.Node) -> dict[str, int]:
 
 
 def read_config_yaml(path: str | Path, what: str, error: type[ProblemsError],
-                     loader: type[ConfigLoader] = ConfigLoader) -> tuple[Any, SourceMarks]:
+                     loader: type | None = None) -> tuple[Any, SourceMarks]:
     """Parse a configuration YAML file strictly; return (data, :class:`SourceMarks`).
 
     The node tree is composed once: the data is constructed from it and the key lines read off it.
     """
+    import yaml
+
     path = Path(path)
     text = read_config_text(path, what, error)
-    ldr = loader(text)
+    ldr = (loader or config_loader())(text)
     try:
         node = ldr.get_single_node()
         data = ldr.construct_document(node) if node is not None else None

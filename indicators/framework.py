@@ -8,6 +8,7 @@ carries a content hash, recorded in every result.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -21,9 +22,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from .configfile import ConfigLoader, read_config_text, yaml_error
+from .configfile import config_loader, read_config_text, yaml_error
 from .errors import FormulaError, FrameworkError, ZeroWeightWarning, did_you_mean
 from .formula import Formula, parse_formula
 
@@ -206,30 +206,41 @@ class Framework:
 # ---------------------------------------------------------------------------------------------
 # loading and validation
 # ---------------------------------------------------------------------------------------------
-class _LineLoader(ConfigLoader):
-    """Strict config loader that records each mapping's (and key's) line and rejects duplicate keys."""
+@functools.cache
+def _line_loader() -> type:
+    """Strict config loader recording each mapping's (and key's) line, rejecting duplicate keys.
 
-    def construct_mapping(self, node, deep=False):
-        seen: dict[Any, int] = {}
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r} (first on line {seen[key]})", key_node.start_mark
-                )
-            seen[key] = key_node.start_mark.line + 1
-        mapping = super().construct_mapping(node, deep=True)
-        mapping[_LINE] = node.start_mark.line + 1
-        mapping[_KEYLINES] = seen
-        return mapping
+    Built on first use (yaml imported when used); aliases and anchors are refused
+    (:func:`indicators.configfile.config_loader`).
+    """
+    import yaml
+
+    class _LineLoader(config_loader()):
+        def construct_mapping(self, node, deep=False):
+            seen: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"duplicate key {key!r} (first on line {seen[key]})", key_node.start_mark
+                    )
+                seen[key] = key_node.start_mark.line + 1
+            mapping = super().construct_mapping(node, deep=True)
+            mapping[_LINE] = node.start_mark.line + 1
+            mapping[_KEYLINES] = seen
+            return mapping
+
+    return _LineLoader
 
 
 def load_framework(path: str | Path) -> Framework:
     """Load and validate a framework YAML file; raise one error listing every problem."""
     path = Path(path)
     text = read_config_text(path, "framework file", FrameworkError)
+    import yaml
+
     try:
-        data = yaml.load(text, Loader=_LineLoader)
+        data = yaml.load(text, Loader=_line_loader())
     except yaml.YAMLError as exc:
         raise yaml_error(exc, path.name, FrameworkError) from None
     return framework_from_dict(data, source=path.name)

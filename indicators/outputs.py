@@ -10,7 +10,9 @@ their full-width forms ``＝ ＋ － ＠``, which some spreadsheets map to ASCII
 Numbers are never touched: a numeric column is written as numbers, so ``-5.0`` stays ``-5.0``. A
 *text* cell that is exactly a plain decimal number (``-5``, ``+1.5``, ``-2e3``) is also left alone:
 a spreadsheet reads it as that number and no formula can be formed from it, while a quote would
-turn a code like ``-5`` into ``'-5``. Anything more (``-5+1``, ``-inf``, ``- 5``) is neutralised.
+turn a code like ``-5`` into ``'-5``. Likewise a lone ``+`` or ``-`` (a direction column, a
+"not applicable" dash) is left alone: there is nothing after the sign to compute. Anything more
+(``-5+1``, ``-inf``, ``- 5``, ``=``) is neutralised.
 
 :func:`write_xlsx` writes every text cell as a string cell (data type ``s``), never a formula:
 openpyxl otherwise stores a string starting with ``=`` as a formula. Text is neutralised there too,
@@ -42,6 +44,8 @@ __all__ = ["FORMULA_TRIGGERS", "neutralise", "neutralise_frame", "starts_formula
 FORMULA_TRIGGERS = frozenset("=+-@\t\r＝＋－＠")
 #: Leading characters a spreadsheet may skip before it looks for a formula trigger.
 _SKIPPED = "".join(chr(c) for c in range(0x21) if chr(c) not in "\t\r") + "\u3000\u00a0\ufeff"
+#: A sign alone computes nothing and is how tables write a direction (+/-) or "not applicable" (-).
+_LONE_SIGNS = frozenset({"+", "-"})
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 #: Characters an XLSX file cannot hold (XML 1.0); replaced by U+FFFD rather than refusing the file.
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -49,7 +53,7 @@ _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 def starts_formula(text: str) -> bool:
     """Whether a spreadsheet could read ``text`` as a formula (see the module docstring)."""
-    if not text or _PLAIN_NUMBER.fullmatch(text):
+    if not text or text in _LONE_SIGNS or _PLAIN_NUMBER.fullmatch(text):
         return False
     return text[0] in FORMULA_TRIGGERS or text.lstrip(_SKIPPED)[:1] in FORMULA_TRIGGERS
 

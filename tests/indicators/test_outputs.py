@@ -36,7 +36,7 @@ def _is_number_text(cell: str) -> bool:
 
 def dangerous(cell: str) -> bool:
     """Whether a spreadsheet could read ``cell`` as a formula (the test's own oracle)."""
-    if not cell or cell.startswith("'") or _is_number_text(cell):
+    if not cell or cell.startswith("'") or _is_number_text(cell) or cell in ("+", "-"):  # a lone sign computes nothing
         return False
     first = cell[0]
     after = cell.lstrip(SKIP.replace("\t", "").replace("\r", ""))[:1]
@@ -88,6 +88,7 @@ def test_neutralise_examples():
     # a text cell that is exactly a plain number is left alone; anything more is neutralised
     assert [neutralise(s) for s in ("-5", "+1.5", "-2e3")] == ["-5", "+1.5", "-2e3"]
     assert [neutralise(s) for s in ("-5+1", "-inf", "- 5")] == ["'-5+1", "'-inf", "'- 5"]
+    assert [neutralise(s) for s in ("+", "-", "=", "@", "--")] == ["+", "-", "'=", "'@", "'--"]
     assert neutralise(-5.0) == -5.0 and neutralise(None) is None
 
 

@@ -157,7 +157,7 @@ def test_alias_without_anchor_names_its_line(tmp_path):
 
 
 def test_judgement_files_refuse_aliases_too(tmp_path):
-    from indicators.ahp import load_judgements
+    from indicators.weights.ahp import load_judgements
 
     path = tmp_path / "j.yaml"
     path.write_text("judgements:\n  - &e {parent: D, items: [a, b], upper: [3]}\n  - *e\n", encoding="utf-8")

@@ -1,0 +1,139 @@
+"""What the cells of ``notebooks/district_report.ipynb`` call: one function per report section.
+
+The notebook is a thin template (parameters, then one call per cell, no logic). Each function
+here takes the :class:`ReportContext` made by :func:`open_report` and returns something Jupyter
+displays as HTML (:class:`~evaluation.report.html.Fragment`), so the executed notebook, and the
+HTML rendered from it by :func:`~evaluation.report.html.render_html`, hold the whole report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from indicators import IndexResult, Methodology
+
+from ..errors import ReportDataError
+from . import charts, store
+from . import content as report_data
+from . import html as report_html
+from .html import Fragment
+
+#: The notebook's parameters, in the order of its ``parameters`` cell (a test keeps them in step).
+PARAMETERS = ("district", "year", "framework", "methodology", "figures", "output_dir", "lang", "uncertainty")
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """One district-year report: the (memoised) result, who and when, the language, the headline."""
+
+    result: IndexResult
+    district: str
+    year: int
+    lang: str
+    summary: Mapping[str, Any]
+    synthetic: bool
+    uncertainty: str | None = None
+
+
+def open_report(
+    district: str,
+    year: int,
+    figures: str | Path,
+    framework: str | Path = "district_rol",
+    methodology: Mapping[str, Any] | Methodology | None = None,
+    lang: str = "zh",
+    output_dir: str | Path | None = None,
+    uncertainty: str | Path | None = None,
+) -> ReportContext:
+    """Check the parameters, load the year's result (memoised) and set up Chinese fonts.
+
+    Raises :class:`~evaluation.errors.ReportDataError` for a missing district or year, an
+    unknown language or a missing file, before anything is displayed. With ``output_dir`` the
+    result is taken from the cache the batch runner left in ``<output_dir>/.rolindex/results/``
+    when it matches the inputs (see :func:`evaluation.report.store.load_result`): the same
+    numbers, without each kernel re-reading and re-building a national panel. ``uncertainty``
+    is a saved uncertainty analysis folder for :func:`rank_uncertainty` (None: no such section).
+    """
+    report_data.check_lang(lang)
+    if not isinstance(district, str) or not district:
+        raise ReportDataError(f"district must be a district id (a non-empty string), got {district!r}")
+    cache_dir = None if output_dir is None or str(output_dir) == "" else Path(output_dir) / store.RESULT_CACHE_DIR
+    result = store.load_result(figures, framework, methodology, cache_dir=cache_dir)
+    district, year = report_data.check_row(result, district, year)
+    charts.setup_fonts()
+    return ReportContext(
+        result=result, district=district, year=year, lang=lang,
+        summary=report_data.district_summary(result, district, year),
+        synthetic=store.is_synthetic(result),
+        uncertainty=None if uncertainty is None or str(uncertainty) == "" else str(uncertainty),
+    )
+
+
+def banner(ctx: ReportContext) -> Fragment:
+    """The "合成数据 / synthetic data" banner when the data is synthetic, else nothing."""
+    return report_html.banner_html(ctx.synthetic, ctx.lang)
+
+
+def headline(ctx: ReportContext) -> Fragment:
+    """Title and headline: index, grade, rank of N, change from last year, coverage."""
+    fw = ctx.result.framework
+    return report_html.headline_html(ctx.summary, (fw.zh, fw.en), ctx.lang)
+
+
+def scorecard(ctx: ReportContext) -> Fragment:
+    """Every dimension and indicator: value, source, score, peer median, rank, contribution."""
+    table = report_data.scorecard(ctx.result, ctx.district, ctx.year, ctx.lang)
+    return report_html.scorecard_html(table, ctx.summary, ctx.lang)
+
+
+def _figure(fig, alt: str) -> Fragment:
+    return report_html.figure_html(charts.figure_png(fig), alt, charts.figure_size(fig))
+
+
+def dimension_chart(ctx: ReportContext) -> Fragment:
+    """Bar chart: the district's dimension scores against the peer median."""
+    fig = charts.dimension_chart(ctx.result, ctx.district, ctx.year, ctx.lang)
+    return _figure(fig, report_data.bi("维度得分与同级中位数", "Dimension scores vs peer median", ctx.lang))
+
+
+def trend_chart(ctx: ReportContext) -> Fragment:
+    """Line charts: index (with the peer median) and rank over the available years."""
+    fig = charts.trend_chart(ctx.result, ctx.district, ctx.year, ctx.lang)
+    return _figure(fig, report_data.bi("指数与排名变化", "Index and rank over time", ctx.lang))
+
+
+def contribution_chart(ctx: ReportContext) -> Fragment:
+    """Horizontal bars: each indicator's contribution to the index, out of the most possible."""
+    fig = charts.contribution_chart(ctx.result, ctx.district, ctx.year, ctx.lang)
+    return _figure(fig, report_data.bi("各指标对指数的贡献", "Contribution of each indicator", ctx.lang))
+
+
+def rank_uncertainty(ctx: ReportContext) -> Fragment:
+    """The district's rank interval over the uncertainty analysis' replications, and its chart.
+
+    Nothing when the report has no ``uncertainty`` folder (see :mod:`evaluation.report.uncertainty`).
+    """
+    from . import uncertainty as report_uncertainty
+
+    return report_uncertainty.district_html(ctx.uncertainty, ctx.result, ctx.district, ctx.year, ctx.lang)
+
+
+def strengths_weaknesses(ctx: ReportContext, n: int = 3) -> Fragment:
+    """Generated sentences on the indicators furthest above and below the peer median."""
+    sw = report_data.strengths_weaknesses(ctx.result, ctx.district, ctx.year, n=n, lang=ctx.lang)
+    return report_html.strengths_html(sw, ctx.lang)
+
+
+def methodology_note(ctx: ReportContext) -> Fragment:
+    """Framework, methodology, hashes, steps, grade bands, inputs and software version."""
+    return report_html.methodology_html(report_data.methodology_note(ctx.result), ctx.lang)
+
+
+def write_sidecar(ctx: ReportContext, output_dir: str | Path) -> Path:
+    """Write ``<output_dir>/<district>.json`` (district, year, index, rank, grade, coverage) atomically."""
+    if output_dir is None or str(output_dir) == "":
+        raise ReportDataError("output_dir is required: the folder where <district>.json is written")
+    return report_data.write_sidecar(output_dir, ctx.summary)

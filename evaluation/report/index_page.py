@@ -1,0 +1,215 @@
+"""The year's ``index.html``: a sortable ranking table linking every district report, with charts.
+
+One self-contained page: inline styles, a small inline script for click-to-sort (no external
+resources), the year's summary charts as base64 PNG, bilingual headings, the synthetic-data banner
+when the data is synthetic. Every string from the data is escaped; hrefs must be relative.
+Written atomically (temp file + ``os.replace``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pandas as pd
+
+from indicators import IndexResult
+
+from ..errors import ReportDataError
+from ..fileio import atomic_write_text
+from . import charts
+from .content import bi, check_lang, check_year
+from .html import banner_html, bi_html, document, esc, figure_html
+from .store import is_synthetic
+
+__all__ = ["SORT_SCRIPT", "render_index_page", "summary_charts"]
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+#: Click (or Enter) on a header with ``data-sort`` sorts the rows by the cells' ``data-v``;
+#: ``num`` columns numerically, others by Chinese collation; empty values (missing) stay last.
+SORT_SCRIPT = """
+document.querySelectorAll("table.rol-sortable").forEach(function (table) {
+  var heads = table.tHead.rows[0].cells;
+  Array.prototype.forEach.call(heads, function (th, col) {
+    if (!th.hasAttribute("data-sort")) { return; }
+    th.tabIndex = 0;
+    var sort = function () {
+      var dir = th.getAttribute("aria-sort") === "ascending" ? -1 : 1;
+      Array.prototype.forEach.call(heads, function (h) { h.removeAttribute("aria-sort"); });
+      th.setAttribute("aria-sort", dir === 1 ? "ascending" : "descending");
+      var num = th.getAttribute("data-sort") === "num";
+      var body = table.tBodies[0];
+      var rows = Array.prototype.slice.call(body.rows);
+      rows.sort(function (a, b) {
+        var x = a.cells[col].getAttribute("data-v"), y = b.cells[col].getAttribute("data-v");
+        if (x === y) { return 0; }
+        if (x === "") { return 1; }
+        if (y === "") { return -1; }
+        if (num) { return dir * (parseFloat(x) - parseFloat(y)); }
+        return dir * x.localeCompare(y, "zh-CN");
+      });
+      rows.forEach(function (r) { body.appendChild(r); });
+    };
+    th.addEventListener("click", sort);
+    th.addEventListener("keydown", function (e) { if (e.key === "Enter") { sort(); } });
+  });
+});
+"""
+
+
+def summary_charts(result: IndexResult, year: int, lang: str = "zh") -> list[bytes]:
+    """The year's summary charts for the index page as PNG: index distribution, grade counts."""
+    return [charts.figure_png(charts.index_distribution_chart(result, year, lang)),
+            charts.figure_png(charts.grade_counts_chart(result, year, lang))]
+
+
+def _check_href(district: str, href: str) -> str:
+    parts = urlsplit(href)
+    if not isinstance(href, str) or not href or parts.scheme or parts.netloc or href.startswith(("/", "\\")):
+        raise ReportDataError(f"report link for district {district!r} must be a relative path "
+                              f"(e.g. 'sample_01.html'), got {href!r}")
+    return href
+
+
+def _num(x: object) -> float | None:
+    if x is None or x is pd.NA:
+        return None
+    x = float(x)
+    return None if math.isnan(x) else x
+
+
+def _cell(text: str, sort_value: object = None, cls: str = "", raw: bool = False) -> str:
+    v = "" if sort_value is None else sort_value
+    c = f' class="{cls}"' if cls else ""
+    return f'<td{c} data-v="{esc(v)}">{text if raw else esc(text)}</td>'
+
+
+def render_index_page(
+    result: IndexResult,
+    year: int,
+    reports: Mapping[str, str],
+    summary_charts_png: Sequence[bytes],
+    out_path: str | Path,
+    lang: str = "zh",
+    *,
+    failed: Mapping[str, str] | None = None,
+    nav: Sequence[tuple[str, str]] = (),
+    extra_html: str = "",
+) -> Path:
+    """Write the year's index page and return its path.
+
+    Parameters
+    ----------
+    result : the year's index (as built by :func:`evaluation.report.store.load_result`, so it
+        knows whether its data is synthetic).
+    year : the assessment year; every district with figures that year gets a row.
+    reports : district id -> relative link to its report (e.g. ``"sample_01.html"``). Districts
+        without an entry are listed without a link ("no report"); an id not in the year, or a
+        link that is not a relative path, is an error.
+    summary_charts_png : PNG images to embed (e.g. :func:`summary_charts`).
+    out_path : where ``index.html`` goes (written atomically).
+    lang : ``zh`` (bilingual, Chinese first) or ``en``.
+    failed : district id -> error message, for districts whose report failed: listed as
+        "报告生成失败 / report failed" with the message as a tooltip (instead of "no report").
+    nav : (label, relative link) pairs shown above the title, e.g. the other years' pages.
+    extra_html : trusted HTML appended after the summary charts (fragments built by this
+        package with every data string escaped, e.g. uncertainty charts).
+    """
+    check_lang(lang)
+    year = check_year(result, year)
+    table = result.ranking(year)
+    unknown = sorted(set(reports) - set(table["district"]))
+    if unknown:
+        raise ReportDataError(f"reports given for districts without figures in {year}: {', '.join(unknown)}")
+    links = {d: _check_href(d, h) for d, h in reports.items()}
+    failed = dict(failed or {})
+    unknown = sorted(set(failed) - set(table["district"]))
+    if unknown:
+        raise ReportDataError(f"failures given for districts without figures in {year}: {', '.join(unknown)}")
+    nav_links = [(str(label), _check_href(str(label), href)) for label, href in nav]
+    for i, png in enumerate(summary_charts_png):
+        if not isinstance(png, bytes | bytearray) or not bytes(png).startswith(PNG_SIGNATURE):
+            raise ReportDataError(f"summary chart {i} is not PNG data")
+    fw = result.framework
+    dims = [c for c in fw.children(fw.root) if c in table.columns]
+
+    # change from each district's latest earlier year with an index
+    wide = result.index.unstack("year")
+    earlier = [y for y in wide.columns if y < year]
+    prev = wide[earlier].ffill(axis=1).iloc[:, -1] if earlier else pd.Series(dtype=float)
+
+    heads = [("排名", "Rank", "num"), ("区", "District", "text"), ("指数", "Index", "num"),
+             ("等次", "Grade", "text"), ("较上年", "Change", "num")]
+    heads += [(fw.nodes[d].zh, fw.nodes[d].en, "num") for d in dims]
+    heads += [("数据覆盖", "Coverage", "num")]
+    head_html = "".join(f'<th data-sort="{kind}" scope="col">{bi_html(zh, en, lang)}</th>' for zh, en, kind in heads)
+
+    missing = bi("缺失", "missing", lang)
+    rows = []
+    for r in table.itertuples(index=False):
+        district = str(r.district)
+        name = str(r.district_name) if isinstance(r.district_name, str) and r.district_name else district
+        if district in links:
+            name_cell = f'<a href="{esc(links[district])}">{esc(name)}</a>'
+        elif district in failed:
+            name_cell = (f'{esc(name)} <span class="rol-failed" title="{esc(failed[district])}">'
+                         f'({esc(bi("报告生成失败", "report failed", lang))})</span>')
+        else:
+            name_cell = f'{esc(name)} <span class="rol-sub">({esc(bi("无报告", "no report", lang))})</span>'
+        index = _num(r.index)
+        rank = _num(r.rank)
+        grade = "" if pd.isna(r.grade_zh) else bi(str(r.grade_zh), str(r.grade_en), lang)
+        before = _num(prev.get(district)) if district in prev.index else None
+        change = None if index is None or before is None else index - before
+        cells = [
+            _cell("–" if rank is None else str(int(rank)), None if rank is None else int(rank), "num"),
+            _cell(name_cell, name, "rol-nowrap", raw=True),
+            _cell(missing if index is None else f"{index:.1f}", None if index is None else f"{index:.6f}",
+                  "num rol-miss" if index is None else "num"),
+            _cell(grade or "–", grade or None, "rol-nowrap"),
+            _cell("–" if change is None else f"{change:+.1f}".replace("-", "−"),
+                  None if change is None else f"{change:.6f}", "num"),
+        ]
+        for d in dims:
+            v = _num(getattr(r, d))
+            cells.append(_cell("–" if v is None else f"{v:.1f}", None if v is None else f"{v:.6f}", "num"))
+        cov = float(r.coverage)
+        cells.append(_cell(f"{cov:.0%}", f"{cov:.6f}", "num"))
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+
+    n = len(table)
+    n_index = int(table["index"].notna().sum())
+    n_failed = len(set(failed) - set(links))
+    meth = result.methodology
+    title = bi(f"{fw.zh} {year}年评估结果", f"{fw.en} — results {year}", lang)
+    intro = bi(
+        f"{n} 个区参评，{n_index} 个区有指数；点击表头排序，点击区名查看报告。"
+        f"指标体系 {fw.id} {fw.version}，评估方法 {meth.name}。",
+        f"{n} districts assessed, {n_index} with an index. Click a column header to sort and a "
+        f"district to open its report. Framework {fw.id} {fw.version}, methodology {meth.name}.",
+        lang,
+    )
+    if n_failed:
+        intro += " " + bi(f"{n_failed} 个区的报告生成失败（见表中标注）。",
+                          f"{n_failed} district report(s) failed (marked in the table).", lang)
+    figures = "".join(
+        figure_html(bytes(png), bi(f"{year}年汇总图 {i + 1}", f"Summary chart {i + 1}, {year}", lang))
+        for i, png in enumerate(summary_charts_png)
+    )
+    nav_html = ""
+    if nav_links:
+        items = " · ".join(f'<a href="{esc(href)}">{esc(label)}</a>' for label, href in nav_links)
+        nav_html = f'<nav class="rol-nav">{esc(bi("其他年份", "Other years", lang))}: {items}</nav>'
+    body = (
+        f"{nav_html}{banner_html(is_synthetic(result), lang)}<h1>{esc(title)}</h1>"
+        f"<p class=\"rol-note\">{esc(intro)}</p>"
+        f"<h2>{esc(bi('排名', 'Ranking', lang))}</h2>"
+        f'<div class="rol-scroll"><table class="rol-table rol-sortable"><thead><tr>{head_html}</tr></thead>'
+        f'<tbody>{"".join(rows)}</tbody></table></div>'
+        f"<h2>{esc(bi('概览', 'Overview', lang))}</h2>{figures}{extra_html}"
+    )
+    page = document(title, f'<main class="rol-index">{body}</main>', lang, script=SORT_SCRIPT)
+    return atomic_write_text(Path(out_path), page)

@@ -1,0 +1,424 @@
+"""``rolindex report``: every district's assessment report for a year, batch-run, with an index page.
+
+:func:`run_reports` does, for each requested year:
+
+1. builds the year's index once in this process (:func:`evaluation.report.store.load_result`) to
+   list the districts, and leaves the result in ``<folder>/.rolindex/results/`` so every kernel
+   loads it in a fraction of a second instead of re-reading and re-building the figures (a
+   standalone papermill run of the notebook computes the same numbers itself);
+2. checks the notebook's parameters (unknown or missing ones are an error before anything runs)
+   and runs one :class:`~evaluation.batch.engine.Task` per district through
+   :func:`~evaluation.batch.engine.run_batch` — a local pool of warm kernels by default, a Dask cluster
+   with ``scheduler`` — with a progress bar, resume by input hash and a crash-safe manifest;
+3. writes the year's score table ``scores.csv`` and ``index.html`` (a sortable ranking linking
+   every district with an up-to-date report, failed districts marked, the year's summary charts).
+
+Outputs (``<out>/<framework id>/<year>/``): ``<district>.html`` (+ ``<district>.ipynb`` with
+``keep_notebooks``), the sidecar ``<district>.json`` written by the notebook, ``index.html``,
+``scores.csv``, ``manifest.json`` (+ its journal ``manifest.jsonl``) and ``.rolindex/`` (lock,
+kernel logs, result cache, code fingerprint). Every file is written atomically.
+
+A failing district does not stop the others: its error (cell, error name, message) is in the
+manifest and in :meth:`ReportsOutcome.summary`, and ``exit_code`` is 1. A rerun skips districts
+whose report is complete and whose inputs are unchanged — the notebook, its parameters
+(methodology included), the figures and framework files and the code that computes and draws
+the report (:func:`evaluation.report.store.code_fingerprint` plus the report modules) — and redoes
+the rest; ``force=True`` redoes all.
+
+With ``uncertainty`` every report also shows the district's rank interval over the uncertainty
+analysis' replications, and every index page the year's uncertainty and sensitivity charts
+(:mod:`evaluation.report.uncertainty`). Several years in one call run on one local Dask cluster
+whose workers keep their warm kernels from year to year (a process pool would start again for
+every year).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import hashlib
+import json
+import logging
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from indicators import IndexResult, Methodology
+from indicators.outputs import write_csv
+
+from .. import paths
+from ..batch.engine import MANIFEST, BatchOutcome, Task, default_workers, run_batch
+from ..batch.execute import check_parameters
+from ..errors import ReportDataError
+from ..fileio import atomic_write_text
+from . import content as report_data
+from . import index_page, store
+
+__all__ = ["NOTEBOOK", "ReportsOutcome", "report_folder", "run_reports", "write_landing_page",
+           "write_year_pages"]
+
+#: The report template every district runs.
+NOTEBOOK = paths.ROOT / "notebooks" / "district_report.ipynb"
+#: Per-report time limit in seconds (a cold kernel building a national index needs ~25 s).
+TIMEOUT_S = 900.0
+#: Warm kernels are replaced after this many reports (bounds memory drift; a replacement costs
+#: about 2 s: kernel start, imports, loading the cached result).
+RECYCLE_EVERY = 500
+#: Code that decides what a report shows, beyond :func:`store.code_fingerprint`.
+_REPORT_CODE = ("report/content.py", "report/cells.py", "report/html.py", "report/charts.py", "batch/execute.py",
+                "batch/_kernel_reset.py", "report/uncertainty.py", "report/uncertainty_plots.py")
+_CODE_FILE = Path(".rolindex") / "code.sha256"
+
+
+@dataclass
+class ReportsOutcome:
+    """What :func:`run_reports` did for one year.
+
+    ``reports`` maps every district of the year with an up-to-date report (made now or skipped
+    as unchanged) to its HTML file; ``failed`` maps each district whose report failed to its
+    error (``cell_index``, ``ename``, ``evalue``, ...), as recorded in the manifest.
+    """
+
+    framework: str
+    year: int
+    folder: Path
+    index_page: Path
+    scores: Path
+    manifest: Path
+    batch: BatchOutcome
+    districts: list[str]
+    reports: dict[str, Path] = field(default_factory=dict)
+    failed: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every requested district has its report, else 1."""
+        return 1 if self.batch.failed else 0
+
+    def summary(self) -> str:
+        """Counts, every failure (district, cell, error name, message) and the files to open."""
+        b = self.batch
+        lines = [f"{self.framework} {self.year}: {len(b.ok)} made, {len(b.skipped)} unchanged (skipped), "
+                 f"{len(b.failed)} failed of {len(b.tasks)} in {b.wall_s:.1f} s "
+                 f"({b.mode}, workers={b.workers})"]
+        for task in b.failed:
+            err = task.error
+            if err is None:
+                continue
+            where = "before any cell ran" if err.cell_index is None else f"cell {err.cell_index}"
+            message = (err.evalue or "").strip().splitlines()
+            lines.append(f"  FAILED {task.task_id}: {where}: {err.ename}: {message[0] if message else ''}")
+        if b.failed:
+            lines.append(f"  (details, tracebacks and the failed notebooks: {self.manifest})")
+        lines.append(f"  index: {self.index_page}")
+        return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------------------------
+def report_folder(out: str | Path, framework_id: str, year: int) -> Path:
+    """``<out>/<framework id>/<year>``: where a year's reports, index page and manifest go."""
+    return Path(out) / report_data.safe_name(framework_id) / str(int(year))
+
+
+def _code_fingerprint_file(folder: Path) -> Path:
+    """Write the fingerprint of the report code (only when it changed); a task input of every report."""
+    h = hashlib.sha256(store.code_fingerprint().encode())
+    here = Path(__file__).resolve().parents[1]  # evaluation/
+    for name in _REPORT_CODE:
+        h.update(f"\0{name}\0".encode() + (here / name).read_bytes())
+    h.update(b"\0" + NOTEBOOK.read_bytes())
+    text = h.hexdigest() + "\n"
+    path = folder / _CODE_FILE
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        atomic_write_text(path, text)
+    return path
+
+
+def _select(result: IndexResult, year: int, districts: Sequence[str] | None) -> list[str]:
+    """The year's districts in ranking order, or the requested ones (checked) in the given order."""
+    available = [str(d) for d in result.ranking(year)["district"]]
+    if not districts:
+        chosen = available
+    else:
+        known = set(available)
+        bad = []
+        for d in districts:
+            if d not in known:
+                near = difflib.get_close_matches(d, available, n=1)
+                bad.append(f"{d!r}" + (f" (did you mean {near[0]!r}?)" if near else ""))
+        if bad:
+            shown = ", ".join(available[:20]) + (" …" if len(available) > 20 else "")
+            raise ReportDataError(f"no figures for {year} for district(s) {', '.join(bad)}; districts that year: "
+                                  f"{shown}")
+        chosen = list(dict.fromkeys(districts))
+    unsafe = []
+    for d in chosen:
+        try:
+            report_data.safe_name(d)
+        except ReportDataError:
+            unsafe.append(repr(d))
+    if unsafe:
+        raise ReportDataError(f"district id(s) {', '.join(unsafe)} cannot be used as file names "
+                              "(no path separators, reserved characters or leading dot)")
+    return chosen
+
+
+def _params(district: str, year: int, framework: Path, methodology: dict[str, Any], figures: Path,
+            folder: Path, lang: str, uncertainty: Path | None = None) -> dict[str, Any]:
+    return {"district": district, "year": int(year), "framework": str(framework), "methodology": methodology,
+            "figures": str(figures), "output_dir": str(folder), "lang": lang,
+            "uncertainty": None if uncertainty is None else str(uncertainty)}
+
+
+def _links_and_failures(folder: Path, expected: Mapping[str, dict[str, Any]]
+                        ) -> tuple[dict[str, Path], dict[str, dict[str, Any]]]:
+    """From ``manifest.json``: districts with a report made with the expected parameters, and failures.
+
+    A report from an earlier batch with other parameters (another methodology, language …) is
+    not linked: the index page must describe one set of choices.
+    """
+    try:
+        records = json.loads((folder / MANIFEST).read_text(encoding="utf-8")).get("tasks", {})
+    except (OSError, ValueError):
+        records = {}
+    reports: dict[str, Path] = {}
+    failed: dict[str, dict[str, Any]] = {}
+    for district, params in expected.items():
+        record = records.get(district)
+        if not record or record.get("parameters") != params:
+            continue
+        if record.get("status") in ("ok", "skipped"):
+            html = folder / f"{district}.html"
+            if html.is_file():
+                reports[district] = html
+        elif record.get("status") == "failed":
+            failed[district] = dict(record.get("error") or {})
+    return reports, failed
+
+
+def _year_nav(out_fw: Path, year: int, years: Sequence[int], lang: str) -> list[tuple[str, str]]:
+    """Links to the other years' index pages (those written or about to be written)."""
+    have = set(years)
+    for p in out_fw.glob("*/index.html"):
+        if p.parent.name.isdigit():
+            have.add(int(p.parent.name))
+    label = "{}年" if lang == "zh" else "{}"
+    return [(label.format(y), f"../{y}/index.html") for y in sorted(have) if y != year]
+
+
+def write_year_pages(
+    result: IndexResult, year: int, folder: Path, reports: Mapping[str, Path],
+    failed: Mapping[str, Mapping[str, Any]], lang: str, nav: Sequence[tuple[str, str]] = (),
+    uncertainty: Path | None = None,
+) -> tuple[Path, Path]:
+    """Write ``scores.csv`` (the year's ranking table) and ``index.html`` into ``folder``.
+
+    With ``uncertainty`` (a saved analysis folder) the index page also shows every district's
+    rank interval, the year's stability summary and the Sobol sensitivity indices.
+    """
+    from .uncertainty import year_html
+
+    table = result.ranking(year)
+    scores = write_csv(table, folder / "scores.csv")  # neutralised: opened in Excel (indicators.outputs)
+    failures = {d: f"{e.get('ename', '')}: {e.get('evalue', '')}".strip(": ") for d, e in failed.items()}
+    page = index_page.render_index_page(
+        result, year, {d: p.name for d, p in reports.items()}, index_page.summary_charts(result, year, lang),
+        folder / "index.html", lang, failed=failures, nav=nav, extra_html=year_html(uncertainty, result, year, lang),
+    )
+    return scores, page
+
+
+# ---------------------------------------------------------------------------------------------
+# the batch
+# ---------------------------------------------------------------------------------------------
+@contextlib.contextmanager
+def shared_local_cluster(workers: int) -> Iterator[Any]:
+    """A Dask ``LocalCluster`` of ``workers`` single-threaded processes on 127.0.0.1, and its client.
+
+    Used when one call runs several years: each year is its own batch (folder, manifest, lock),
+    and a local process pool would start its workers and their kernels again for every year,
+    while Dask workers keep their warm kernels (and the memoised result) from batch to batch.
+    """
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR) as cluster, \
+            Client(cluster) as client:
+        yield client
+
+
+def run_reports(
+    years: int | Sequence[int],
+    figures: str | Path = "synthetic_panel",
+    framework: str | Path = paths.DEFAULT_FRAMEWORK,
+    methodology: str | Path | Mapping[str, Any] | Methodology | None = None,
+    *,
+    districts: Sequence[str] | None = None,
+    out: str | Path = paths.REPORTS,
+    workers: int | None = None,
+    scheduler: Any = None,
+    mode: str = "warm",
+    force: bool = False,
+    lang: str = "zh",
+    keep_notebooks: bool = False,
+    progress: bool = True,
+    notebook: str | Path = NOTEBOOK,
+    timeout: float | None = TIMEOUT_S,
+    uncertainty: str | Path | None = None,
+    replications: int = 256,
+) -> list[ReportsOutcome]:
+    """Produce every district's report for each year, with the year's index page and score table.
+
+    Parameters
+    ----------
+    years : a year or several (each its own batch, folder and manifest).
+    figures : CSV/XLSX submission, or a sample name (``synthetic_panel``, ``seed_districts``).
+    framework : framework YAML, or a name in ``data/frameworks``.
+    methodology : YAML path, a name in ``data/methodologies``, a ``Methodology.to_dict()`` dict, a
+        Methodology, or None for the baseline. Passed to every notebook as a dict.
+    districts : only these districts (each must have figures in every requested year);
+        default: every district of the year.
+    out : base folder; reports go to ``<out>/<framework id>/<year>/``.
+    workers : local worker processes, each with one warm kernel (default: the cores); ``0``
+        runs in this process. Ignored with ``scheduler``.
+    scheduler : Dask scheduler address (``tcp://host:8786``) or ``distributed.Client``: run there
+        (the output folder must be on a file system the workers share).
+    mode : ``warm`` (reused kernels) or ``isolated`` (a fresh papermill kernel per report).
+    force : redo every report even when it is up to date.
+    lang : ``zh`` (bilingual, Chinese first) or ``en``.
+    keep_notebooks : also keep each executed notebook (``<district>.ipynb``).
+    progress : show the progress bar on stderr.
+    notebook : the report template (default ``notebooks/district_report.ipynb``).
+    timeout : time limit per report in seconds (None: no limit).
+    uncertainty : uncertainty analysis to show — each district's rank interval in its report, the
+        year's uncertainty and sensitivity charts on the index page: a folder saved by
+        ``UncertaintyResult.save``, or a spec (YAML path or a name in ``data/uncertainty``) run
+        now with a Sobol design of base size ``replications`` (see
+        :func:`evaluation.report.uncertainty.prepare`). None: no such sections.
+    replications : base sample size of an analysis run from a spec.
+
+    Returns
+    -------
+    list of ReportsOutcome
+        One per year, in the order given.
+
+    Raises
+    ------
+    ReportDataError
+        Unknown year, district, language or input file — before anything runs.
+    evaluation.errors.NotebookParameterError, evaluation.errors.TaskError
+        The notebook's parameters do not match (unknown or missing ones) — before anything runs.
+    """
+    report_data.check_lang(lang)
+    if mode not in ("warm", "isolated"):
+        raise ReportDataError(f"mode must be 'warm' or 'isolated', got {mode!r}")
+    year_list = [years] if isinstance(years, int) else list(dict.fromkeys(years))
+    if not year_list:
+        raise ReportDataError("give at least one year")
+    notebook = Path(notebook).absolute()
+    fig_path = store.resolve_figures(figures).absolute()
+    fw_path = store.resolve_framework(framework).absolute()
+    meth = store.as_methodology(methodology)
+    meth_dict = meth.to_dict()
+    # the notebook's parameters, checked before the (possibly long) build
+    check_parameters(notebook, _params("d", year_list[0], fw_path, meth_dict, fig_path, Path("."), lang, None))
+
+    result = store.load_result(fig_path, fw_path, meth)
+    for y in year_list:
+        report_data.check_year(result, y)
+    plans = []
+    for y in year_list:
+        plans.append((int(y), _select(result, int(y), districts)))
+    out_fw = Path(out).absolute() / report_data.safe_name(result.framework.id)
+    analysis = None
+    if uncertainty is not None:
+        from . import uncertainty as report_uncertainty
+
+        analysis = report_uncertainty.prepare(uncertainty, fig_path, fw_path, meth, out_fw,
+                                              replications=replications)
+        for y, chosen in plans:
+            report_uncertainty.check_matches(analysis, result, y, chosen)
+
+    outcomes: list[ReportsOutcome] = []
+    with contextlib.ExitStack() as stack:
+        if scheduler is None and mode == "warm" and len(plans) > 1 and (workers is None or workers > 0):
+            n = workers or max(1, min(default_workers(), max(len(c) for _, c in plans)))
+            scheduler = stack.enter_context(shared_local_cluster(n))
+        for year, chosen in plans:
+            outcomes.append(_run_year(
+                result, year, chosen, [y for y, _ in plans], out, out_fw, fig_path, fw_path, meth, meth_dict,
+                notebook, workers=workers, scheduler=scheduler, mode=mode, force=force, lang=lang,
+                keep_notebooks=keep_notebooks, progress=progress, timeout=timeout, uncertainty=analysis))
+    return outcomes
+
+
+def _run_year(
+    result: IndexResult, year: int, chosen: list[str], all_years: list[int], out: str | Path, out_fw: Path,
+    fig_path: Path, fw_path: Path, meth: Methodology, meth_dict: dict[str, Any], notebook: Path, *,
+    workers: int | None, scheduler: Any, mode: str, force: bool, lang: str, keep_notebooks: bool, progress: bool,
+    timeout: float | None, uncertainty: Path | None,
+) -> ReportsOutcome:
+    """One year: result cache, tasks, the batch, then scores.csv and index.html."""
+    fw_id = result.framework.id
+    folder = report_folder(out, fw_id, year).absolute()
+    folder.mkdir(parents=True, exist_ok=True)
+    cache = store.write_result_cache(folder / store.RESULT_CACHE_DIR, fig_path, fw_path, meth)
+    _code_fingerprint_file(folder)
+    all_params = {d: _params(d, year, fw_path, meth_dict, fig_path, folder, lang, uncertainty)
+                  for d in _select(result, year, None)}
+    inputs = (fig_path, fw_path, folder / _CODE_FILE)
+    if uncertainty is not None:
+        from .uncertainty import input_files
+
+        inputs += input_files(uncertainty)
+    tasks = [
+        Task(d, notebook, all_params[d], out_html=folder / f"{d}.html",
+             out_ipynb=folder / f"{d}.ipynb" if keep_notebooks else None,
+             inputs=inputs, timeout=timeout)
+        for d in chosen
+    ]
+    if progress:
+        print(f"{fw_id} {year}: {len(tasks)} district report(s) -> {folder}", file=sys.stderr)
+    batch = run_batch(tasks, output_dir=folder, workers=workers, scheduler=scheduler, mode=mode, force=force,
+                      progress=progress, recycle_every=RECYCLE_EVERY)
+    for stale in cache.parent.glob("*.pickle"):  # results of earlier inputs or code
+        if stale != cache:
+            stale.unlink(missing_ok=True)
+    reports, failed = _links_and_failures(folder, all_params)
+    scores, page = write_year_pages(result, year, folder, reports, failed, lang,
+                                    _year_nav(out_fw, year, all_years, lang), uncertainty)
+    return ReportsOutcome(fw_id, year, folder, page, scores, batch.manifest_path, batch, chosen, reports, failed)
+
+
+def write_landing_page(sections: Sequence[tuple[str, Sequence[ReportsOutcome]]], out_path: str | Path,
+                       lang: str = "zh") -> Path:
+    """One page linking the index page of every (data set, year) made, e.g. ``reports/index.html``.
+
+    ``sections`` are (heading, outcomes) pairs; links are relative to ``out_path``'s folder.
+    """
+    from .html import document, esc
+
+    report_data.check_lang(lang)
+    base = Path(out_path).absolute().parent
+    parts = []
+    for heading, outcomes in sections:
+        rows = []
+        for o in outcomes:
+            href = Path(o.index_page).absolute().relative_to(base).as_posix()
+            n_failed = report_data.bi(f"{len(o.failed)} 个失败", f"{len(o.failed)} failed", lang)
+            failed = f' <span class="rol-failed">{esc(n_failed)}</span>' if o.failed else ""
+            count = report_data.bi(f"{len(o.reports)} 份报告", f"{len(o.reports)} reports", lang)
+            rows.append(f'<li><a href="{esc(href)}">{esc(o.year)}</a> — {esc(count)}{failed}</li>')
+        parts.append(f"<h2>{esc(heading)}</h2><ul>{''.join(rows)}</ul>")
+    title = report_data.bi("区级法治建设评估报告", "District rule-of-law assessment reports", lang)
+    body = f'<main class="rol-index"><h1>{esc(title)}</h1>{"".join(parts)}</main>'
+    return atomic_write_text(Path(out_path), document(title, body, lang))
+
+
+# ---------------------------------------------------------------------------------------------
+# command line
+# ---------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from indicators.io import atomic_write_text
 
 from .. import paths
 from . import rollup_options
-from .options import USAGE, add_framework, add_methodology
+from .options import USAGE, add_encoding, add_framework, add_methodology
 
 #: Suffixes ``--out`` may have: the table as CSV (UTF-8) or as an XLSX workbook.
 OUT_SUFFIXES = (".csv", ".xlsx")
@@ -29,6 +29,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("files", nargs="+", help="CSV or XLSX submissions")
     add_framework(p)
     add_methodology(p)
+    add_encoding(p)
     p.add_argument("--out", "-o", help="result table, .csv or .xlsx (default: reports/<framework>/scores.csv)")
     p.add_argument("--year", type=int, help="year to print (default: every year)")
     rollup_options.add_arguments(p)
@@ -44,16 +45,17 @@ def run(args: argparse.Namespace) -> int:
     fw = load_framework(args.framework)
     out = out or paths.REPORTS / fw.id / "scores.csv"
     return score_files(args.files, args.framework, args.methodology, out, args.year,
-                       rollup=rollup_options.options(args))
+                       rollup=rollup_options.options(args), encoding=args.encoding)
 
 
 def score_files(files: Sequence[str], framework: str, methodology: str, out: Path, year: int | None,
-           title: str = "", rollup: rollup_options.RollupOptions | None = None) -> int:
+           title: str = "", rollup: rollup_options.RollupOptions | None = None,
+           encoding: str | None = None) -> int:
     from indicators.submission import read_figures, validate
 
     fw = load_framework(framework)
     meth = load_methodology(paths.resolve(methodology, paths.METHODOLOGIES))
-    sub = read_figures(*files)
+    sub = read_figures(*files, encoding=encoding)
     report = validate(sub, fw)
     if report.warnings:
         print(report.summary())

@@ -25,3 +25,23 @@ def test_cli_score_with_a_bad_methodology(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "bad.yaml line 7: aggregate: 'generalised' requires parameter 'p'" in err and "Traceback" not in err
     assert not (tmp_path / "out.csv").exists()
+
+
+def test_cli_validate_and_score_name_the_mixed_row_and_take_encoding(tmp_path, capsys):
+    path = tmp_path / "mixed.csv"
+    path.write_bytes("district,year,figure,value\n静安,2024,lawyers,1\n".encode()
+                     + "光明,2024,lawyers,2\n".encode("gbk"))
+    assert main(["validate", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "mixed.csv row 3" in out and "line 3 is not UTF-8 like line 2" in out and "--encoding" in out
+    assert main(["score", str(path), "-o", str(tmp_path / "s.csv")]) == 1
+    assert "line 3 is not UTF-8" in capsys.readouterr().err and not (tmp_path / "s.csv").exists()
+    gbk = tmp_path / "gbk.csv"
+    gbk.write_bytes("district,year,figure,value\n静安,2024,lawyers,1\n".encode("gbk"))
+    assert main(["validate", str(gbk), "--encoding", "utf-8"]) == 1
+    assert "第 2 行不是 utf-8 编码" in capsys.readouterr().out
+
+
+def test_cli_score_refuses_an_unknown_output_suffix(tmp_path, capsys):
+    assert main(["score", "nothing.csv", "-o", str(tmp_path / "scores.xls")]) == 2
+    assert "the result table is written as .csv or .xlsx, not .xls" in capsys.readouterr().err

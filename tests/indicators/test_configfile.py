@@ -246,3 +246,22 @@ def test_source_marks_find_the_nearest_key():
     assert marks.line("exclude") is None
     assert marks.locate("grades[2]: bad band") == "m.yaml line 9: grades[2]: bad band"
     assert marks.locate("no key here") == "m.yaml: no key here"
+
+
+@pytest.mark.parametrize(("params", "line", "key"), [
+    ("    min_coverage: 7\n", 5, "missing.params.min_coverage"),
+    ("    min_coverage: half\n", 5, "missing.params.min_coverage"),
+])
+def test_bad_parameter_values_name_file_line_and_key(tmp_path, params, line, key):
+    path = tmp_path / "m.yaml"
+    path.write_text("name: m\nmissing:\n  method: skip\n  params:\n" + params, encoding="utf-8")
+    with pytest.raises(MethodologyError, match=rf"m.yaml line {line}: {key}: "):
+        load_methodology(path)
+
+
+def test_non_finite_level_parameter_names_its_line(tmp_path):
+    path = tmp_path / "m.yaml"
+    path.write_text("name: m\naggregate_levels:\n  2:\n    method: generalised\n    params: {p: .nan}\n",
+                    encoding="utf-8")
+    with pytest.raises(MethodologyError, match=r"m.yaml line 5: aggregate_levels.2.params.p: "):
+        load_methodology(path)

@@ -110,3 +110,40 @@ def test_score_outputs_never_write_a_formula(tmp_path_factory, names):
     ws = load_workbook(xlsx)["scores"]
     got = pd.DataFrame(list(ws.values)[1:], columns=next(ws.values))
     assert got["index"].tolist() == pytest.approx(table["index"].tolist(), rel=1e-15)
+
+
+def _hostile_result():
+    from tests.indicators.test_outputs import _hostile_result as build
+
+    return build(['=HYPERLINK("http://x","y")', "@SUM(A1)", "-3+4", "静安", "+1", "\t=1+1"])
+
+
+def test_audit_tables_never_write_a_formula(tmp_path):
+    from evaluation.audit import audit
+
+    folder = audit(_hostile_result(), 2024, min_pairs=3).save(tmp_path)
+    written = sorted(folder.glob("audit_2024_*.csv"))
+    assert len(written) == 6
+    for path in written:
+        assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+        assert_safe_csv(path)
+
+
+def test_uncertainty_saves_never_write_a_formula_and_replay(tmp_path):
+    from indicators.testing import toy_framework
+    from indicators.uncertainty import load_assumptions, run_uncertainty
+
+    spec = {"inputs": [{"name": "=weights", "noise": 0.25, "levels": [1]},
+                       {"name": "imputation", "field": "impute", "options": ["none", "mean"]}]}
+    figures = toy_figures(n_districts=4, years=(2023, 2024))
+    codes = list(figures.index.get_level_values("district").unique())
+    figures = figures.rename(index=dict(zip(codes, ["=1+1", "@x", "-2+3", "静安"], strict=True)), level="district")
+    res = run_uncertainty(figures, toy_framework(), toy_methodology(), spec, 8, seed=1)
+    folder = res.save(tmp_path / "u")
+    for path in sorted(folder.glob("*.csv")):
+        assert_safe_csv(path)
+    stats = _csv_cells(folder / "rank_stats.csv")
+    assert {row[0] for row in stats[1:]} == {"'=1+1", "'@x", "'-2+3", "静安"}
+    back = load_assumptions(folder)  # what was written reads back: the spec keeps its own name
+    assert [i.name for i in back.spec.inputs] == ["=weights", "imputation"]
+

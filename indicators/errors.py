@@ -69,6 +69,10 @@ class ConstantIndicatorWarning(IndicatorsWarning):
     """An indicator is constant within a year, so a within-year normalisation is undefined."""
 
 
+class ZeroWeightWarning(IndicatorsWarning):
+    """A framework node has weight 0 (allowed: it is shown but does not count); names file and line."""
+
+
 class JudgementError(ProblemsError):
     """An AHP pairwise-judgement matrix or judgement file is malformed (names file, row, column)."""
 

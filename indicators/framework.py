@@ -371,7 +371,7 @@ def _load_extract(spec: Any, fid: str, where: str, at, problems: list[str]) -> d
     loc = at(spec, f"figure {fid}, extract") if spec.get(_LINE) else where
     out: dict[str, Any] = {}
     for key, value in spec.items():
-        if key == _LINE:
+        if key in _META:
             continue
         kind = EXTRACT_KEYS.get(key)
         if kind is None:

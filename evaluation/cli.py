@@ -7,6 +7,7 @@ tolerance (``rolindex reproduce``).
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from collections.abc import Sequence
@@ -74,12 +75,21 @@ def build_parser() -> argparse.ArgumentParser:
     from .uncertainty_cli import add_parser as add_uncertainty_parser
 
     add_uncertainty_parser(sub, _framework_arg, _methodology_arg)
+    for name in LEDGER_COMMANDS:  # command-contract modules (evaluation/commands/<name>.py)
+        mod = importlib.import_module(f".commands.{name}", __package__)
+        mod.add_arguments(sub.add_parser(name, help=mod.HELP))
     return parser
+
+
+#: The ledger's commands (issue 9), one module each in evaluation/commands/.
+LEDGER_COMMANDS = ("districts", "intake", "review", "history", "diff", "export")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``rolindex`` console script."""
     args = build_parser().parse_args(argv)
+    if args.command in LEDGER_COMMANDS:
+        return importlib.import_module(f".commands.{args.command}", __package__).run(args)
     try:
         return {
             "validate": cmd_validate, "score": cmd_score, "framework": cmd_framework,

@@ -25,3 +25,16 @@ def add_methodology(p: argparse.ArgumentParser) -> None:
     p.add_argument("--methodology", "-m", default=str(paths.DEFAULT_METHODOLOGY),
                    help="方法 YAML 或 data/methodologies 中的名称 / methodology YAML or a name in "
                         "data/methodologies (default: baseline)")
+
+
+#: Environment variable naming the default ledger (a SQLite path or a database URL).
+LEDGER_ENV = "ROLINDEX_LEDGER"
+
+
+def add_ledger(p: argparse.ArgumentParser) -> None:
+    """``--ledger``: the submission ledger, a SQLite file/folder or ``postgresql://…`` URL."""
+    import os
+
+    p.add_argument("--ledger", "-l", default=os.environ.get(LEDGER_ENV, "ledger.sqlite"),
+                   help="报送台账：SQLite 文件或 postgresql://… / the submission ledger: a SQLite file (or folder) "
+                        f"or a postgresql://… URL (default: ${LEDGER_ENV} or ./ledger.sqlite)")

@@ -204,7 +204,7 @@ def _register(conn, as_of: dt.datetime | None, history: bool = False) -> pd.Data
     d = S.districts
     q = select(d)
     if as_of is not None:
-        q = q.where(d.c.valid_from <= as_of.date(), d.c.recorded_at <= as_of)
+        q = q.where(d.c.valid_from <= as_of.date())  # the real-world date a version took effect
     rows = pd.DataFrame(conn.execute(q.order_by(d.c.code, d.c.valid_from, d.c.id)).mappings().all(),
                         columns=[c.name for c in d.columns])
     if history:

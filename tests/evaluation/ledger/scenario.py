@@ -53,9 +53,8 @@ def framework():
 
 def methodology():
     """Min-max [0, 100] within the year, arithmetic means."""
-    from indicators import load_methodology
-
     from evaluation import paths
+    from indicators import load_methodology
 
     return load_methodology(paths.METHODOLOGIES / "coinr_minmax_amean.yaml")
 

@@ -78,6 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
     for name in LEDGER_COMMANDS:  # command-contract modules (evaluation/commands/<name>.py)
         mod = importlib.import_module(f".commands.{name}", __package__)
         mod.add_arguments(sub.add_parser(name, help=mod.HELP))
+
+    from .commands import template as _template  # light: openpyxl is imported when it runs
+
+    _template.add_arguments(sub.add_parser("template", help=_template.HELP))
     return parser
 
 
@@ -94,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return {
             "validate": cmd_validate, "score": cmd_score, "framework": cmd_framework,
             "methods": cmd_methods, "demo": cmd_demo, "reproduce": cmd_reproduce, "report": cmd_report,
-            "audit": _cmd_audit, "uncertainty": _cmd_uncertainty,
+            "audit": _cmd_audit, "uncertainty": _cmd_uncertainty, "template": _cmd_template,
         }[args.command](args)
     except IndicatorsError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -111,6 +115,12 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     """Every district's report for a year, batch-run, with index page (see ``evaluation.reports``)."""
     from .reports import run
+
+    return run(args)
+
+
+def _cmd_template(args: argparse.Namespace) -> int:
+    from .commands.template import run
 
     return run(args)
 

@@ -88,56 +88,42 @@ def _status(problems: Sequence[dict[str, Any]]) -> str:
     return "accepted_with_warnings" if problems else "accepted"
 
 
-def _evidence_beside(path: Path, names: Iterable[str]) -> dict[str, Path]:
-    """Evidence files named in the values that sit beside the return (or in ``<stem>_evidence/``)."""
-    import re
-
-    found: dict[str, Path] = {}
-    folders = [path.parent / f"{path.stem}_evidence", path.parent / path.stem, path.parent]
-    for cell in names:
-        for name in re.split(r"\s*[;；,，、\n]\s*", cell or ""):
-            if not name or name in found or "/" in name or "\\" in name:
-                continue
-            for folder in folders:
-                if (folder / name).is_file():
-                    found[name] = folder / name
-                    break
-    return found
-
-
 def prepare_file(path: Path, framework: Any, year: int | None, known: frozenset[str] | None,
                  feedback_dir: Path | None = None) -> Prepared:
     """Read and validate one returned file; split it into one :class:`NewSubmission` per district-year.
 
-    A problem with no district (an unreadable file, a missing column) rejects every district-year
-    of the file; a file without any district-year is recorded once as rejected with its problems.
-    ``year`` and ``known`` (the register's district codes) add errors for a return of another year
-    or of a district the register does not know.
+    The file is read by :func:`evaluation.forms.read_form` (a returned form, or a plain CSV/XLSX
+    submission) and validated with :func:`indicators.submission.validate`. A file refused as a
+    whole (another district or year, an older framework version, altered protected cells, damaged)
+    and any problem with no district reject every district-year of the file; a file without any
+    district-year is recorded once as rejected with its problems. ``year`` and ``known`` (the
+    register's district codes) add errors for a return of another year or an unknown district.
+    With ``feedback_dir`` the district's feedback workbook is written there
+    (:func:`evaluation.forms.write_feedback`).
     """
-    from indicators import IndicatorsError
-    from indicators.submission import Problem, read_figures, validate
+    from evaluation.forms import collect_evidence, read_form, write_feedback
+    from indicators.submission import Problem, validate
 
-    data = path.read_bytes()
-    sha = hashlib.sha256(data).hexdigest()
+    rf = read_form(path, framework, expect_year=year, expect_district=_district_in_name(path, framework, year))
+    sha = rf.sha256 or hashlib.sha256(path.read_bytes()).hexdigest()
     fw = framework
-    ident = {"framework_id": fw.id, "framework_version": str(fw.version), "framework_hash": fw.content_hash}
-    kind = "csv" if path.suffix.lower() in (".csv", ".tsv", ".txt") else "xlsx"
-    try:
-        sub = read_figures(path)
-    except IndicatorsError as exc:  # e.g. an unsupported file type: recorded as rejected, never dropped
-        msg = f"无法读取文件 / cannot read the file: {exc}"
-        return Prepared(path, sha, [NewSubmission(None, None, kind=kind, file_name=path.name, file_sha256=sha,
-                                                  status="rejected", problems=[{"severity": "error", "message": msg,
-                                                                                "file": path.name}], **ident)])
-    report = validate(sub, fw)
-    problems = [_problem_dict(p) for p in (*report.errors, *report.warnings)]
-    f = sub.figures
+    forms = (rf.meta or {}).get("forms") or [{}]
+    meta = {**(rf.meta or {}), **forms[0]}  # identity is per district sheet; one framework per workbook
+    ident = {"framework_id": str(meta.get("framework_id") or fw.id),
+             "framework_version": str(meta.get("framework_version") or fw.version),
+             "framework_hash": str(meta.get("framework_hash") or fw.content_hash),
+             "template_version": str(meta.get("template_version") or "")}
+    kind = "form" if rf.meta else "csv" if path.suffix.lower() in (".csv", ".tsv", ".txt") else "xlsx"
+    report = None if rf.rejected else validate(rf.submission, fw)
+    found = list(rf.problems) if report is None else [*report.errors, *report.warnings]
+    problems = [_problem_dict(p) for p in found]
+    f = rf.submission.figures
     keys = sorted({(str(d), int(y)) for d, y in zip(f["district"], f["year"], strict=True) if isinstance(d, str)})
+    if rf.rejected and rf.meta:  # refused before its values were read: one rejection per district sheet
+        keys = sorted({(str(m["district"]), int(m["year"])) for m in forms
+                       if m.get("district") is not None and isinstance(m.get("year"), int)})
     extra: list[dict[str, Any]] = []
     for d, y in keys:
-        if year is not None and y != year:
-            extra.append(_problem_dict(Problem("error", f"年份不符：本次收取 {year} 年 / the return is for {y}, "
-                                                        f"this intake is for {year}", path.name, None, "year", d, y)))
         if known is not None and d not in known:
             from indicators.errors import did_you_mean
 
@@ -146,24 +132,63 @@ def prepare_file(path: Path, framework: Any, year: int | None, known: frozenset[
                          f"{did_you_mean(d, known)}", path.name, None, "district", d, y)))
     problems += extra
     general = [p for p in problems if p["district"] is None]
+    ev_names = _evidence_names(rf)
+    evidence = collect_evidence(path, {n for names in ev_names.values() for n in names}) if ev_names else {}
     records = []
     for d, y in keys:
         mine = [p for p in problems if p["district"] == d and p["year"] == y] + general
         rows = f[(f["district"] == d) & (f["year"] == y)]
         values = [{"figure": str(r.figure), "text": r.text if isinstance(r.text, str) else None,
-                   "value": float(r.value), "unit": r.unit, "source": r.source, "quote": r.quote, "note": r.note}
+                   "value": float(r.value), "unit": r.unit, "source": r.source, "quote": r.quote, "note": r.note,
+                   "evidence": "; ".join(ev_names.get((d, y, str(r.figure)), ()))}
                   for r in rows.itertuples(index=False)]
+        used = {n for v in values for n in ev_names.get((d, y, v["figure"]), ())}
         first = rows.iloc[0] if len(rows) else None
         records.append(NewSubmission(
             d, y, kind=kind, file_name=path.name, file_sha256=sha, status=_status(mine), values=values,
             problems=mine, district_name=_s(first["district_name"]) if first is not None else "",
-            peer_group=_s(first["group"]) if first is not None else "", **ident))
+            peer_group=_s(first["group"]) if first is not None else "",
+            evidence={n: p for n, p in evidence.items() if n in used}, **ident))
     if not records:
         problems = problems or [{"severity": "error", "message": "文件中没有数据 / the file holds no figures",
                                  "file": path.name}]
         records.append(NewSubmission(None, None, kind=kind, file_name=path.name, file_sha256=sha,
                                      status="rejected", problems=problems, **ident))
-    return Prepared(path, sha, records)
+    feedback = None
+    if feedback_dir is not None:
+        feedback = write_feedback(rf, report, Path(feedback_dir) / (path.stem + FEEDBACK_SUFFIX))
+    return Prepared(path, sha, records, feedback)
+
+
+def _district_in_name(path: Path, framework: Any, year: int | None) -> str | None:
+    """The district a form's file name promises (``<framework>_<year>_<district>.xlsx``, as issued), or None.
+
+    A form renamed to another district's name, or a district's file holding another district's
+    form, is then refused instead of being recorded under the wrong district.
+    """
+    prefix = f"{framework.id}_{year if year is not None else ''}"
+    stem = path.stem
+    if path.suffix.lower() not in (".xlsx", ".xlsm") or not stem.startswith(prefix):
+        return None
+    rest = stem[len(prefix):]
+    if year is None:
+        head, _, rest = rest.partition("_")
+        if not head.isdigit():
+            return None
+    else:
+        rest = rest.removeprefix("_")
+    return rest or None
+
+
+def _evidence_names(rf: Any) -> dict[tuple[str, int, str], list[str]]:
+    """``{(district, year, figure): [evidence file names]}`` written on a returned form."""
+    out: dict[tuple[str, int, str], list[str]] = {}
+    ev = rf.evidence
+    if ev is None or not len(ev):
+        return out
+    for r in ev.itertuples(index=False):
+        out.setdefault((str(r.district), int(r.year), str(r.figure)), []).append(str(r.evidence))
+    return out
 
 
 def _s(v: Any) -> str:

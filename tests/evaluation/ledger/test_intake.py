@@ -99,13 +99,13 @@ def test_bad_returns_are_recorded_rejected_and_change_no_figure(ledger, tmp_path
     bad = _bad_files(tmp_path / "bad")
     out = {o.file: o for o in intake(ledger, list(bad.values()), FRAMEWORK, year=YEAR, workers=1)}
     assert {o.status for o in out.values()} == {"rejected"}
-    assert "年份不符" in out["other_year.csv"].first_problem and "this intake is for 2024" in \
-        out["other_year.csv"].first_problem
+    assert out["other_year.csv"].first_problem == ("文件中有其他年度的数据（2023），应只有 2024 / the file has figures "
+                                                   "of other years (2023), expected only 2024")
     assert "district 'sample_99' is not in the districts register (did you mean" in \
         out["unknown.csv"].first_problem
     assert "corrupt.xlsx" in out and "minutes.xls" in out
-    assert "unsupported file type '.xls'" in out["minutes.xls"].first_problem
-    assert "无法读取文件 / cannot read the file" in out["minutes.xls"].first_problem
+    assert "not an Excel workbook or CSV file (.xls); save it as .xlsx" in out["minutes.xls"].first_problem
+    assert "the file is damaged or not an Excel workbook" in out["corrupt.xlsx"].first_problem
     assert out["empty.csv"].first_problem
     assert out["bad_value.csv"].errors >= 1
     pd.testing.assert_frame_equal(current_figures(ledger, YEAR), before_figs)
@@ -199,7 +199,8 @@ def test_cli_cycle_intake_review_history_export(tmp_path, capsys):
                                                                                index=False)
     capsys.readouterr()
     assert main(["intake", str(tmp_path / "in2"), "--ledger", led, "--year", "2024", "-j", "1"]) == 1
-    assert "拒收 / rejected: late.csv (sample_02 2023): 年份不符" in capsys.readouterr().out
+    assert "拒收 / rejected: late.csv (sample_02 2023): 文件中有其他年度的数据（2023），应只有 2024" in \
+        capsys.readouterr().out
     # reading commands on a missing ledger: usage error, bilingual
     assert main(["history", "sample_01", "--ledger", str(tmp_path / "none.sqlite")]) == 2
     assert "账本不存在 / no ledger at" in capsys.readouterr().err

@@ -38,3 +38,44 @@ def add_ledger(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ledger", "-l", default=os.environ.get(LEDGER_ENV, "ledger.sqlite"),
                    help="报送台账：SQLite 文件或 postgresql://… / the submission ledger: a SQLite file (or folder) "
                         f"or a postgresql://… URL (default: ${LEDGER_ENV} or ./ledger.sqlite)")
+
+
+def add_ledger_source(p: argparse.ArgumentParser) -> None:
+    """``--ledger URL --year Y [--as-of DATE]`` as the source of figures instead of files.
+
+    The command must have a ``--year`` option and its files argument must accept none
+    (``nargs="*"``); :func:`figures_from_args` reads whichever source was given.
+    """
+    g = p.add_argument_group("报送台账作为数据来源 / the submission ledger as the source of figures")
+    g.add_argument("--ledger", help="读取台账当前数据而非文件（需 --year）/ read the ledger's current figures "
+                                    "instead of files (with --year): a SQLite file or postgresql://… URL")
+    g.add_argument("--as-of", help="台账在该日期的状态 / the ledger as it stood on this date (YYYY-MM-DD, "
+                                   "end of day UTC) or instant; needs --ledger")
+
+
+def figures_from_args(args: argparse.Namespace, files_attr: str = "files"):
+    """The submission a command works on: its files, or ``--ledger``'s figures of ``--year`` as of ``--as-of``.
+
+    Raises :class:`~evaluation.ledger.errors.LedgerError` (a usage error) when both or neither
+    source is given, or ``--ledger`` without ``--year``.
+    """
+    files = list(getattr(args, files_attr, None) or [])
+    ledger, as_of = getattr(args, "ledger", None), getattr(args, "as_of", None)
+    if ledger is None:
+        from ..ledger.errors import LedgerError
+
+        if as_of is not None:
+            raise LedgerError("--as-of 需与 --ledger 同用 / --as-of needs --ledger")
+        if not files:
+            raise LedgerError("请给出数据文件或 --ledger … --year / give CSV/XLSX files or --ledger … --year")
+        from indicators.submission import read_figures
+
+        return read_figures(*files)
+    from ..ledger import figures_from_ledger
+    from ..ledger.errors import LedgerError
+
+    if files:
+        raise LedgerError(f"数据文件与 --ledger 只能择一 / give files or --ledger, not both ({', '.join(files)})")
+    if getattr(args, "year", None) is None:
+        raise LedgerError("--ledger 需要 --year / --ledger needs --year (the year to read)")
+    return figures_from_ledger(ledger, args.year, as_of)

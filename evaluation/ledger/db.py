@@ -118,8 +118,17 @@ def upgrade(engine: Engine) -> None:
     if current is not None and current not in {r.revision for r in script.walk_revisions()}:
         raise LedgerSchemaError(f"账本版本 {current} 比本程序新或未知 / the ledger is at revision {current!r}, "
                                 f"unknown to this rolindex (head {head!r}): upgrade rolindex")
-    with engine.begin() as conn:  # one transaction (BEGIN IMMEDIATE on SQLite): concurrent openers queue
-        command.upgrade(_alembic_config(conn), "head")
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        with engine.begin() as conn:  # one transaction (BEGIN IMMEDIATE on SQLite): concurrent openers queue
+            command.upgrade(_alembic_config(conn), "head")
+    except DBAPIError:
+        # Another process created or upgraded the schema at the same moment (a server database has
+        # no BEGIN IMMEDIATE): fine if the ledger is now at head, else the error stands.
+        with engine.connect() as conn:
+            if MigrationContext.configure(conn).get_current_revision() != head:
+                raise
 
 
 def open_ledger(target: str | os.PathLike[str], evidence_dir: str | os.PathLike[str] | None = None,

@@ -61,3 +61,21 @@ def test_reading_a_missing_ledger_is_refused(tmp_path):
 def test_an_unreachable_server_is_a_clear_error(tmp_path):
     with pytest.raises(LedgerError, match="cannot open the ledger postgresql"):
         open_ledger("postgresql://nobody:pw@127.0.0.1:1/none", tmp_path)
+
+
+def test_processes_creating_the_same_ledger_at_once_all_succeed(ledger_url, tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    code = "import sys; from evaluation.ledger import open_ledger; open_ledger(sys.argv[1], sys.argv[2]).close()"
+    procs = [subprocess.Popen([sys.executable, "-c", code, ledger_url, str(tmp_path / "ev")], cwd=root,
+                              env={**os.environ, "PYTHONPATH": str(root)}, stderr=subprocess.PIPE, text=True)
+             for _ in range(3)]
+    errs = [p.communicate(timeout=120)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], errs
+    with open_ledger(ledger_url, tmp_path / "ev") as led, led.engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert ctx.get_current_revision() == head_revision() and compare_metadata(ctx, metadata) == []

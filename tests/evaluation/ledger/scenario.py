@@ -37,18 +37,21 @@ A1_V2_CHANGED = {"d2": (40.0, 100.0), "d3": (70.0, 35.0), "d4": (100.0, 50.0)}
 
 def framework():
     """The two-dimension toy framework."""
-    return framework_from_dict({
-        "id": "toy_cycle", "version": "1", "name": {"zh": "玩具", "en": "toy"},
-        "figures": [{"id": "x_a1", "zh": "甲", "en": "a", "kind": "count", "range": [0, None], "required": True},
-                    {"id": "x_b1", "zh": "乙", "en": "b", "kind": "count", "range": [0, None]}],
-        "nodes": [{"code": "ROL", "zh": "根", "en": "root"},
-                  {"code": "A", "parent": "ROL", "weight": 1, "zh": "甲维", "en": "A"},
-                  {"code": "B", "parent": "ROL", "weight": 1, "zh": "乙维", "en": "B"},
-                  {"code": "a1", "parent": "A", "weight": 1, "zh": "a1", "en": "a1", "formula": "x_a1",
-                   "direction": "+"},
-                  {"code": "b1", "parent": "B", "weight": 1, "zh": "b1", "en": "b1", "formula": "x_b1",
-                   "direction": "+"}],
-    })
+    return framework_from_dict(FRAMEWORK)
+
+
+FRAMEWORK = {
+    "id": "toy_cycle", "version": "1", "name": {"zh": "玩具", "en": "toy"},
+    "figures": [{"id": "x_a1", "zh": "甲", "en": "a", "kind": "count", "range": [0, None], "required": True},
+                {"id": "x_b1", "zh": "乙", "en": "b", "kind": "count", "range": [0, None]}],
+    "nodes": [{"code": "ROL", "zh": "根", "en": "root"},
+              {"code": "A", "parent": "ROL", "weight": 1, "zh": "甲维", "en": "A"},
+              {"code": "B", "parent": "ROL", "weight": 1, "zh": "乙维", "en": "B"},
+              {"code": "a1", "parent": "A", "weight": 1, "zh": "a1", "en": "a1", "formula": "x_a1",
+               "direction": "+"},
+              {"code": "b1", "parent": "B", "weight": 1, "zh": "b1", "en": "b1", "formula": "x_b1",
+               "direction": "+"}],
+}
 
 
 def methodology():

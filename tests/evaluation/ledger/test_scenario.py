@@ -79,3 +79,34 @@ def test_history_lists_every_version_who_when_and_why(loaded):
         history(ledger, "d22")
     with pytest.raises(LedgerError, match="no submission of district 'd2' in 2019"):
         history(ledger, "d2", 2019)
+
+
+def test_diff_and_export_commands(tmp_path, capsys):
+    import yaml
+
+    from evaluation.cli import main
+    from evaluation.ledger import open_ledger
+    from evaluation.ledger.store import record_edition
+
+    led = str(tmp_path / "ledger.sqlite")
+    with open_ledger(led) as ledger:
+        S.load(ledger)
+        record_edition(ledger, S.YEAR, "0" * 64, as_of=S.V1.replace(day=20), created_by="评估办")
+    fw = tmp_path / "toy.yaml"
+    fw.write_text(yaml.safe_dump(S.FRAMEWORK, allow_unicode=True), encoding="utf-8")
+    ranks = tmp_path / "ranks.csv"
+    assert main(["diff", "--ledger", led, "--year", str(S.YEAR), "-f", str(fw), "-m", "coinr_minmax_amean",
+                 "-o", str(ranks)]) == 0
+    out = capsys.readouterr().out
+    assert "2024 年变化 / changes in 2024: v1 → 现在 / now" in out  # --from defaults to the first edition
+    assert out.count("名次变动但数据未变 / rank moved, own figures unchanged") == 3
+    table = pd.read_csv(ranks).set_index("district")
+    assert table["rank_before"].to_dict() == S.RANK_V1 and table["rank_after"].to_dict() == S.RANK_V2
+    assert main(["diff", "--ledger", led, "--year", str(S.YEAR), "-f", str(fw), "-m", "coinr_minmax_amean",
+                 "--from", "v1", "--to", "2025-01-31"]) == 0
+    assert "数据 / figures (0 changed)" in capsys.readouterr().out
+    assert main(["diff", "--ledger", led, "--year", str(S.YEAR), "-f", str(fw), "--from", "v7"]) == 2
+    assert "no edition 'v7' of 2024 (editions: v1)" in capsys.readouterr().err
+    assert main(["export", "--ledger", led, "--year", str(S.YEAR), "--as-of", "2025-01-31"]) == 0
+    exported = pd.read_csv(io.StringIO(capsys.readouterr().out), dtype=str)
+    assert exported.set_index(["district", "figure"])["value"][("d2", "x_a1")] == "40"

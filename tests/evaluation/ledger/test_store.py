@@ -188,3 +188,23 @@ def test_figures_from_ledger_reads_values_as_written(ledger):
     assert f.loc["x_b1", "decimals"] == 1
     with pytest.raises(LedgerError, match="the ledger has no accepted figures for 2023"):
         figures_from_ledger(ledger, 2023)
+
+
+def test_nothing_is_ever_updated_or_deleted(ledger, tmp_path):
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    @event.listens_for(ledger.engine, "before_cursor_execute")
+    def _log(conn, cursor, statement, params, context, executemany):
+        seen.append(statement.lstrip().split(None, 1)[0].upper())
+
+    fw = S.load(ledger)
+    add_review(ledger, "d2", S.YEAR, "x_a1", "adjust", text="180", value=180.0, reviewer="r", reason="why")
+    record_submission(ledger, S.submission(fw, "d2", 200, 100, "sha-d2-2"))  # a duplicate
+    import_districts(ledger, pd.DataFrame({"code": ["d1"], "name_zh": ["甲"]}), dt.date(2024, 1, 1))
+    import_districts(ledger, pd.DataFrame({"code": ["d1"], "name_zh": ["新甲"]}), dt.date(2025, 1, 1))
+    record_edition(ledger, S.YEAR, "0" * 64)
+    current_figures(ledger, S.YEAR)
+    assert {"INSERT", "SELECT"} <= set(seen)
+    assert not {"UPDATE", "DELETE", "REPLACE", "DROP", "ALTER", "TRUNCATE"} & set(seen)

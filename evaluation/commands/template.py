@@ -30,6 +30,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="一个工作簿，每区一张工作表 / one workbook with a sheet per district")
     p.add_argument("--deadline", help="填报截止日期 / deadline printed on the forms, e.g. 2026-01-31")
     p.add_argument("--contact", help="联系人 / contact printed on the forms")
+    p.add_argument("--workers", "-j", type=int, default=1,
+                   help="并行进程数 / processes writing forms (default: %(default)s)")
     p.add_argument("--previous", metavar="FIGURES.csv",
                    help="上年已核定数值（长表或宽表） / last year's accepted figures (long or wide CSV/XLSX), "
                         "shown beside each value cell")
@@ -65,8 +67,12 @@ def run(args: argparse.Namespace) -> int:
                 districts = with_offices(districts, offices)
         previous = _previous(args.previous) if args.previous else None
         written = write_forms(framework, districts, args.year, Path(args.out), single=args.single,
-                              previous=previous, deadline=args.deadline, contact=args.contact)
+                              previous=previous, deadline=args.deadline, contact=args.contact,
+                              workers=max(1, args.workers))
     except (FormError, IndicatorsError) as exc:
+        written = getattr(exc, "written", [])
+        if written:
+            print(f"wrote {len(written)} file(s) → {Path(args.out)}")
         print(f"error: {exc}", file=sys.stderr)
         return options.FAILED
     what = "workbook" if args.single else "forms"

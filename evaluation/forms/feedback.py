@@ -3,8 +3,9 @@
 Each problem becomes a comment on the cell it is about (value cell, altered label, ...) and the
 cell is filled red (error) or amber (warning); a problem without a cell (a missing required
 figure) is marked on that figure's value cell; a summary sheet in front lists every problem with
-a link to its cell, Chinese first. A file that cannot be opened as a form (damaged, a plain CSV)
-gets a feedback workbook with the summary sheet only. Written atomically.
+a link to its cell, Chinese first. A file that cannot be opened (damaged, not a workbook)
+gets a feedback workbook with the summary sheet only; a plain submission (the existing long or wide
+CSV/XLSX formats) is marked on its own cells (a CSV is copied into a sheet). Written atomically.
 """
 
 from __future__ import annotations
@@ -92,7 +93,7 @@ class _Locator:
         offices = f.get("kind") == "offices"
         row = p.row
         if row is None and p.figure is not None:  # e.g. a missing required figure: its value cell
-            row = f["rows"].get(p.district if offices else p.figure)
+            row = (f.get("found_rows") or f["rows"]).get(p.district if offices else p.figure)
             if row is None:
                 return title, None
             if not offices:
@@ -121,37 +122,94 @@ def write_feedback(form: ReturnedForm, report: Any | None, out_path: str | Path)
         The feedback file (``.xlsx``), written atomically.
     """
     problems = _problems(form, report)
-    wb = None
+    wb, locator = None, None
     if form.meta and form.file.suffix.lower() in (".xlsx", ".xlsm"):
         try:
             wb = load_workbook(form.file)
         except Exception:  # a damaged file still gets a summary-only feedback
             wb = None
+        else:
+            locator = _Locator(form, wb.sheetnames)
+    elif form.meta is None and not form.rejected:
+        wb, locator = _plain_workbook(form)
     if wb is None:
         wb = Workbook()
         wb.remove(wb.active)
-    locator = _Locator(form, wb.sheetnames)
     located: list[tuple[Problem, str | None, str | None]] = []
     marks: dict[tuple[str, str], list[Problem]] = {}
     for p in problems:
-        title, cell = locator.locate(p) if wb.sheetnames else (None, None)
+        title, cell = locator.locate(p) if locator is not None else (None, None)
         located.append((p, title, cell))
         if title is not None and cell is not None:
             marks.setdefault((title, cell), []).append(p)
     for (title, ref), items in marks.items():
-        _mark(wb[title], ref, items)
+        _mark(wb[title], ref, items, for_form=bool(form.meta))
     _summary(wb, form, report, located)
     buf = io.BytesIO()
     wb.save(buf)
     return atomic_write_bytes(Path(out_path), buf.getvalue())
 
 
-def _mark(ws, ref: str, items: Iterable[Problem]) -> None:  # only forms have cells to mark
+class _PlainLocator:
+    """Cells of a plain submission (long or wide table): row as given, column by its header."""
+
+    def __init__(self, title: str, header: dict[str, str]) -> None:
+        self.title, self.header = title, header
+
+    def locate(self, p: Problem) -> tuple[str | None, str | None]:
+        if p.row is None:
+            return self.title, None
+        letter = self.header.get(str(p.column or "value").strip().lower())
+        if letter is None and p.figure is not None:  # wide format: the figure's own column
+            letter = self.header.get(p.figure.lower())
+        return self.title, f"{letter}{p.row}" if letter else None
+
+
+def _plain_workbook(form: ReturnedForm) -> tuple[Any, _PlainLocator | None]:
+    """The district's own plain submission as a workbook (a CSV is copied into a sheet) to mark."""
+    import csv
+
+    try:
+        if form.file.suffix.lower() in (".xlsx", ".xlsm"):
+            wb = load_workbook(form.file)
+            ws = wb["figures"] if "figures" in wb.sheetnames else wb.worksheets[0]
+        else:
+            data = form.file.read_bytes()
+            text = next((data.decode(e) for e in ("utf-8-sig", "gb18030") if _decodes(data, e)), None)
+            if text is None:
+                return None, None
+            first = text.split("\n", 1)[0]
+            delimiter = "," if "," in first else ("\t" if "\t" in first else (";" if ";" in first else ","))
+            wb = Workbook()
+            ws = wb.active
+            ws.title = "数据 Data"
+            for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+                ws.append(record)
+    except Exception:  # unreadable: summary only
+        return None, None
+    header_row = next((r for r in range(1, ws.max_row + 1)
+                       if any(c.value not in (None, "") for c in ws[r])), None)
+    if header_row is None:
+        return wb, None
+    header = {str(c.value).strip().lower(): c.column_letter for c in ws[header_row] if c.value not in (None, "")}
+    return wb, _PlainLocator(ws.title, header)
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _mark(ws, ref: str, items: Iterable[Problem], for_form: bool = True) -> None:
     items = list(items)
     cell = ws[ref]
     error = any(p.severity == "error" for p in items)
     cell.fill = ERROR_FILL if error else WARNING_FILL
-    text = "\n\n".join(f"[{SEVERITY.get(p.severity, p.severity)}] {bilingual(p)}" for p in items)
+    text = "\n\n".join(f"[{SEVERITY.get(p.severity, p.severity)}] {bilingual(p, for_form=for_form)}"
+                         for p in items)
     comment = Comment(text[:30000], "rolindex")
     comment.width, comment.height = 420, min(60 + 18 * (len(text) // 40 + 1), 600)
     cell.comment = comment

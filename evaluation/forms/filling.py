@@ -46,7 +46,7 @@ from ..fileio import atomic_write_bytes
 from .errors import FormError
 from .layout import COL, META_MARKER, META_SHEET, OFFICE_LEAD
 
-__all__ = ["MISTAKES", "fill_form", "fill_from_panel"]
+__all__ = ["DEMO_MISTAKES", "MISTAKES", "fill_form", "fill_from_panel", "make_returns"]
 
 MISTAKES = ("rate_as_95", "rate_text", "rate_fraction_text", "thousands_text", "fullwidth", "text_numbers",
             "blank_row", "rename_sheet", "unit_text", "approx", "part_exceeds_whole", "missing_required",
@@ -237,4 +237,62 @@ def fill_from_panel(forms: Iterable[str | Path], framework: Framework, panel: st
         filled = fill_form(path, per if len(metas) > 1 else next(iter(per.values())), framework,
                            mistakes=planted, out=target)
         done.update(dict.fromkeys(per, filled))
+    return done
+
+
+#: Mistakes the demo plants in one district's return (each read right or reported, never silently).
+DEMO_MISTAKES = {"sample_03": ("rate_as_95", "unit_text", "part_exceeds_whole", "approx")}
+_PLACEHOLDER_PDF = (b"%PDF-1.4\n% rolindex synthetic evidence placeholder (fictional data)\n1 0 obj<<>>endobj\n"
+                    b"trailer<<>>\n%%EOF\n")
+
+
+def make_returns(folder: str | Path, framework: Framework, year: int, *, panel: str | Path | None = None,
+                 values_year: int | None = None, districts: Iterable[Any] | None = None,
+                 mistakes: Mapping[str, Iterable[str]] | None = None, evidence: bool = True) -> dict[str, Path]:
+    """Blank forms for ``year`` written and filled from the synthetic panel, as districts return them.
+
+    The values are the panel's ``values_year`` (default: ``year`` when the panel has it, else its
+    latest year); ``mistakes`` defaults to :data:`DEMO_MISTAKES`. With ``evidence``, each district
+    returns a placeholder PDF for its population figure beside the form, named on the form.
+    Returns {district: filled form}. Fictional data only.
+    """
+    from .. import paths
+    from .districts import districts_from_panel, offices_from_sample, read_districts, with_offices
+    from .template import is_office_framework, write_forms
+
+    folder = Path(folder)
+    office = is_office_framework(framework)
+    panel = Path(panel) if panel is not None else (paths.OFFICE_SAMPLE if office else paths.SUBMISSIONS /
+                                                  "synthetic_panel.csv")
+    if districts is None:
+        sample = paths.DATA / "districts" / "synthetic_districts.csv"
+        districts = read_districts(sample) if sample.is_file() else districts_from_panel(
+            paths.SUBMISSIONS / "synthetic_panel.csv")
+        if office:
+            districts = with_offices(districts, offices_from_sample(paths.OFFICE_MAPPING, paths.OFFICE_SAMPLE))
+    if values_year is None:
+        years = read_figures(panel).figures["year"].unique()
+        values_year = year if year in years else int(max(years))
+    forms = write_forms(framework, districts, year, folder)
+    values = panel_values(panel, framework, values_year)
+    planted = DEMO_MISTAKES if mistakes is None else mistakes
+    done: dict[str, Path] = {}
+    for path in forms:
+        wb = load_workbook(path)
+        [form] = _forms_meta(wb)
+        wb.close()
+        district = form["district"]
+        if office:
+            these: Any = {o: values.get(o, {}) for o, _ in form["offices"]}
+            names = {}
+        else:
+            these = values.get(district, {})
+            names = {}
+            if evidence and "population" in these:
+                name = f"{district}_{year}_population.pdf"
+                atomic_write_bytes(folder / name, _PLACEHOLDER_PDF, durable=False)
+                names = {"population": name}
+        done[district] = fill_form(path, these, framework, mistakes=planted.get(district, ()), evidence=names,
+                                   sources={f: "synthetic:rolindex.synthetic (fictional)" for f in these}
+                                   if not office else {})
     return done

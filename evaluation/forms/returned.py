@@ -17,6 +17,7 @@ import json
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +105,23 @@ class ReturnedForm:
             return self.meta.get("year")
         years = pd.unique(self.submission.figures["year"])
         return int(years[0]) if len(years) == 1 else None
+
+    @property
+    def values(self) -> pd.DataFrame:
+        """One row per value read, as the ledger stores it: ``district, year, figure, value, text,
+        unit, source, quote, note, evidence`` (file names joined by ``;``), ``row, column``."""
+        f = self.submission.figures
+        cols = ["district", "year", "figure", "value", "text", "unit", "source", "quote", "note", "row", "column"]
+        out = pd.DataFrame({c: f[c].astype(object).where(f[c].notna(), None) if c not in ("year", "row", "value")
+                            else f[c] for c in cols})
+        ev = self.evidence
+        by_value: dict[tuple, list[str]] = {}
+        for d, fid, name in zip(ev["district"], ev["figure"], ev["evidence"], strict=True):
+            by_value.setdefault((d, fid), []).append(name)
+        out.insert(9, "evidence", pd.Series([";".join(by_value.get((d, fid)) or by_value.get((d, None)) or []) or None
+                                             for d, fid in zip(out["district"], out["figure"], strict=True)],
+                                            dtype=object, index=out.index))
+        return out
 
     def raise_if_rejected(self) -> None:
         """Raise :class:`~evaluation.forms.errors.FormError` listing the problems if rejected."""
@@ -349,6 +367,20 @@ def _all_blank(cells: list[Cell | None]) -> bool:
     return all(c is None or _blank(c.value) for c in cells)
 
 
+def _cell_value(cell: Cell) -> Any:
+    """A value cell as :func:`indicators.submission.read_figures` reads XLSX cells, except that a
+    number in a percent cell keeps the digits of its value (0.9803 → ``98.03%``, 2 decimals), not
+    the form's display format (``98.0%``): the format is the form's, the digits are the district's."""
+    raw = _xlsx_cell(cell)
+    value = cell.value
+    if "%" in cell.number_format and isinstance(value, int | float) and not isinstance(value, bool):
+        shown = (Decimal(repr(float(value))) * 100).normalize()
+        exponent = shown.as_tuple().exponent
+        decimals = max(0, -exponent) if isinstance(exponent, int) else 0
+        raw = replace(raw, text=f"{shown:f}%", decimals=decimals)
+    return raw
+
+
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -481,6 +513,7 @@ def _read_figures_sheet(book: Workbook, title: str, form: dict[str, Any], framew
     out["_unread"] = []
     ev: list[tuple] = []
     unit_name = " / ".join(x for x in (form.get("name_zh"), form.get("name_en")) if x) or district
+    found_rows: dict[str, int] = {}
     for r, cells in rows[header_at + 1:]:
         if _all_blank(cells):
             continue  # an extra blank row
@@ -502,6 +535,18 @@ def _read_figures_sheet(book: Workbook, title: str, form: dict[str, Any], framew
             continue
         spec = specs[fid]
         order.append(fid)
+        found_rows.setdefault(fid, r)
+        _check_ignored(cells, r, title, reader, len(FIGURE_COLUMNS), district, year, fid)
+        prev_found = _value(cells, COL["previous"])
+        prev_meta = (form.get("previous") or {}).get(fid)
+        if _differs(prev_found, prev_meta):
+            ref = f"{_letter(COL['previous'])}{r}"
+            reader.add(f"“上年值”单元格被改动（{_text(prev_found) or '空'}，原为 {_text(prev_meta) or '空'}），"
+                       f"该列仅供参考，已忽略；本年数值请填在“填报值”列",
+                       f"the 'Last year' cell was changed ({_text(prev_found) or 'empty'}, was "
+                       f"{_text(prev_meta) or 'empty'}); that column is for reference and is ignored — this "
+                       f"year's value goes in the 'Value' column", sheet=title, cell=ref, row=r,
+                       column=_letter(COL["previous"]), severity="warning", district=district, year=year, figure=fid)
         expected = figure_row_cells(spec)
         for key in PROTECTED_KEYS:
             found = _text(_value(cells, COL[key]))
@@ -511,7 +556,7 @@ def _read_figures_sheet(book: Workbook, title: str, form: dict[str, Any], framew
                            f"a protected cell was altered: expected '{expected[key]}', found '{found}'",
                            sheet=title, cell=ref, row=r, column=_letter(COL[key]), figure=fid, refuse=True)
         value_cell = cells[COL["value"] - 1] if len(cells) >= COL["value"] else None
-        raw = _xlsx_cell(value_cell) if value_cell is not None and not _blank(value_cell.value) else None
+        raw = _cell_value(value_cell) if value_cell is not None and not _blank(value_cell.value) else None
         source = _text(_value(cells, COL["source"])) or None
         evidence = _text(_value(cells, COL["evidence"]))
         letter = _letter(COL["value"])
@@ -531,7 +576,29 @@ def _read_figures_sheet(book: Workbook, title: str, form: dict[str, Any], framew
                        ("file", reader.label), ("row", r), ("column", letter), ("_unread", unread)):
             out[key].append(v)
     _check_order(order, list(specs), title, reader, framework)
+    form["found_rows"] = found_rows  # where each figure is now (rows may have been inserted)
     return _frame(out), _evidence_frame(ev)
+
+
+def _differs(found: Any, expected: Any) -> bool:
+    if _blank(found) and expected is None:
+        return False
+    try:
+        return float(found) != float(expected)
+    except (TypeError, ValueError):
+        return True
+
+
+def _check_ignored(cells: list[Cell | None], r: int, title: str, reader: _Reader, width: int, district: str,
+                   year: int, fid: str | None = None) -> None:
+    """Warn about entries right of the form's last column: they are not read."""
+    for cell in cells[width:]:
+        if cell is not None and not _blank(cell.value):
+            ref = f"{_letter(cell.column)}{r}"
+            reader.add(f"单元格 {ref} 不在填报区内，内容“{_text(cell.value)}”未读取",
+                       f"cell {ref} is outside the form's columns; its content {_text(cell.value)!r} was not read",
+                       sheet=title, cell=ref, row=r, column=_letter(cell.column), severity="warning",
+                       district=district, year=year, figure=fid)
 
 
 def _check_order(order: list[str], expected: list[str], title: str, reader: _Reader, framework: Framework,
@@ -647,6 +714,8 @@ def _read_offices_sheet(book: Workbook, title: str, form: dict[str, Any], framew
     ev: list[tuple] = []
     group = " / ".join(x for x in (form.get("name_zh"), form.get("name_en")) if x) or district
     src_col, ev_col = width - 1, width
+    found_rows: dict[str, int] = {}
+    form["found_rows"] = found_rows
     for r, cells in rows[at + 1:]:
         if _all_blank(cells):
             continue
@@ -659,6 +728,8 @@ def _read_offices_sheet(book: Workbook, title: str, form: dict[str, Any], framew
                        cell=f"A{r}", row=r, column="A", refuse=True)
             continue
         seen.append(code)
+        found_rows.setdefault(code, r)
+        _check_ignored(cells, r, title, reader, width, code, year)
         if name != _text(names[code]):
             reader.add(f"受保护单元格已被改动：应为“{names[code]}”，现为“{name}”", f"a protected cell was "
                        f"altered: expected '{names[code]}', found '{name}'", sheet=title, cell=f"B{r}", row=r,
@@ -671,7 +742,7 @@ def _read_offices_sheet(book: Workbook, title: str, form: dict[str, Any], framew
             if cell is None or _blank(cell.value):
                 continue
             any_value = True
-            raw = _xlsx_cell(cell)
+            raw = _cell_value(cell)
             letter = _letter(j)
             unread = _value_rows(fid, framework.figures[fid], raw, f"{letter}{r}", reader, title, code, year, r)
             for key, v in (("district", code), ("year", year), ("figure", fid), ("value", raw),

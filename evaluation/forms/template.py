@@ -24,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.comments import Comment
 from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter, quote_sheetname
@@ -130,12 +131,15 @@ def write_form(framework: Framework, district: District | Mapping[str, Any] | st
 def write_forms(framework: Framework, districts: Iterable[District | Mapping[str, Any] | str], year: int,
                 out: str | Path, *, single: bool = False, previous: pd.DataFrame | None = None,
                 deadline: str | None = None, contact: str | None = None,
-                template_version: str = TEMPLATE_VERSION) -> list[Path]:
+                template_version: str = TEMPLATE_VERSION, workers: int = 1) -> list[Path]:
     """Write one form per district into folder ``out`` (or, ``single``, one workbook of sheets).
 
     ``previous`` is a long table (``district, year, figure, value``); each form shows the value
     of the latest year before ``year`` (for office forms the ``district`` column holds offices).
-    Returns the written paths.
+    ``workers`` > 1 writes the forms in that many processes (one file per district). Returns the
+    written paths, in district order. A district that cannot get a form (an office framework and no
+    offices) does not stop the others: they are written, then :class:`FormError` lists the
+    failures (its ``written`` attribute holds the paths written).
     """
     out = Path(out)
     districts = [District.of(d) for d in districts]
@@ -145,16 +149,64 @@ def write_forms(framework: Framework, districts: Iterable[District | Mapping[str
     if dupes:
         raise FormError(f"区县代码重复 / duplicate district codes: {', '.join(dupes)}")
     prev = _previous_table(previous, year)
+    written: list[Path] = []
+    failed: list[str] = []
     if not single:
-        return [write_form(framework, d, year, out / form_filename(framework, d, year),
-                           previous=_previous_for(prev, d, framework), deadline=deadline,
-                           contact=contact, template_version=template_version) for d in districts]
-    wb = _new_workbook(framework, year, deadline, contact, template_version, single=True)
-    used: set[str] = set()
-    for d in districts:
-        title = _sheet_title(d.code, used)
-        _add_form(wb, framework, d, year, _previous_for(prev, d, framework), deadline, template_version, title)
-    return [_save(wb, out / f"{framework.id}_{year}_all.xlsx")]
+        jobs = [(d, out / form_filename(framework, d, year), _previous_for(prev, d, framework)) for d in districts]
+        kw = dict(deadline=deadline, contact=contact, template_version=template_version)
+        if workers > 1 and len(jobs) > 1:
+            from concurrent.futures import ProcessPoolExecutor
+
+            with ProcessPoolExecutor(min(workers, len(jobs)), initializer=_init_worker,
+                                     initargs=(dict(framework.raw), framework.source)) as pool:
+                results = list(pool.map(_write_in_worker, [(d, year, path, p, kw) for d, path, p in jobs],
+                                        chunksize=max(1, len(jobs) // (4 * workers))))
+        else:
+            results = [_write_one(framework, d, year, path, p, kw) for d, path, p in jobs]
+        for result in results:  # a district that cannot get a form never stops the others
+            (written if isinstance(result, Path) else failed).append(result)
+    else:
+        wb = _new_workbook(framework, year, deadline, contact, template_version, single=True)
+        used: set[str] = set()
+        for d in districts:
+            try:
+                _add_form(wb, framework, d, year, _previous_for(prev, d, framework), deadline, template_version,
+                          _sheet_title(d.code, used))
+            except FormError as exc:
+                failed.append(str(exc))
+        if len(failed) < len(districts):
+            written.append(_save(wb, out / f"{framework.id}_{year}_all.xlsx"))
+    if failed:
+        error = FormError(f"{len(failed)} 个区县未生成表格，其余 {len(written)} 个文件已写出 / "
+                          f"{len(failed)} district(s) got no form; {len(written)} file(s) were written", failed)
+        error.written = written
+        raise error
+    return written
+
+
+def _write_one(framework: Framework, district: District, year: int, path: Path, previous: Any,
+               kw: dict[str, Any]) -> Path | str:
+    """Write one form; the error text instead of raising, so a batch carries on."""
+    try:
+        return write_form(framework, district, year, path, previous=previous, **kw)
+    except FormError as exc:
+        return str(exc)
+
+
+_WORKER_FRAMEWORK: Framework | None = None
+
+
+def _init_worker(raw: dict[str, Any], source: str) -> None:
+    """Rebuild the framework once per worker process (a Framework holds mapping proxies)."""
+    from indicators.framework import framework_from_dict
+
+    global _WORKER_FRAMEWORK
+    _WORKER_FRAMEWORK = framework_from_dict(raw, source=source)
+
+
+def _write_in_worker(job: tuple) -> Path | str:
+    district, year, path, previous, kw = job
+    return _write_one(_WORKER_FRAMEWORK, district, year, path, previous, kw)
 
 
 def _sheet_title(code: str, used: set[str]) -> str:
@@ -348,6 +400,7 @@ def _add_form(wb: Workbook, framework: Framework, district: District, year: int,
         "sheet": title, "sheet_index": wb.sheetnames.index(title), "defined_name": name,
         "layout_hash": layout_hash(layout), "rows": rows,
         "offices": [[o.code, o.name] for o in district.offices] if office else None,
+        "previous": None if office else {f: v for f, v in (previous or {}).items() if f in framework.figures},
     }, ensure_ascii=False, sort_keys=True))
 
 
@@ -483,8 +536,6 @@ def _write_offices_sheet(ws, framework: Framework, district: District, year: int
             c.fill, c.protection, c.border, c.number_format = INPUT_FILL, UNLOCKED, BORDER, number_format(spec)
             prev = previous.get((office.code, spec.id))
             if prev is not None:  # last year's value as a comment: offices have no room for a column
-                from openpyxl.comments import Comment
-
                 c.comment = Comment(f"上年值 / last year: {fmt_number(prev)}", "rolindex")
         for j in range(lead + len(specs) + 1, width + 1):
             c = ws.cell(r, j)

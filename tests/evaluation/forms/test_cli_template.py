@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import openpyxl
 
@@ -44,3 +45,15 @@ def test_template_bad_districts_table_is_a_clear_error(tmp_path, capsys):
     assert main(["template", "--year", "2025", "--districts", str(bad), "--out", str(tmp_path)]) == 1
     assert "needs a 'district' column" in capsys.readouterr().err
     assert not list(tmp_path.glob("*.xlsx"))
+
+
+def test_help_does_not_load_openpyxl():
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys; from evaluation.cli import build_parser; build_parser(); "
+            "print('openpyxl' in sys.modules, 'evaluation.forms.template' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[3])})
+    assert out.stdout.split() == ["False", "False"]

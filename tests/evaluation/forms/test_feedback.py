@@ -62,7 +62,12 @@ def test_problems_marked_on_their_cells_with_summary(tmp_path, blank_form, fw):
 
 
 def test_missing_required_figure_marked_on_its_value_cell(tmp_path, blank_form, fw):
-    path = fill_form(shutil.copy(blank_form, tmp_path / "f.xlsx"), {"lawyers": 5}, fw)
+    # a blank row inserted above population: the mark follows the row
+    path = fill_form(shutil.copy(blank_form, tmp_path / "f.xlsx"), {"lawyers": 5}, fw, mistakes=["blank_row"])
+    wb = openpyxl.load_workbook(path)
+    ws = wb["填报 Figures"]
+    ws.insert_rows(value_rows(ws)["population"])
+    wb.save(path)
     form = read_form(path, fw)
     out = write_feedback(form, validate(form.submission, fw), tmp_path / "fb.xlsx")
     wb = openpyxl.load_workbook(out)
@@ -112,7 +117,7 @@ def test_office_form_problem_marked_on_office_and_item_cell(tmp_path, office_fw,
     assert "是否类指标 director_certified 只能填 1（是）或 0（否），现为 2" in cell.comment.text
 
 
-def test_unreadable_or_plain_file_gets_a_summary_only_feedback(tmp_path, fw):
+def test_unreadable_file_gets_a_summary_only_feedback(tmp_path, fw):
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(b"not a zip")
     form = read_form(bad, fw)
@@ -120,13 +125,28 @@ def test_unreadable_or_plain_file_gets_a_summary_only_feedback(tmp_path, fw):
     assert wb.sheetnames == [FEEDBACK_SHEET]
     [row] = _summary_rows(wb[FEEDBACK_SHEET])
     assert row[1] == "错误 / error" and row[5].startswith("文件已损坏或不是 Excel 工作簿")
+
+
+def test_plain_csv_and_wide_xlsx_are_marked_on_their_own_cells(tmp_path, fw):
     csv = tmp_path / "plain.csv"
     csv.write_text("district,year,figure,value\nd1,2025,lawyers,-3\n", encoding="utf-8")
     form = read_form(csv, fw)
-    wb = openpyxl.load_workbook(write_feedback(form, validate(form.submission, fw), tmp_path / "fb2.xlsx"))
+    wb = openpyxl.load_workbook(write_feedback(form, validate(form.submission, fw), tmp_path / "fb.xlsx"))
+    assert wb.sheetnames == [FEEDBACK_SHEET, "数据 Data"]
+    data = wb["数据 Data"]
+    assert [c.value for c in data[2]] == ["d1", "2025", "lawyers", "-3"]
+    assert data["D2"].fill.fgColor.rgb.endswith(RED) and "计数 -3 为负数" in data["D2"].comment.text
     rows = _summary_rows(wb[FEEDBACK_SHEET])
-    assert any("计数 -3 为负数" in str(r[5]) for r in rows)
-    assert any("必填指标 population（常住人口，人）未填报" in str(r[5]) for r in rows)
+    assert any("必填指标 population（常住人口，人）未填报；请补充该指标" in str(r[5]) for r in rows)  # no cell: listed
+
+    wide = tmp_path / "wide.xlsx"
+    pd.DataFrame({"district": ["d1", "d2"], "year": [2025, 2025], "population": [645900, 700000],
+                  "lawyers": [12, "12人"]}).to_excel(wide, index=False, sheet_name="figures")
+    form = read_form(wide, fw)
+    wb = openpyxl.load_workbook(write_feedback(form, validate(form.submission, fw), tmp_path / "fb2.xlsx"))
+    cell = wb["figures"]["D3"]
+    assert cell.fill.fgColor.rgb.endswith(RED) and "'12人' 不是数字：请只写 12，不要写 '人'" in cell.comment.text
+    assert "unit column" in cell.comment.text  # advice for a table, not for a form
 
 
 def test_clean_form_feedback_says_accepted(tmp_path, blank_form, fw):

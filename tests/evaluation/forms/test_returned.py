@@ -447,3 +447,67 @@ def test_yes_no_typed_as_words_is_reported_once_with_the_digit(tmp_path, office_
     values = {fid: v for fid, v in zip(form.submission.figures["figure"], form.submission.figures["value"],
                                       strict=True)}
     assert math.isnan(values["director_certified"]) and values["signage_standard"] == 0.0
+
+
+def test_entries_outside_the_input_cells_are_warned_not_read(tmp_path, fw, districts):
+    path = write_form(fw, districts[0], 2025, tmp_path / "p.xlsx", previous={"lawyers": 10})
+    wb, ws, rows, vcol, _, _ = _layout(path)
+    ws.cell(rows["lawyers"], vcol).value = 12
+    ws.cell(rows["lawyers"], vcol + 1).value = 13  # typed over last year's value
+    ws.cell(rows["population"], 13).value = "备注"  # right of the last column
+    wb.save(path)
+    form = read_form(path, fw)
+    assert form.status == "warnings" and _values(form) == {"lawyers": 12.0}
+    cells = sorted((p.row, p.column) for p in form.problems)
+    assert cells == sorted([(rows["lawyers"], chr(64 + vcol + 1)), (rows["population"], "M")])
+    assert any("the 'Last year' cell was changed (13, was 10)" in p.message for p in form.problems)
+    assert any("cell M4 is outside the form's columns; its content '备注' was not read" in p.message
+               for p in form.problems)
+
+
+def test_demo_returns_read_back_with_the_planted_mistakes_reported(tmp_path, fw):
+    from evaluation.forms.filling import make_returns
+
+    returns = make_returns(tmp_path, fw, 2024)
+    assert len(returns) == 16
+    statuses = {}
+    panel = pd.read_csv("data/submissions/synthetic_panel.csv", dtype=str)
+    for district, path in returns.items():
+        form = read_form(path, fw, expect_district=district, expect_year=2024)
+        report = validate(form.submission, fw)
+        statuses[district] = (form.status, report.ok)
+        if district == "sample_05":  # a clean one: exactly the panel's 2024 values
+            rows = panel[(panel["district"] == district) & (panel["year"] == "2024")]
+            expected = {f: (float(v[:-1]) / 100 if v.endswith("%") else float(v)) for f, v in zip(
+                rows["figure"], rows["value"], strict=True)}
+            assert _values(form) == pytest.approx(expected, rel=1e-15)
+            assert set(form.evidence["evidence"]) == {"sample_05_2024_population.pdf"}
+            assert collect_evidence(path, form.evidence["evidence"]) == {
+                "sample_05_2024_population.pdf": tmp_path / "sample_05_2024_population.pdf"}
+    assert statuses["sample_03"] == ("errors", False)
+    assert all(s == ("ok", True) for d, s in statuses.items() if d != "sample_03"), statuses
+
+
+def test_values_table_for_the_ledger(tmp_path, blank_form, fw):
+    path = _filled(tmp_path, blank_form, {"population": "645,900", "mediation_success_rate": 0.9803},
+                   evidence={"population": "a.pdf; b.pdf"})
+    table = read_form(path, fw).values
+    assert list(table.columns) == ["district", "year", "figure", "value", "text", "unit", "source", "quote", "note",
+                                   "evidence", "row", "column"]
+    rows = {r.figure: r for r in table.itertuples()}
+    assert (rows["population"].value, rows["population"].text, rows["population"].unit,
+            rows["population"].evidence) == (645900.0, "645,900", "人", "a.pdf;b.pdf")
+    assert (rows["mediation_success_rate"].value, rows["mediation_success_rate"].text,
+            rows["mediation_success_rate"].evidence) == (0.9803, "98.03%", None)  # the digits, not the display
+
+
+def test_removed_protection_is_a_warning_and_structure_still_checked(tmp_path, blank_form, fw):
+    path = _filled(tmp_path, blank_form, {"lawyers": 7})
+    wb, ws, *_ = _layout(path)
+    ws.protection.sheet = False
+    wb.save(path)
+    form = read_form(path, fw)
+    assert form.status == "warnings" and _values(form) == {"lawyers": 7.0}
+    [p] = form.problems
+    assert p.message == ("工作表“填报 Figures”：工作表保护已被取消（结构仍已逐格核对） / sheet '填报 Figures': "
+                         "the sheet's protection was removed (its structure was still checked cell by cell)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -210,3 +211,48 @@ def test_office_form_shows_last_year_as_comments(tmp_path, office_fw, office_dis
     col = next(c for c in range(1, ws.max_column + 1) if ws.cell(header, c).value == "staff_dedicated")
     assert ws.cell(header + 1, col).comment.text == "上年值 / last year: 5"
     assert ws.cell(header + 2, col).comment is None
+
+
+def test_a_district_without_offices_does_not_stop_the_others(tmp_path, office_fw, office_districts):
+    districts = [office_districts[0], District("lonely", "孤区", "Lonely"), office_districts[1]]
+    with pytest.raises(FormError, match=r"(?s)1 district\(s\) got no form; 2 file\(s\) were written.*"
+                                        r"district lonely has no offices") as info:
+        write_forms(office_fw, districts, 2025, tmp_path)
+    assert sorted(p.name for p in tmp_path.glob("*.xlsx")) == sorted(p.name for p in info.value.written) == [
+        "judicial_office_std_2025_sample_01.xlsx", "judicial_office_std_2025_sample_02.xlsx"]
+
+
+def test_more_bad_input_to_the_writer_and_filler(tmp_path, fw, blank_form):
+    from evaluation.forms.districts import read_offices
+    from evaluation.forms.filling import fill_form
+
+    with pytest.raises(FormError, match="cannot read the districts table"):
+        read_districts(tmp_path / "missing.csv")
+    offices = tmp_path / "o.csv"
+    offices.write_text("office\no1\n", encoding="utf-8")
+    with pytest.raises(FormError, match="the office table needs columns office, district"):
+        read_offices(offices)
+    with pytest.raises(FormError, match="cannot read the office table"):
+        read_offices(tmp_path / "none.csv")
+    with pytest.raises(FormError, match="unknown mistake\\(s\\) typo; known: rate_as_95"):
+        fill_form(blank_form, {}, fw, mistakes=["typo"])
+    plain = tmp_path / "plain.xlsx"
+    wb = openpyxl.Workbook()
+    wb.create_sheet("_rolindex")
+    wb.save(plain)
+    with pytest.raises(FormError, match="not a rolindex form"):
+        fill_form(plain, {}, fw)
+    with pytest.raises(FormError, match="a district row has no 'district' code"):
+        District.of({"name_zh": "x"})
+
+
+def test_write_forms_in_worker_processes_gives_the_same_forms(tmp_path, fw, districts):
+    from evaluation.forms.returned import read_form
+
+    serial = write_forms(fw, districts[:3], 2025, tmp_path / "serial")
+    parallel = write_forms(fw, districts[:3], 2025, tmp_path / "parallel", workers=2)
+    assert [p.name for p in parallel] == [p.name for p in serial]
+    for a, b in zip(serial, parallel, strict=True):
+        ma, mb = (json.loads(open_form(x)["_rolindex"]["A3"].value) for x in (a, b))
+        assert ma == mb  # same district, framework hash, layout hash, rows
+    assert read_form(parallel[0], fw).problems[0].message.endswith("fill in the yellow value cells")  # a real form

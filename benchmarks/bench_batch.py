@@ -5,7 +5,7 @@ charts with a Chinese title, a summary table) with different district parameters
 
 (a) naive: a sequential loop of ``papermill.execute_notebook`` (fresh kernel per report, default
     settings) followed by in-process ``nbconvert.HTMLExporter(exclude_input=True)``;
-(b) ``evaluation.batch.run_batch`` with warm kernels on a pool of ``--workers`` processes
+(b) ``evaluation.batch.engine.run_batch`` with warm kernels on a pool of ``--workers`` processes
     (default 2), writing the same HTML and executed notebook per report;
 (c) optionally (``--isolated-pool``) ``run_batch(mode="isolated")``: the same pool, fresh kernels.
 
@@ -169,7 +169,7 @@ def run_naive(template: Path, out: Path, n: int) -> tuple[float, list[float], in
 
 def run_engine(template: Path, out: Path, n: int, workers: int, mode: str):
     """``run_batch``; returns wall, per-report seconds, peak bytes."""
-    from evaluation.batch import Task, run_batch
+    from evaluation.batch.engine import Task, run_batch
 
     tasks = [Task.for_report(f"r{i:04d}", template, out, params_for(i)) for i in range(n)]
     with PeakMemory() as mem:

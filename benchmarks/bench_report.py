@@ -2,10 +2,10 @@
 
 Runs the report notebook's calls in this process, as a warm (reused) kernel does: the template's
 code cells are read (``ast``, never executed as text) and each ``rc.<function>(ctx)`` is called
-from :mod:`evaluation.report_cells`. After one warm-up report (index built, fonts and static chart
+from :mod:`evaluation.report.cells`. After one warm-up report (index built, fonts and static chart
 layers ready), it loops over the districts of a year and times, per report: data and tables
 (open_report, banner, headline, scorecard, strengths, methodology note), each chart, the HTML
-export (:func:`evaluation.report_html.render_html` of the outputs, with the template's markdown)
+export (:func:`evaluation.report.html.render_html` of the outputs, with the template's markdown)
 and the sidecar JSON. Prints median CPU (``process_time``) and wall milliseconds per section.
 
 Not included: kernel start-up, papermill and the executor's message passing (the batch runner's
@@ -37,9 +37,9 @@ if str(ROOT) not in sys.path:  # run as a plain script: this checkout's packages
 import nbformat  # noqa: E402
 from nbformat.v4 import new_output  # noqa: E402
 
-from evaluation import report_cells as rc  # noqa: E402
-from evaluation import report_data  # noqa: E402
-from evaluation.report_html import render_html  # noqa: E402
+from evaluation.report import cells as rc  # noqa: E402
+from evaluation.report import store  # noqa: E402
+from evaluation.report.html import render_html  # noqa: E402
 
 NOTEBOOK = ROOT / "notebooks" / "district_report.ipynb"
 SECTIONS = {
@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         calls = display_calls(template)
 
         t = time.perf_counter()
-        result = report_data.load_result(figures, "district_rol", None)
+        result = store.load_result(figures, "district_rol", None)
         cold_index = time.perf_counter() - t
         districts = sorted(result.index.xs(args.year, level="year").index)
         if args.sample:

@@ -6,10 +6,10 @@ temporary CSV like the sample panel). Strategies:
 
 (a) naive: a sequential loop of ``papermill.execute_notebook`` — a fresh kernel per report that
     reads the figures and builds the index itself, as a standalone run does — followed by
-    :func:`evaluation.report_html.render_html` and writing the HTML;
+    :func:`evaluation.report.html.render_html` and writing the HTML;
 (a') the same loop, but each kernel loads the result the batch parent cached (the notebook's own
     fast path when ``output_dir`` holds a cache): isolates what kernel reuse alone saves;
-(b) :func:`evaluation.reports.run_reports` — the whole ``rolindex report`` command: build the
+(b) :func:`evaluation.report.run.run_reports` — the whole ``rolindex report`` command: build the
     index once in the parent, cache it, a pool of ``--workers`` processes each with one warm
     kernel, manifest, index page and score table.
 
@@ -64,12 +64,12 @@ def naive(n: int, total: int, csv: Path, folder: Path, cache_from: Path | None) 
     """Sequential papermill runs of the first ``n`` of ``total`` districts; HTML written as the batch does."""
     import papermill
 
-    from evaluation import report_data
-    from evaluation.report_html import render_html
-    from evaluation.reports import NOTEBOOK, _params
+    from evaluation.report import store
+    from evaluation.report.html import render_html
+    from evaluation.report.run import NOTEBOOK, _params
 
-    meth = report_data.as_methodology(None).to_dict()
-    fw = report_data.resolve_framework("district_rol").absolute()
+    meth = store.as_methodology(None).to_dict()
+    fw = store.resolve_framework("district_rol").absolute()
     width = max(2, len(str(total)))  # ids as indicators.synthetic names them
     districts = [f"sample_{i:0{width}d}" for i in range(1, n + 1)]
     folder.mkdir(parents=True, exist_ok=True)
@@ -92,7 +92,7 @@ def naive(n: int, total: int, csv: Path, folder: Path, cache_from: Path | None) 
 
 def batch(csv: Path, out: Path, workers: int | None) -> dict:
     """The whole ``rolindex report --year 2024`` for every district of the panel."""
-    from evaluation.reports import run_reports
+    from evaluation.report.run import run_reports
 
     c0 = cpu_seconds()
     with PeakMemory() as mem:

@@ -32,7 +32,6 @@ audit of the WJP Rule of Law Index 2014* (Cronbach's alpha of the eight factors 
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,7 +45,7 @@ from indicators.errors import DataError
 from indicators.importance import importance_table
 from indicators.io import atomic_write_text
 
-__all__ = ["AuditReport", "audit", "audit_years", "cmd_audit"]
+__all__ = ["AuditReport", "audit", "audit_years"]
 
 
 @dataclass(frozen=True)
@@ -196,38 +195,3 @@ def audit(result: Any, year: int | None = None, *, weak: float = 0.3, collinear:
 def audit_years(result: Any, **kwargs: Any) -> dict[int, AuditReport]:
     """:func:`audit` for every year of the result."""
     return {y: audit(result, y, **kwargs) for y in result.years}
-
-
-def add_parser(sub: Any, framework_arg: Any, methodology_arg: Any) -> None:
-    """Register ``rolindex audit`` on the CLI's subparsers."""
-    p = sub.add_parser("audit", help="statistical audit per year: indicator statistics, correlations and "
-                                     "flags, Cronbach's alpha, PCA, weights vs importance")
-    p.add_argument("files", nargs="+", help="CSV or XLSX submissions")
-    framework_arg(p)
-    methodology_arg(p)
-    p.add_argument("--year", type=int, help="year to audit (default: every year)")
-    p.add_argument("--out", "-o", help="folder for the CSV tables (default: reports/<framework>/audit)")
-    p.add_argument("--weak", type=float, default=0.3, help="flag |r| with the parent below this (default 0.3)")
-    p.add_argument("--collinear", type=float, default=0.9, help="flag pairs with |r| above this (default 0.9)")
-
-
-def cmd_audit(args: argparse.Namespace) -> int:
-    """Build the index, audit each year, print summaries and write the tables."""
-    from indicators import build_index, load_framework, load_methodology
-    from indicators.submission import read_figures, validate
-
-    from . import paths
-
-    fw = load_framework(args.framework)
-    meth = load_methodology(paths.resolve(args.methodology, paths.METHODOLOGIES))
-    sub = read_figures(*args.files)
-    validate(sub, fw).raise_if_errors()
-    result = build_index(sub, fw, meth, validate=False)
-    out = Path(args.out) if args.out else paths.REPORTS / fw.id / "audit"
-    years = [args.year] if args.year is not None else result.years
-    for y in years:
-        rep = audit(result, y, weak=args.weak, collinear=args.collinear)
-        rep.save(out)
-        print(rep.summary())
-    print(f"wrote audit tables to {out}")
-    return 0

@@ -70,7 +70,7 @@ def font_env(folder: str | Path, base: dict[str, str] | None = None) -> dict[str
     Writes ``fonts.conf`` (the system configuration plus mplfonts' font folder, cache inside
     ``folder``) and returns ``base`` (default ``os.environ``) with ``FONTCONFIG_FILE`` set to it.
     """
-    from .charts import cjk_font_path
+    from .report.charts import cjk_font_path
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

@@ -29,7 +29,7 @@ class NotebookParameterError(EvaluationError, ValueError):
 
     Raised before anything executes. ``unknown`` lists every passed name the notebook does not
     declare; ``missing`` every declared parameter marked required (see
-    :func:`evaluation.execute.check_parameters`) that was not passed.
+    :func:`evaluation.batch.execute.check_parameters`) that was not passed.
     """
 
     def __init__(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from .. import paths
 
@@ -20,9 +21,23 @@ def add_framework(p: argparse.ArgumentParser) -> None:
                         "(default: district_rol)")
 
 
+def methodology_name(value: str) -> str:
+    """``value`` unchanged if it is a file or a name in data/methodologies; else a usage error (exit 2)
+    naming the nearest methodology file, so ``-m baselin`` says "did you mean 'baseline'?"."""
+    p = Path(value)
+    if p.exists() or p.suffix or paths.resolve(value, paths.METHODOLOGIES).is_file():
+        return value
+    from indicators.errors import did_you_mean
+
+    names = sorted(f.stem for f in paths.METHODOLOGIES.glob("*.yaml"))
+    raise argparse.ArgumentTypeError(
+        f"没有名为 {value!r} 的方法文件 / no methodology {value!r} in data/methodologies"
+        f"{did_you_mean(value, names)}; available: {', '.join(names)}")
+
+
 def add_methodology(p: argparse.ArgumentParser) -> None:
     """``--methodology/-m``: a methodology YAML path or a name in data/methodologies."""
-    p.add_argument("--methodology", "-m", default=str(paths.DEFAULT_METHODOLOGY),
+    p.add_argument("--methodology", "-m", default=str(paths.DEFAULT_METHODOLOGY), type=methodology_name,
                    help="方法 YAML 或 data/methodologies 中的名称 / methodology YAML or a name in "
                         "data/methodologies (default: baseline)")
 

@@ -1,4 +1,4 @@
-"""Tests of :mod:`evaluation.batch`: validation, manifest, failures, resume, kill -9, Dask."""
+"""Tests of :mod:`evaluation.batch.engine`: validation, manifest, failures, resume, kill -9, Dask."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ import nbformat
 import psutil
 import pytest
 
-from evaluation.batch import JOURNAL, MANIFEST, STATE_DIR, Task, _Manifest, run_batch
+from evaluation.batch.engine import JOURNAL, MANIFEST, STATE_DIR, Task, _Manifest, run_batch
+from evaluation.batch.execute import ipc_socket_root
 from evaluation.errors import BatchLockedError, NotebookRunError, TaskError
-from evaluation.execute import ipc_socket_root
 
 from .conftest import notebook, printed_connection
 
@@ -209,7 +209,7 @@ def test_resume_skips_unchanged_redoes_changed_and_force_redoes_all(tmp_path):
 
 KILL_SCRIPT = """
 import sys
-from evaluation.batch import Task, run_batch
+from evaluation.batch.engine import Task, run_batch
 
 if __name__ == "__main__":
     nb, out = sys.argv[1], sys.argv[2]

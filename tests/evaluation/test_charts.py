@@ -13,8 +13,7 @@ import pytest
 from matplotlib import font_manager, rcParams
 from matplotlib.figure import Figure
 
-from evaluation import charts
-from evaluation import report_data as rd
+from evaluation.report import charts, store
 from tests.conftest import ROOT
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -23,12 +22,12 @@ DISTRICT_CHARTS = (charts.dimension_chart, charts.trend_chart, charts.contributi
 
 @pytest.fixture(scope="module")
 def panel():
-    return rd.load_result("synthetic_panel", "district_rol", None)
+    return store.load_result("synthetic_panel", "district_rol", None)
 
 
 @pytest.fixture(scope="module")
 def seed():
-    return rd.load_result("seed_districts", "district_rol", None)
+    return store.load_result("seed_districts", "district_rol", None)
 
 
 def texts(fig: Figure) -> list[str]:

@@ -1,4 +1,4 @@
-"""Tests of :mod:`evaluation.execute`: parameter checks, isolated runs, the warm kernel."""
+"""Tests of :mod:`evaluation.batch.execute`: parameter checks, isolated runs, the warm kernel."""
 
 from __future__ import annotations
 
@@ -19,9 +19,8 @@ import pytest
 from jupyter_client.kernelspec import NoSuchKernel
 from papermill.exceptions import PapermillExecutionError
 
-from evaluation import execute
-from evaluation.errors import EvaluationError, NotebookParameterError, NotebookRunError
-from evaluation.execute import (
+from evaluation.batch import execute
+from evaluation.batch.execute import (
     ExecutionResult,
     IpcKernelManager,
     WarmKernel,
@@ -32,6 +31,7 @@ from evaluation.execute import (
     run_notebook,
     write_outputs,
 )
+from evaluation.errors import EvaluationError, NotebookParameterError, NotebookRunError
 
 from .conftest import NOTEBOOKS, notebook, printed_connection
 

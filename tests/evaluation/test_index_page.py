@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from evaluation import report_data as rd
 from evaluation.errors import ReportDataError
-from evaluation.index_page import SORT_SCRIPT, render_index_page, summary_charts
+from evaluation.report import store
+from evaluation.report.index_page import SORT_SCRIPT, render_index_page, summary_charts
 from indicators import build_index, load_framework
 from indicators.submission import read_figures
 from tests.evaluation.tiny_report import HOSTILE, write_tiny
@@ -17,9 +17,9 @@ from tests.evaluation.tiny_report import HOSTILE, write_tiny
 
 @pytest.fixture
 def tiny(tmp_path):
-    rd.clear_cache()
+    store.clear_cache()
     csv, fw = write_tiny(tmp_path, names={"x": HOSTILE})
-    return rd.load_result(csv, fw, None)
+    return store.load_result(csv, fw, None)
 
 
 def body_rows(page: str) -> list[str]:
@@ -56,9 +56,9 @@ def test_index_page_escapes_every_name(tiny, tmp_path):
 
 
 def test_index_page_in_english_and_without_synthetic_data(tmp_path):
-    rd.clear_cache()
+    store.clear_cache()
     csv, fw = write_tiny(tmp_path, source="seed:report")
-    result = rd.load_result(csv, fw, None)
+    result = store.load_result(csv, fw, None)
     page = render_index_page(result, 2023, {}, [], tmp_path / "index.html", lang="en").read_text("utf-8")
     assert '<html lang="en">' in page and "synthetic" not in page
     assert "Tiny index — results 2023" in page and len(body_rows(page)) == 2
@@ -86,7 +86,7 @@ def test_index_page_needs_to_know_whether_data_is_synthetic(tmp_path):
 
 
 def test_index_page_for_a_year_without_any_index(tmp_path):
-    seed = rd.load_result("seed_districts", "district_rol", None)
+    seed = store.load_result("seed_districts", "district_rol", None)
     page = render_index_page(seed, 2024, {"shanghai_jingan": "shanghai_jingan.html"}, summary_charts(seed, 2024),
                              tmp_path / "index.html").read_text("utf-8")
     assert "1 个区参评，0 个区有指数" in page

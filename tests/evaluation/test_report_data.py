@@ -8,9 +8,10 @@ import math
 import numpy as np
 import pytest
 
-from evaluation import report_data as rd
 from evaluation.errors import ReportDataError
-from evaluation.report_html import headline_html, methodology_html, scorecard_html, strengths_html
+from evaluation.report import content as rd
+from evaluation.report import store
+from evaluation.report.html import headline_html, methodology_html, scorecard_html, strengths_html
 from indicators import build_index, load_framework, load_methodology
 from indicators.submission import read_figures
 from tests.conftest import ROOT
@@ -21,15 +22,15 @@ BASELINE = load_methodology(ROOT / "data" / "methodologies" / "baseline.yaml").t
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    rd.clear_cache()
+    store.clear_cache()
     yield
-    rd.clear_cache()
+    store.clear_cache()
 
 
 @pytest.fixture
 def tiny(tmp_path):
     csv, fw = write_tiny(tmp_path)
-    return rd.load_result(csv, fw, BASELINE)
+    return store.load_result(csv, fw, BASELINE)
 
 
 def rows(table):
@@ -41,10 +42,10 @@ def rows(table):
 # ---------------------------------------------------------------------------------------------
 def test_load_result_is_memoised_and_recomputes_the_same_numbers(tmp_path):
     csv, fw = write_tiny(tmp_path)
-    first = rd.load_result(csv, fw, BASELINE)
-    assert rd.load_result(csv, fw, BASELINE) is first
-    rd.clear_cache()  # what a fresh kernel (standalone papermill run) sees
-    fresh = rd.load_result(csv, fw, BASELINE)
+    first = store.load_result(csv, fw, BASELINE)
+    assert store.load_result(csv, fw, BASELINE) is first
+    store.clear_cache()  # what a fresh kernel (standalone papermill run) sees
+    fresh = store.load_result(csv, fw, BASELINE)
     assert fresh is not first
     assert fresh.index.equals(first.index)
     assert fresh.contributions.equals(first.contributions)
@@ -52,44 +53,44 @@ def test_load_result_is_memoised_and_recomputes_the_same_numbers(tmp_path):
 
 def test_load_result_recomputes_when_an_input_changes(tmp_path):
     csv, fw = write_tiny(tmp_path)
-    base = rd.load_result(csv, fw, BASELINE)
+    base = store.load_result(csv, fw, BASELINE)
     other = dict(BASELINE, weights={"method": "equal"})
-    assert rd.load_result(csv, fw, other) is not base
-    assert rd.load_result(csv, fw, dict(BASELINE, name="renamed")) is not base
+    assert store.load_result(csv, fw, other) is not base
+    assert store.load_result(csv, fw, dict(BASELINE, name="renamed")) is not base
     csv.write_text(csv.read_text(encoding="utf-8").replace("x,2024,closed,90", "x,2024,closed,95"),
                    encoding="utf-8")
-    changed = rd.load_result(csv, fw, BASELINE)
+    changed = store.load_result(csv, fw, BASELINE)
     assert changed is not base
     assert changed.indicators.loc[("x", 2024), "A.1"] == pytest.approx(0.95)
 
 
 def test_load_result_accepts_sample_names_and_none_for_the_baseline():
-    a = rd.load_result("synthetic_panel", "district_rol", None)
-    b = rd.load_result(ROOT / "data/submissions/synthetic_panel.csv", ROOT / "data/frameworks/district_rol.yaml",
+    a = store.load_result("synthetic_panel", "district_rol", None)
+    b = store.load_result(ROOT / "data/submissions/synthetic_panel.csv", ROOT / "data/frameworks/district_rol.yaml",
                        BASELINE)
     assert a is b  # same file, framework and methodology content
 
 
 def test_load_result_errors_name_the_problem(tmp_path):
     with pytest.raises(ReportDataError, match="figures file .*nope.csv.* does not exist"):
-        rd.load_result(tmp_path / "nope.csv", "district_rol", None)
+        store.load_result(tmp_path / "nope.csv", "district_rol", None)
     with pytest.raises(ReportDataError, match="framework file"):
-        rd.load_result("synthetic_panel", tmp_path / "missing.yaml", None)
+        store.load_result("synthetic_panel", tmp_path / "missing.yaml", None)
     with pytest.raises(ReportDataError, match="a methodology is a Methodology, its dict"):
-        rd.load_result("synthetic_panel", "district_rol", 42)
-    assert rd.as_methodology("baseline") == rd.as_methodology(None)  # a bare name is a shipped file
+        store.load_result("synthetic_panel", "district_rol", 42)
+    assert store.as_methodology("baseline") == store.as_methodology(None)  # a bare name is a shipped file
 
 
 def test_synthetic_flag_from_sources(tmp_path):
     real_csv, fw = write_tiny(tmp_path, source="seed:report_2024")
-    assert rd.is_synthetic(read_figures(real_csv)) is False
-    assert rd.is_synthetic(rd.load_result(real_csv, fw, BASELINE)) is False
-    assert rd.is_synthetic(rd.load_result("synthetic_panel", "district_rol", None)) is True
-    assert rd.is_synthetic(rd.load_result("seed_districts", "district_rol", None)) is False
+    assert store.is_synthetic(read_figures(real_csv)) is False
+    assert store.is_synthetic(store.load_result(real_csv, fw, BASELINE)) is False
+    assert store.is_synthetic(store.load_result("synthetic_panel", "district_rol", None)) is True
+    assert store.is_synthetic(store.load_result("seed_districts", "district_rol", None)) is False
     bare = build_index(read_figures(real_csv), load_framework(fw), BASELINE)
     with pytest.raises(ReportDataError, match="does not record its data sources"):
-        rd.is_synthetic(bare)
-    assert rd.is_synthetic(rd.with_sources(bare, ["seed:a", "synthetic:gen seed=1"])) is True
+        store.is_synthetic(bare)
+    assert store.is_synthetic(store.with_sources(bare, ["seed:a", "synthetic:gen seed=1"])) is True
 
 
 # ---------------------------------------------------------------------------------------------
@@ -118,7 +119,7 @@ def test_district_summary_hand_checked(tiny):
 
 
 def test_missing_index_is_missing_with_a_reason():
-    seed = rd.load_result("seed_districts", "district_rol", None)
+    seed = store.load_result("seed_districts", "district_rol", None)
     s = rd.district_summary(seed, "shanghai_jingan", 2024)
     assert s["index"] is None and s["rank"] is None and s["grade_zh"] is None
     assert (s["indicators_present"], s["indicators_total"]) == (3, 28)
@@ -248,7 +249,7 @@ def test_strengths_only_use_indicators_with_data(tiny):
 
 
 def test_strengths_on_the_synthetic_panel_read_like_the_example():
-    r = rd.load_result("synthetic_panel", "district_rol", None)
+    r = store.load_result("synthetic_panel", "district_rol", None)
     sw = rd.strengths_weaknesses(r, "sample_01", 2024)
     assert len(sw["strengths"]) == 3 and len(sw["weaknesses"]) == 3
     for sentence in sw["strengths"]:
@@ -293,7 +294,7 @@ def test_sidecar_is_written_atomically(tiny, tmp_path):
 # ---------------------------------------------------------------------------------------------
 def test_scorecard_and_headline_html_escape_names(tmp_path):
     csv, fw = write_tiny(tmp_path, names={"x": HOSTILE})
-    r = rd.load_result(csv, fw, BASELINE)
+    r = store.load_result(csv, fw, BASELINE)
     summary = rd.district_summary(r, "x", 2024)
     assert summary["name_zh"] == HOSTILE
     for html in (scorecard_html(rd.scorecard(r, "x", 2024), summary),
@@ -305,15 +306,15 @@ def test_scorecard_and_headline_html_escape_names(tmp_path):
 
 
 def test_peer_view_is_cached_per_result_object(tiny):
-    v1 = rd.peer_view(tiny, 2024)
-    assert rd.peer_view(tiny, 2024) is v1
+    v1 = store.peer_view(tiny, 2024)
+    assert store.peer_view(tiny, 2024) is v1
     assert np.isclose(v1.medians["A.1"], 90)
 
 
 def test_screened_out_district_is_explained(tmp_path):
     csv, fw = write_tiny(tmp_path)
     screened = dict(BASELINE, screen={"method": "coverage", "params": {"min_coverage": 0.9}})
-    r = rd.load_result(csv, fw, screened)
+    r = store.load_result(csv, fw, screened)
     with pytest.raises(ReportDataError, match=r"'z' 2024 was screened out by methodology 'baseline' "
                                               r"\(screen 'coverage', data availability 67%\)"):
         rd.scorecard(r, "z", 2024)

@@ -13,10 +13,11 @@ import papermill
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from evaluation import report_cells as rc
-from evaluation import report_data as rd
 from evaluation.errors import ReportDataError
-from evaluation.report_html import render_html
+from evaluation.report import cells as rc
+from evaluation.report import content as rd
+from evaluation.report import store
+from evaluation.report.html import render_html
 from indicators import load_methodology
 from tests.conftest import ROOT
 from tests.evaluation.tiny_report import HOSTILE, write_tiny
@@ -51,7 +52,7 @@ def test_notebook_is_stored_without_outputs():
 
 
 def test_cells_are_single_calls_into_report_cells():
-    """No logic in cells: one import, or one call of a report_cells function (optionally assigned)."""
+    """No logic in cells: one import, or one call of a report.cells function (optionally assigned)."""
     nb = nbformat.read(NOTEBOOK, as_version=4)
     called = []
     for cell in code_cells(nb)[1:]:
@@ -59,7 +60,7 @@ def test_cells_are_single_calls_into_report_cells():
         assert len(tree.body) == 1, cell.source
         stmt = tree.body[0]
         if isinstance(stmt, ast.ImportFrom):
-            assert stmt.module == "evaluation" and [a.name for a in stmt.names] == ["report_cells"]
+            assert stmt.module == "evaluation.report" and [a.name for a in stmt.names] == ["cells"]
             continue
         call = stmt.value if isinstance(stmt, ast.Expr | ast.Assign) else None
         assert isinstance(call, ast.Call), cell.source
@@ -99,7 +100,7 @@ def executed_in_process(ctx) -> nbformat.NotebookNode:
 
 
 def test_render_html_is_self_contained_and_escaped(tmp_path):
-    rd.clear_cache()
+    store.clear_cache()
     csv, fw = write_tiny(tmp_path, names={"x": HOSTILE})
     ctx = rc.open_report("x", 2024, csv, fw)
     page = render_html(executed_in_process(ctx))
@@ -126,7 +127,7 @@ def run_report(tmp_path, monkeypatch, **params) -> tuple[nbformat.NotebookNode, 
 @pytest.mark.slow
 def test_report_runs_end_to_end_on_the_synthetic_panel(tmp_path, monkeypatch):
     nb, page, sidecar = run_report(tmp_path, monkeypatch, district="sample_01", year=2024, figures="synthetic_panel")
-    summary = rd.district_summary(rd.load_result("synthetic_panel", "district_rol", None), "sample_01", 2024)
+    summary = rd.district_summary(store.load_result("synthetic_panel", "district_rol", None), "sample_01", 2024)
     assert "示例区01" in page and "合成数据" in page
     assert f"{summary['index']:.1f}" in page and f"{summary['rank']}/{summary['n_ranked']}" in page
     images = PNG_IMG.findall(page)
@@ -155,7 +156,7 @@ def test_report_in_english_with_a_methodology_dict(tmp_path, monkeypatch):
     frozen = load_methodology(ROOT / "data" / "methodologies" / "frozen_2019.yaml").to_dict()
     _, page, sidecar = run_report(tmp_path, monkeypatch, district="sample_02", year=2023, figures="synthetic_panel",
                                   methodology=frozen, lang="en")
-    expected = rd.load_result("synthetic_panel", "district_rol", frozen).index[("sample_02", 2023)]
+    expected = store.load_result("synthetic_panel", "district_rol", frozen).index[("sample_02", 2023)]
     assert sidecar["index"] == pytest.approx(expected)
     assert '<html lang="en">' in page and "Sample District 02 — rule-of-law assessment 2023" in page
     assert "frozen_2019" in page and "synthetic data" in page

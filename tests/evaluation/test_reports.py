@@ -28,11 +28,12 @@ import papermill
 import psutil
 import pytest
 
-from evaluation import browser, paths, report_data
+from evaluation import browser, paths
+from evaluation.batch.execute import kernel_env
 from evaluation.cli import main
 from evaluation.errors import NotebookParameterError, ReportDataError
-from evaluation.execute import kernel_env
-from evaluation.reports import NOTEBOOK, run_reports, write_landing_page
+from evaluation.report import store
+from evaluation.report.run import NOTEBOOK, run_reports, write_landing_page
 from tests.conftest import ROOT
 from tests.evaluation.tiny_report import HOSTILE, write_tiny
 
@@ -91,11 +92,11 @@ def test_kernels_import_this_checkout():
 def test_result_cache_round_trip_and_stale_caches_ignored(tmp_path):
     csv, fw = tiny(tmp_path)
     cache = tmp_path / "cache"
-    report_data.clear_cache()
-    built = report_data.load_result(csv, fw, None)
-    path = report_data.write_result_cache(cache, csv, fw, None)
-    report_data.clear_cache()
-    loaded = report_data.load_result(csv, fw, None, cache_dir=cache)
+    store.clear_cache()
+    built = store.load_result(csv, fw, None)
+    path = store.write_result_cache(cache, csv, fw, None)
+    store.clear_cache()
+    loaded = store.load_result(csv, fw, None, cache_dir=cache)
     assert loaded is not built
     pd.testing.assert_frame_equal(loaded.table(), built.table())
     pd.testing.assert_frame_equal(loaded.contributions, built.contributions)
@@ -103,16 +104,16 @@ def test_result_cache_round_trip_and_stale_caches_ignored(tmp_path):
     assert loaded.framework.content_hash == built.framework.content_hash
 
     # another methodology, changed figures or a torn file: built, not loaded
-    report_data.clear_cache()
-    other = report_data.load_result(csv, fw, report_data.as_methodology(None).to_dict() | {"name": "other"},
+    store.clear_cache()
+    other = store.load_result(csv, fw, store.as_methodology(None).to_dict() | {"name": "other"},
                                     cache_dir=cache)
     assert other.methodology.name == "other"
     path.write_bytes(path.read_bytes()[:100])
-    report_data.clear_cache()
-    rebuilt = report_data.load_result(csv, fw, None, cache_dir=cache)
+    store.clear_cache()
+    rebuilt = store.load_result(csv, fw, None, cache_dir=cache)
     assert rebuilt.provenance["created"] >= built.provenance["created"]
     pd.testing.assert_frame_equal(rebuilt.table(), built.table())
-    report_data.clear_cache()
+    store.clear_cache()
 
 
 def test_bad_districts_and_parameters_fail_before_anything_runs(tmp_path, capsys):
@@ -139,12 +140,12 @@ def test_bad_districts_and_parameters_fail_before_anything_runs(tmp_path, capsys
 
 
 def test_uncertainty_analysis_prepared_once_and_checked_against_the_result(tmp_path):
-    from evaluation import report_uncertainty as ru
+    from evaluation.report import uncertainty as ru
 
     csv, fw = tiny(tmp_path)
     spec = tmp_path / "spec.yaml"
     spec.write_text(TINY_SPEC, encoding="utf-8")
-    meth = report_data.as_methodology(None)
+    meth = store.as_methodology(None)
     folder = ru.prepare(spec, csv, fw, meth, tmp_path / "out" / "tiny", replications=8)
     assert folder.parent == tmp_path / "out" / "tiny" / "uncertainty"
     stamp = (folder / "ranks.npz").stat().st_mtime_ns
@@ -153,10 +154,10 @@ def test_uncertainty_analysis_prepared_once_and_checked_against_the_result(tmp_p
     assert ru.prepare(folder, csv, fw, meth, tmp_path / "elsewhere") == folder  # a saved folder as given
     assert {p.name for p in ru.input_files(folder)} >= {"uncertainty.yaml", "assumptions.csv", "ranks.npz"}
 
-    report_data.clear_cache()
-    result = report_data.load_result(csv, fw, meth)
+    store.clear_cache()
+    result = store.load_result(csv, fw, meth)
     ru.check_matches(folder, result, 2024, ["x", "y", "z"])
-    other = report_data.load_result(csv, fw, meth.to_dict() | {"name": "other", "normalise": {"method": "minmax"}})
+    other = store.load_result(csv, fw, meth.to_dict() | {"name": "other", "normalise": {"method": "minmax"}})
     with pytest.raises(ReportDataError, match="made for other data or another methodology"):
         ru.check_matches(folder, other, 2024, ["x", "y", "z"])
     with pytest.raises(ReportDataError, match="is neither a saved analysis folder"):
@@ -166,7 +167,7 @@ def test_uncertainty_analysis_prepared_once_and_checked_against_the_result(tmp_p
     assert section.startswith("<h2>Rank robustness</h2>") and "replications varying" in section
     page = ru.year_html(folder, result, 2024, "zh")
     assert page.count("<img ") == 2 and "<script" not in page and "敏感性分析" in page
-    report_data.clear_cache()
+    store.clear_cache()
 
 
 def test_charts_of_many_reports_do_not_accumulate(tmp_path):
@@ -175,7 +176,7 @@ def test_charts_of_many_reports_do_not_accumulate(tmp_path):
 
     from matplotlib.figure import Figure
 
-    from evaluation import report_cells as rc
+    from evaluation.report import cells as rc
 
     csv, fw = tiny(tmp_path)
 
@@ -194,11 +195,11 @@ def test_charts_of_many_reports_do_not_accumulate(tmp_path):
         for d in ("x", "y", "z"):
             one(d)
     assert figures_alive() == before
-    report_data.clear_cache()
+    store.clear_cache()
 
 
 def test_landing_page_escapes_and_links_relatively(tmp_path):
-    from evaluation.reports import ReportsOutcome
+    from evaluation.report.run import ReportsOutcome
 
     folder = tmp_path / "reports" / "tiny" / "2024"
     fake = ReportsOutcome("tiny", 2024, folder, folder / "index.html", folder / "scores.csv",

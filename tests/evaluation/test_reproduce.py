@@ -358,3 +358,19 @@ def test_submission_cli_reproduces_rolindex_scores_and_flags_rounding(tmp_path, 
     assert "**Not reproduced**" in summary and "## Why it differs" in summary
     assert main([*base, "--map", "index", "--out", str(tmp_path / "x")]) == 1
     assert "'index' is not KEY=VALUE" in capsys.readouterr().err
+
+
+def test_difference_plot_uses_the_shared_cjk_font_setup():
+    """One way to set up CJK fonts: the reproduction plot goes through report.charts.setup_fonts."""
+    import matplotlib
+
+    from evaluation.report.charts import CJK_FAMILY, cjk_font_path
+    from evaluation.reproduce import plot_differences
+
+    pub = published_from(build_index(mini_inputs(), FW, MINMAX)).round(2)
+    with matplotlib.rc_context({"font.sans-serif": ["DejaVu Sans"], "font.family": ["serif"]}):
+        fig = plot_differences(rep_for(pub))
+        assert matplotlib.rcParams["font.sans-serif"][0] == CJK_FAMILY
+        assert list(matplotlib.rcParams["font.family"]) == ["sans-serif"]
+    assert any(f.fname == str(cjk_font_path()) for f in matplotlib.font_manager.fontManager.ttflist)
+    assert len(fig.axes) >= 2

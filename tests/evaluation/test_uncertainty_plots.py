@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from matplotlib import font_manager
 
-from evaluation.uncertainty_plots import (
+from evaluation.report.uncertainty_plots import (
     CJK_FONT,
     plot_district_ranks,
     plot_rank_uncertainty,

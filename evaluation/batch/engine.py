@@ -4,7 +4,7 @@ A :class:`Task` is one report: an id (e.g. the district code), a notebook, its p
 where the HTML and/or executed notebook go. :func:`run_batch` runs tasks
 
 - locally on a pool of worker processes (default: one per core), each keeping one warm kernel
-  (:class:`~evaluation.execute.WarmKernel`) for all its tasks, or a fresh papermill kernel per
+  (:class:`~evaluation.batch.execute.WarmKernel`) for all its tasks, or a fresh papermill kernel per
   task with ``mode="isolated"``;
 - or on a Dask cluster (``scheduler="tcp://host:8786"`` or a ``distributed.Client``), where
   each Dask worker process likewise keeps a warm kernel across tasks. Workers write the outputs
@@ -59,7 +59,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from .errors import BatchLockedError, NotebookParameterError, NotebookRunError, TaskError
+from ..errors import BatchLockedError, NotebookParameterError, NotebookRunError, TaskError
+from ..fileio import atomic_write_text, remove_stale_temps
 from .execute import (
     WarmKernel,
     check_parameters,
@@ -69,7 +70,6 @@ from .execute import (
     remove_socket_dirs,
     run_notebook,
 )
-from .fileio import atomic_write_text, remove_stale_temps
 
 try:  # POSIX; on other systems batches are not protected against running twice at once
     import fcntl
@@ -843,8 +843,12 @@ def run_batch(
 
 
 def _progress(total: int, initial: int, enabled: bool) -> Any:
+    """A tqdm bar on stderr; when stderr is not a terminal (a log file, a pipe), one plain line at the
+    end instead of ``\r`` updates (:class:`_PlainProgress`); None when disabled."""
     if not enabled:
         return None
+    if not _is_terminal(sys.stderr):
+        return _PlainProgress(total, initial)
     from tqdm import tqdm
 
     bar = tqdm(total=total, initial=initial, unit="report", file=sys.stderr, dynamic_ncols=True,
@@ -852,3 +856,29 @@ def _progress(total: int, initial: int, enabled: bool) -> Any:
     bar.set_postfix({"ok": 0, "failed": 0, "skipped": initial})
     return bar
 
+
+class _PlainProgress:
+    """The progress bar's counts for a log file: nothing while running, one line when done."""
+
+    def __init__(self, total: int, initial: int) -> None:
+        self.total, self.n, self.t0 = total, initial, time.perf_counter()
+        self.counts: dict[str, int] = {"ok": 0, "failed": 0, "skipped": initial}
+
+    def set_postfix(self, counts: Mapping[str, int], refresh: bool = False) -> None:
+        self.counts = dict(counts)
+
+    def update(self, n: int = 1) -> None:
+        self.n += n
+
+    def close(self) -> None:
+        counts = ", ".join(f"{k}={v}" for k, v in self.counts.items())
+        print(f"reports: {self.n}/{self.total} in {time.perf_counter() - self.t0:.1f} s, {counts}",
+              file=sys.stderr, flush=True)
+
+
+def _is_terminal(stream: Any) -> bool:
+    """Whether ``stream`` is an interactive terminal (False for files, pipes and closed streams)."""
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False

@@ -2,8 +2,8 @@
 
 The notebook is a thin template (parameters, then one call per cell, no logic). Each function
 here takes the :class:`ReportContext` made by :func:`open_report` and returns something Jupyter
-displays as HTML (:class:`~evaluation.report_html.Fragment`), so the executed notebook, and the
-HTML rendered from it by :func:`~evaluation.report_html.render_html`, hold the whole report.
+displays as HTML (:class:`~evaluation.report.html.Fragment`), so the executed notebook, and the
+HTML rendered from it by :func:`~evaluation.report.html.render_html`, hold the whole report.
 """
 
 from __future__ import annotations
@@ -15,9 +15,11 @@ from typing import Any
 
 from indicators import IndexResult, Methodology
 
-from . import charts, report_data, report_html
-from .errors import ReportDataError
-from .report_html import Fragment
+from ..errors import ReportDataError
+from . import charts, store
+from . import content as report_data
+from . import html as report_html
+from .html import Fragment
 
 #: The notebook's parameters, in the order of its ``parameters`` cell (a test keeps them in step).
 PARAMETERS = ("district", "year", "framework", "methodology", "figures", "output_dir", "lang", "uncertainty")
@@ -51,21 +53,21 @@ def open_report(
     Raises :class:`~evaluation.errors.ReportDataError` for a missing district or year, an
     unknown language or a missing file, before anything is displayed. With ``output_dir`` the
     result is taken from the cache the batch runner left in ``<output_dir>/.rolindex/results/``
-    when it matches the inputs (see :func:`evaluation.report_data.load_result`): the same
+    when it matches the inputs (see :func:`evaluation.report.store.load_result`): the same
     numbers, without each kernel re-reading and re-building a national panel. ``uncertainty``
     is a saved uncertainty analysis folder for :func:`rank_uncertainty` (None: no such section).
     """
     report_data.check_lang(lang)
     if not isinstance(district, str) or not district:
         raise ReportDataError(f"district must be a district id (a non-empty string), got {district!r}")
-    cache_dir = None if output_dir is None or str(output_dir) == "" else Path(output_dir) / report_data.RESULT_CACHE_DIR
-    result = report_data.load_result(figures, framework, methodology, cache_dir=cache_dir)
+    cache_dir = None if output_dir is None or str(output_dir) == "" else Path(output_dir) / store.RESULT_CACHE_DIR
+    result = store.load_result(figures, framework, methodology, cache_dir=cache_dir)
     district, year = report_data.check_row(result, district, year)
     charts.setup_fonts()
     return ReportContext(
         result=result, district=district, year=year, lang=lang,
         summary=report_data.district_summary(result, district, year),
-        synthetic=report_data.is_synthetic(result),
+        synthetic=store.is_synthetic(result),
         uncertainty=None if uncertainty is None or str(uncertainty) == "" else str(uncertainty),
     )
 
@@ -112,9 +114,9 @@ def contribution_chart(ctx: ReportContext) -> Fragment:
 def rank_uncertainty(ctx: ReportContext) -> Fragment:
     """The district's rank interval over the uncertainty analysis' replications, and its chart.
 
-    Nothing when the report has no ``uncertainty`` folder (see :mod:`evaluation.report_uncertainty`).
+    Nothing when the report has no ``uncertainty`` folder (see :mod:`evaluation.report.uncertainty`).
     """
-    from . import report_uncertainty
+    from . import uncertainty as report_uncertainty
 
     return report_uncertainty.district_html(ctx.uncertainty, ctx.result, ctx.district, ctx.year, ctx.lang)
 

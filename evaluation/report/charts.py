@@ -38,15 +38,15 @@ from matplotlib.ticker import MaxNLocator
 
 from indicators import IndexResult
 
-from .errors import EvaluationError
-from .report_data import (
+from ..errors import EvaluationError
+from .content import (
     bi,
     check_lang,
     check_row,
     check_year,
-    peer_view,
     realised_weights,
 )
+from .store import peer_view
 
 __all__ = [
     "CJK_FAMILY", "FontSetupError", "cjk_font_path", "clear_cache", "contribution_chart", "dimension_chart",
@@ -390,7 +390,7 @@ def contribution_chart(result: IndexResult, district: str, year: int, lang: str 
 
     The light bar is the indicator's weight in this district's index in points (its contribution
     at a score of 100, after the weight of missing indicators is shared out among the present
-    ones, see :func:`~evaluation.report_data.realised_weights`); the coloured bar, by dimension,
+    ones, see :func:`~evaluation.report.content.realised_weights`); the coloured bar, by dimension,
     is what it contributed. Indicators without a score are labelled missing; when the index
     itself is missing the light bars are the nominal weights and the chart says there are no
     contributions.

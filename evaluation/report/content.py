@@ -1,28 +1,18 @@
 """What a district report says, as plain data: headline, scorecard, strengths, methodology note.
 
-Pure functions over an :class:`~indicators.IndexResult`; no HTML (:mod:`evaluation.report_html`)
-and no plots (:mod:`evaluation.charts`). Every text comes in the report's language: ``lang="zh"``
+Pure functions over an :class:`~indicators.IndexResult`; no HTML (:mod:`evaluation.report.html`)
+and no plots (:mod:`evaluation.report.charts`). Every text comes in the report's language: ``lang="zh"``
 (the default) gives bilingual text, Chinese first ("缺失 / missing"); ``lang="en"`` English only.
 Missing data is shown as missing with its reason, never as 0.
 
-:func:`load_result` memoises the year's index in the process, so a warm kernel that renders many
-districts computes it once, while a fresh kernel computes the same numbers from scratch.
+The results themselves are loaded and cached by :mod:`evaluation.report.store`.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import functools
-import hashlib
 import json
 import math
-import os
-import pickle
-import threading
-import weakref
-from collections import OrderedDict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -32,31 +22,19 @@ import pandas as pd
 from indicators import (
     Framework,
     IndexResult,
-    Methodology,
-    MethodologyError,
-    build_index,
-    load_framework,
-    load_methodology,
 )
-from indicators.io import sha256_file
-from indicators.methodology import as_methodology as _as_methodology
-from indicators.submission import Submission, read_figures
 
-from . import paths
-from .errors import ReportDataError
-from .fileio import atomic_write_bytes, atomic_write_text
+from ..errors import ReportDataError
+from ..fileio import atomic_write_text
+from .store import peer_view
 
 LANGS = ("zh", "en")
-SYNTHETIC_PREFIX = "synthetic:"
 MISSING = {"zh": "缺失", "en": "missing"}
 
 __all__ = [
-    "LANGS", "RESULT_CACHE_DIR", "PeerView", "as_methodology", "bi", "check_lang", "check_row", "check_year",
-    "clear_cache", "code_fingerprint",
-    "district_names", "district_summary", "format_score", "format_value", "is_synthetic", "load_result",
-    "methodology_note", "peer_view", "realised_weights", "resolve_figures", "resolve_framework", "safe_name",
-    "scorecard", "sidecar_record", "source_text", "strengths_weaknesses", "unit_text", "with_sources",
-    "write_result_cache", "write_sidecar",
+    "LANGS", "bi", "check_lang", "check_row", "check_year", "district_names", "district_summary", "format_score",
+    "format_value", "methodology_note", "realised_weights", "safe_name", "scorecard", "sidecar_record",
+    "source_text", "strengths_weaknesses", "unit_text", "write_sidecar",
 ]
 
 
@@ -89,306 +67,6 @@ def district_names(result: IndexResult, district: str) -> tuple[str, str]:
         zh, en = text.split(" / ", 1)
         return zh.strip(), en.strip()
     return text, text
-
-
-# ---------------------------------------------------------------------------------------------
-# loading, memoised in the process
-# ---------------------------------------------------------------------------------------------
-_CACHE_SIZE = 4
-_RESULTS: OrderedDict[tuple, IndexResult] = OrderedDict()
-_FILE_HASHES: dict[tuple, str] = {}
-_FRAMEWORKS: dict[tuple, Framework] = {}
-_LOCK = threading.Lock()
-
-
-def _stat_key(path: Path) -> tuple:
-    st = path.stat()
-    return (str(path.resolve()), st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev)
-
-
-def _file_hash(path: Path) -> str:
-    """SHA-256 of a file, re-read only when its size, mtime, inode or device change."""
-    key = _stat_key(path)
-    with _LOCK:
-        digest = _FILE_HASHES.get(key)
-    if digest is None:
-        digest = sha256_file(path)
-        with _LOCK:
-            if len(_FILE_HASHES) > 64:
-                _FILE_HASHES.clear()
-            _FILE_HASHES[key] = digest
-    return digest
-
-
-def _framework(path: Path) -> Framework:
-    key = _stat_key(path)
-    with _LOCK:
-        fw = _FRAMEWORKS.get(key)
-    if fw is None:
-        fw = load_framework(path)
-        with _LOCK:
-            if len(_FRAMEWORKS) > 16:
-                _FRAMEWORKS.clear()
-            _FRAMEWORKS[key] = fw
-    return fw
-
-
-def _existing(path: str | Path, what: str, hint: str) -> Path:
-    p = Path(path)
-    if not p.is_file():
-        raise ReportDataError(f"{what} file {str(p)!r} does not exist (working directory {os.getcwd()}); {hint}")
-    return p
-
-
-def resolve_figures(figures: str | Path) -> Path:
-    """A figures file path, or a sample name (``synthetic_panel``, ``seed_districts``)."""
-    if str(figures) in paths.SAMPLE_SUBMISSIONS:
-        return paths.SAMPLE_SUBMISSIONS[str(figures)]
-    return _existing(figures, "figures", "give a CSV/XLSX path or one of "
-                     + ", ".join(paths.SAMPLE_SUBMISSIONS))
-
-
-def resolve_framework(framework: str | Path) -> Path:
-    """A framework YAML path, or a name in ``data/frameworks`` (``district_rol``)."""
-    return _existing(paths.resolve(framework, paths.FRAMEWORKS), "framework",
-                     "give a YAML path or a name in data/frameworks")
-
-
-def as_methodology(methodology: Methodology | Mapping[str, Any] | str | Path | None) -> Methodology:
-    """:func:`indicators.methodology.as_methodology`, with None meaning the baseline file and bare names
-    looked up in ``data/methodologies``."""
-    if isinstance(methodology, str | Path):
-        methodology = paths.resolve(methodology, paths.METHODOLOGIES)
-    try:
-        return _as_methodology(methodology, default=load_methodology(paths.DEFAULT_METHODOLOGY)
-                               if methodology is None else None)
-    except MethodologyError as exc:
-        raise ReportDataError(str(exc)) from None
-
-
-def _memo_key(fig: Path, fw: Framework, meth: Methodology) -> tuple:
-    return (_file_hash(fig), fw.content_hash, meth.content_hash, meth.name, meth.description)
-
-
-def load_result(
-    figures_path: str | Path,
-    framework_path: str | Path,
-    methodology: Methodology | Mapping[str, Any] | None,
-    *,
-    cache_dir: str | Path | None = None,
-) -> IndexResult:
-    """Validate the figures and build the index for every district-year, memoised in-process.
-
-    The memo key is (SHA-256 of the figures file, the framework's content hash, the
-    methodology's content hash, name and description), so a kernel reused across districts
-    builds the year's index once and any change to an input rebuilds it. A file's hash is
-    recomputed only when its size, mtime, inode or device change (hashing a national panel
-    per report would cost more than the report). The last four results are kept. The returned
-    result records where the figures came from (:func:`with_sources`).
-
-    Parameters
-    ----------
-    figures_path : CSV/XLSX submission, or a sample name (``synthetic_panel``, ``seed_districts``).
-    framework_path : framework YAML, or a name in ``data/frameworks`` (``district_rol``).
-    methodology : a dict as written by ``Methodology.to_dict()``, a Methodology, or None for the
-        baseline (``data/methodologies/baseline.yaml``).
-    cache_dir : folder of result caches written by :func:`write_result_cache` (the batch runner
-        writes one into ``<output_dir>/.rolindex/results/``). When it holds the cache for the
-        same inputs, code and library versions, the result is loaded from it (~0.05 s for 2,850
-        districts × 6 years instead of ~10–25 s reading and building) — the same numbers, since
-        the cache is the pickled result of this very function. Any other or unreadable cache is
-        ignored and the index is built.
-    """
-    fig = resolve_figures(figures_path)
-    fw = _framework(resolve_framework(framework_path))
-    meth = as_methodology(methodology)
-    key = _memo_key(fig, fw, meth)
-    with _LOCK:
-        hit = _RESULTS.get(key)
-        if hit is not None:
-            _RESULTS.move_to_end(key)
-            return hit
-    result = _read_result_cache(Path(cache_dir), key, fw, meth) if cache_dir is not None else None
-    if result is None:
-        submission = read_figures(fig)
-        result = with_sources(build_index(submission, fw, meth), submission)
-    with _LOCK:
-        _RESULTS[key] = result
-        while len(_RESULTS) > _CACHE_SIZE:
-            _RESULTS.popitem(last=False)
-    return result
-
-
-# ---------------------------------------------------------------------------------------------
-# result cache on disk (written once by the batch parent, read by every kernel)
-# ---------------------------------------------------------------------------------------------
-#: Where the batch runner keeps result caches, relative to a report folder (beside its lock).
-RESULT_CACHE_DIR = Path(".rolindex") / "results"
-_CACHE_FORMAT = "rolindex-result-cache-v1"
-#: Sources whose code decides a result's numbers: a change invalidates every cache.
-_CODE_GLOBS = (("indicators", "*.py"), ("evaluation", "report_data.py"))
-
-
-@functools.cache
-def code_fingerprint() -> str:
-    """SHA-256 of the code that computes results and of the Python/numpy/pandas versions.
-
-    Part of every result-cache key and of the batch runner's task inputs, so upgraded code
-    never reuses numbers or reports made by older code.
-    """
-    import platform
-
-    h = hashlib.sha256(f"{platform.python_version()}\0{np.__version__}\0{pd.__version__}\0".encode())
-    root = Path(__file__).resolve().parents[1]
-    for folder, pattern in _CODE_GLOBS:
-        for path in sorted((root / folder).glob(pattern)):
-            h.update(f"{folder}/{path.name}\0".encode())
-            h.update(path.read_bytes())
-    return h.hexdigest()
-
-
-def _cache_file(cache_dir: Path, key: tuple) -> Path:
-    text = json.dumps([_CACHE_FORMAT, code_fingerprint(), *key], ensure_ascii=False)
-    return cache_dir / f"{hashlib.sha256(text.encode('utf-8')).hexdigest()[:32]}.pickle"
-
-
-_NOT_CACHED = ("framework", "methodology")  # rebuilt from their files (and hold mappingproxies)
-
-
-def _read_result_cache(cache_dir: Path, key: tuple, fw: Framework, meth: Methodology) -> IndexResult | None:
-    """The cached result for ``key``, with this process's framework and methodology, or None.
-
-    The cache is a pickle: it is trusted exactly as far as the report folder holding it (anyone
-    who can write there can already replace the reports). Its embedded key, format and code
-    fingerprint must match; anything else (missing, torn, other versions) returns None.
-    """
-    path = _cache_file(cache_dir, key)
-    try:
-        with open(path, "rb") as fh:
-            payload = pickle.load(fh)
-        if (payload.get("format"), payload.get("code"), tuple(payload.get("key", ()))) != (
-                _CACHE_FORMAT, code_fingerprint(), key):
-            return None
-        return IndexResult(framework=fw, methodology=meth, **payload["fields"])
-    except FileNotFoundError:
-        return None
-    except Exception:  # a bad cache only costs the rebuild it was meant to save
-        return None
-
-
-def write_result_cache(
-    cache_dir: str | Path,
-    figures_path: str | Path,
-    framework_path: str | Path,
-    methodology: Methodology | Mapping[str, Any] | None,
-) -> Path:
-    """Build (or take from the memo) the result and write its cache into ``cache_dir``; return the file.
-
-    :func:`load_result` called with the same inputs and ``cache_dir`` then loads it instead of
-    building. Written atomically (temp file + rename); an existing cache for the same key is
-    kept as it is.
-    """
-    fig = resolve_figures(figures_path)
-    fw = _framework(resolve_framework(framework_path))
-    meth = as_methodology(methodology)
-    result = load_result(fig, framework_path, meth)
-    key = _memo_key(fig, fw, meth)
-    path = _cache_file(Path(cache_dir), key)
-    if not path.exists():
-        fields = {f.name: getattr(result, f.name) for f in dataclasses.fields(result) if f.name not in _NOT_CACHED}
-        payload = {"format": _CACHE_FORMAT, "code": code_fingerprint(), "key": list(key), "fields": fields}
-        atomic_write_bytes(path, pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
-    return path
-
-
-def clear_cache() -> None:
-    """Forget memoised results, file hashes, frameworks and per-year tables."""
-    with _LOCK:
-        _RESULTS.clear()
-        _FILE_HASHES.clear()
-        _FRAMEWORKS.clear()
-        _VIEWS.clear()
-
-
-# ---------------------------------------------------------------------------------------------
-# synthetic data
-# ---------------------------------------------------------------------------------------------
-def _sources_of(obj: Submission | Iterable[str]) -> list[str]:
-    if isinstance(obj, Submission):
-        col = obj.figures["source"] if "source" in obj.figures.columns else pd.Series([], dtype=object)
-        values: Iterable[Any] = col.dropna().unique()
-    else:
-        values = obj
-    return sorted({str(v) for v in values if v is not None and str(v).strip()})
-
-
-def with_sources(result: IndexResult, sources: Submission | Iterable[str]) -> IndexResult:
-    """A copy of ``result`` whose provenance records its data sources and whether any is synthetic.
-
-    ``sources`` is the submission the result was built from, or its ``source`` labels. Data is
-    synthetic when a source label starts with ``synthetic:`` (the generator's mark).
-    """
-    labels = _sources_of(sources)
-    prov = dict(result.provenance)
-    prov["data_sources"] = labels
-    prov["synthetic"] = any(s.startswith(SYNTHETIC_PREFIX) for s in labels)
-    return replace(result, provenance=prov)
-
-
-def is_synthetic(obj: Submission | IndexResult) -> bool:
-    """Whether a submission, or the result built from it, contains synthetic (fictional) data.
-
-    A result knows only if it was made by :func:`load_result` or :func:`with_sources`; for any
-    other result this raises rather than guess.
-    """
-    if isinstance(obj, Submission):
-        return any(s.startswith(SYNTHETIC_PREFIX) for s in _sources_of(obj))
-    if isinstance(obj, IndexResult):
-        if "synthetic" not in obj.provenance:
-            raise ReportDataError("this result does not record its data sources; build it with "
-                                  "load_result() or mark it with with_sources(result, submission)")
-        return bool(obj.provenance["synthetic"])
-    raise ReportDataError(f"is_synthetic takes a Submission or an IndexResult, got {type(obj).__name__}")
-
-
-# ---------------------------------------------------------------------------------------------
-# one year's peer statistics, cached per result object
-# ---------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class PeerView:
-    """One year's peer statistics: scores, medians, ranks and counts over that year's districts."""
-
-    scores: pd.DataFrame        # district × node (indicators, aggregates) scores
-    values: pd.DataFrame        # district × indicator, natural units before imputation
-    medians: pd.Series          # node -> median score over districts with a score
-    value_medians: pd.Series    # indicator -> median natural value
-    ranks: pd.DataFrame         # district × node, 1 = best score, ties share the best rank
-    counts: pd.Series           # node -> districts with a score
-
-
-_VIEWS: dict[tuple[int, int], tuple[weakref.ref, PeerView]] = {}
-
-
-def peer_view(result: IndexResult, year: int) -> PeerView:
-    """The year's :class:`PeerView`, computed once per result object and year (weakly cached)."""
-    key = (id(result), int(year))
-    with _LOCK:
-        entry = _VIEWS.get(key)
-    if entry is not None and entry[0]() is result:
-        return entry[1]
-    scores = result.node_scores().xs(year, level="year")
-    values = result.indicators.xs(year, level="year")
-    view = PeerView(
-        scores=scores, values=values, medians=scores.median(), value_medians=values.median(),
-        ranks=scores.rank(method="min", ascending=False), counts=scores.notna().sum(),
-    )
-    with _LOCK:
-        for k in [k for k, (ref, _) in _VIEWS.items() if ref() is None]:
-            del _VIEWS[k]
-        if len(_VIEWS) > 64:
-            _VIEWS.clear()
-        _VIEWS[key] = (weakref.ref(result), view)
-    return view
 
 
 def check_year(result: IndexResult, year: int) -> int:

@@ -20,16 +20,18 @@ from indicators import load_framework, load_methodology
 from indicators.io import atomic_write_text
 from indicators.submission import read_figures, validate
 
-from . import paths
+from .. import paths
+from .options import add_framework, add_methodology
+
+HELP = ("蒙特卡洛排名区间与排名的 Sobol 敏感性；--replay 重跑已保存的分析并逐位核对 / Monte Carlo rank intervals "
+        "and Sobol sensitivity of the ranking; --replay re-runs a saved analysis and checks it bit for bit")
 
 
-def add_parser(sub: Any, framework_arg: Any, methodology_arg: Any) -> None:
-    """Register ``rolindex uncertainty`` on the CLI's subparsers."""
-    p = sub.add_parser("uncertainty", help="Monte Carlo rank intervals and Sobol sensitivity of the ranking; "
-                                           "--replay re-runs a saved analysis and checks it bit for bit")
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """The submissions, ``--framework``, ``--methodology``, the spec, design, seed, ``--replay`` and ``--out``."""
     p.add_argument("files", nargs="+", help="CSV or XLSX submissions")
-    framework_arg(p)
-    methodology_arg(p)
+    add_framework(p)
+    add_methodology(p)
     p.add_argument("--spec", default=str(paths.DATA / "uncertainty" / "district_rol.yaml"),
                    help="uncertainty spec YAML (default: %(default)s)")
     p.add_argument("-n", "--replications", type=int, default=1024,
@@ -43,7 +45,7 @@ def add_parser(sub: Any, framework_arg: Any, methodology_arg: Any) -> None:
     p.add_argument("--out", "-o", help="folder for the analysis (default: reports/<framework>/uncertainty/...)")
 
 
-def cmd_uncertainty(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     """Run (or replay) an uncertainty analysis, save it, print the summary; exit 1 if a replay differs."""
     from indicators.uncertainty import load_uncertainty, replay, run_uncertainty
 

@@ -24,25 +24,25 @@ from pathlib import Path
 
 from indicators import IndicatorsError, build_index, load_framework, load_methodology
 
-from . import paths
-from .errors import EvaluationError
-from .reproduce import ReproductionError, read_table, reproduce, write_report
+from .. import paths
+from ..errors import EvaluationError
+from ..reproduce import ReproductionError, read_table, reproduce, write_report
+from .options import TOLERANCE, methodology_name
 
+HELP = ("复算已发布得分，按节点、层级、年份和排名报告差异 / "
+        "recompute published scores; report differences per node, level, year and rank")
 #: Exit code of a reproduction outside its tolerance.
-EXIT_NOT_REPRODUCED = 3
+EXIT_NOT_REPRODUCED = TOLERANCE
 
 
-def add_parser(sub) -> argparse.ArgumentParser:
-    """Add the ``reproduce`` sub-command to the ``rolindex`` parser."""
-    p = sub.add_parser(
-        "reproduce", help="recompute published scores; report differences per node, level, year and rank",
-        description="Recompute an index from its inputs with a framework and a methodology, compare every "
-                    "node the published table holds, and write nodes.csv, differences.csv, ranks.csv, "
-                    "scores.csv, summary.md and provenance.json. Exit 3 when outside the tolerance.",
-    )
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Inputs, published tables, column names, mapping, tolerances and output of ``rolindex reproduce``."""
+    p.description = ("Recompute an index from its inputs with a framework and a methodology, compare every "
+                     "node the published table holds, and write nodes.csv, differences.csv, ranks.csv, "
+                     "scores.csv, summary.md and provenance.json. Exit 3 when outside the tolerance.")
     p.add_argument("--framework", "-f", help="framework YAML or a name in data/frameworks (default: "
                    "district_rol; with --coinr-meta, built from iMeta)")
-    p.add_argument("--methodology", "-m", required=True,
+    p.add_argument("--methodology", "-m", required=True, type=methodology_name,
                    help="methodology YAML or a name in data/methodologies (e.g. wjp, coinr_example)")
     p.add_argument("--inputs", "-i", nargs="+", required=True, help="input file(s) (CSV or XLSX)")
     p.add_argument("--inputs-format", choices=["auto", "submission", "wide", "coinr"], default="auto",
@@ -66,7 +66,6 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--year-tolerance", action="append", default=[], metavar="YEAR=TOL",
                    help="tolerance for one year, e.g. 2012=5e-3 (repeatable)")
     p.add_argument("--out", "-o", help="report folder (default: reports/<framework>/reproduce)")
-    return p
 
 
 def _pairs(items: list[str], what: str, key=str, value=str) -> dict:

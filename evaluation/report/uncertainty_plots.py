@@ -43,7 +43,7 @@ CJK_FONT = "Noto Sans CJK SC"
 
 
 def use_cjk_font() -> str:
-    """Register the CJK font bundled with mplfonts (via :func:`evaluation.charts.setup_fonts`, the
+    """Register the CJK font bundled with mplfonts (via :func:`evaluation.report.charts.setup_fonts`, the
     report charts' own set-up) and return the path of the file matplotlib now uses for it."""
     from .charts import setup_fonts
 

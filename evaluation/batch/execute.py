@@ -12,7 +12,7 @@ papermill ``parameters`` cell. Two executors produce the same executed notebook:
   the executed notebook carries the same ``injected-parameters`` cell, outputs and
   ``metadata.papermill`` as a standalone papermill run. Before each notebook the kernel is reset
   (user namespace, history and ``In [n]`` counter, warnings, environment, working directory,
-  matplotlib and pandas state; see :mod:`evaluation._kernel_reset`) while imported modules stay
+  matplotlib and pandas state; see :mod:`evaluation.batch._kernel_reset`) while imported modules stay
   imported — that is the saving. After a failure the kernel is replaced; it is also recycled
   every ``recycle_every`` runs to bound memory drift.
 
@@ -116,8 +116,8 @@ from papermill.log import logger as papermill_logger
 from papermill.parameterize import parameterize_notebook
 from traitlets import default
 
-from .errors import EvaluationError, NotebookParameterError, NotebookRunError
-from .fileio import atomic_write_bytes
+from ..errors import EvaluationError, NotebookParameterError, NotebookRunError
+from ..fileio import atomic_write_bytes
 
 __all__ = [
     "ExecutionResult",
@@ -198,7 +198,7 @@ def notebook_kernel_name(notebook_path: str | Path) -> str:
 
 def checkout_root() -> Path | None:
     """The source checkout holding this package (``pyproject.toml`` beside it), else ``None``."""
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     if (root / "pyproject.toml").is_file() and (root / "indicators").is_dir():
         return root
     return None
@@ -388,11 +388,11 @@ def write_outputs(
     partially executed notebook, with papermill's error banner, is written beside them.
     ``metadata.papermill.output_path`` is set to where the notebook file is written.
 
-    The HTML is :func:`evaluation.report_html.render_html` (``nbconvert --no-input`` with the
+    The HTML is :func:`evaluation.report.html.render_html` (``nbconvert --no-input`` with the
     ``basic`` template inside a self-contained page: no external scripts, styles or fonts). Its
     title is the one the report's headline recorded, else ``title``, else the file's stem.
     """
-    from .report_html import render_html, report_meta  # pandas & co.: only when writing HTML
+    from ..report.html import render_html, report_meta  # pandas & co.: only when writing HTML
 
     out_ipynb = Path(out_ipynb) if out_ipynb is not None else None
     out_html = Path(out_html) if out_html is not None else None

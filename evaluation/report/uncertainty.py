@@ -1,7 +1,7 @@
 """The uncertainty analysis in the reports: a district's rank interval, the year's uncertainty charts.
 
 The analysis itself is :mod:`indicators.uncertainty` (Monte Carlo over the methodology's choices,
-Sobol sensitivity indices) and its charts :mod:`evaluation.uncertainty_plots`. Here:
+Sobol sensitivity indices) and its charts :mod:`evaluation.report.uncertainty_plots`. Here:
 
 - :func:`prepare` gives the batch a saved analysis folder: one given (written by
   ``UncertaintyResult.save``), or one run now from a spec (a YAML path or a name in
@@ -32,9 +32,11 @@ import pandas as pd
 from indicators import IndexResult, Methodology
 from indicators.io import sha256_file
 
-from . import charts, paths, report_data
-from .errors import ReportDataError
-from .report_html import Fragment, esc, figure_html
+from .. import paths
+from ..errors import ReportDataError
+from . import charts, store
+from . import content as report_data
+from .html import Fragment, esc, figure_html
 
 __all__ = ["K", "check_matches", "district_html", "input_files", "load", "prepare", "year_html"]
 
@@ -93,7 +95,7 @@ def prepare(
     key = hashlib.sha256(json.dumps([
         hashlib.sha256(spec.read_bytes()).hexdigest(), sha256_file(figures),
         hashlib.sha256(framework.read_bytes()).hexdigest(), methodology.content_hash, methodology.name,
-        replications, seed, report_data.code_fingerprint(),
+        replications, seed, store.code_fingerprint(),
     ]).encode()).hexdigest()[:16]
     folder = out_fw / "uncertainty" / key
     if _is_saved_analysis(folder):

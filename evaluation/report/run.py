@@ -2,13 +2,13 @@
 
 :func:`run_reports` does, for each requested year:
 
-1. builds the year's index once in this process (:func:`evaluation.report_data.load_result`) to
+1. builds the year's index once in this process (:func:`evaluation.report.store.load_result`) to
    list the districts, and leaves the result in ``<folder>/.rolindex/results/`` so every kernel
    loads it in a fraction of a second instead of re-reading and re-building the figures (a
    standalone papermill run of the notebook computes the same numbers itself);
 2. checks the notebook's parameters (unknown or missing ones are an error before anything runs)
-   and runs one :class:`~evaluation.batch.Task` per district through
-   :func:`~evaluation.batch.run_batch` — a local pool of warm kernels by default, a Dask cluster
+   and runs one :class:`~evaluation.batch.engine.Task` per district through
+   :func:`~evaluation.batch.engine.run_batch` — a local pool of warm kernels by default, a Dask cluster
    with ``scheduler`` — with a progress bar, resume by input hash and a crash-safe manifest;
 3. writes the year's score table ``scores.csv`` and ``index.html`` (a sortable ranking linking
    every district with an up-to-date report, failed districts marked, the year's summary charts).
@@ -22,19 +22,18 @@ A failing district does not stop the others: its error (cell, error name, messag
 manifest and in :meth:`ReportsOutcome.summary`, and ``exit_code`` is 1. A rerun skips districts
 whose report is complete and whose inputs are unchanged — the notebook, its parameters
 (methodology included), the figures and framework files and the code that computes and draws
-the report (:func:`evaluation.report_data.code_fingerprint` plus the report modules) — and redoes
+the report (:func:`evaluation.report.store.code_fingerprint` plus the report modules) — and redoes
 the rest; ``force=True`` redoes all.
 
 With ``uncertainty`` every report also shows the district's rank interval over the uncertainty
 analysis' replications, and every index page the year's uncertainty and sensitivity charts
-(:mod:`evaluation.report_uncertainty`). Several years in one call run on one local Dask cluster
+(:mod:`evaluation.report.uncertainty`). Several years in one call run on one local Dask cluster
 whose workers keep their warm kernels from year to year (a process pool would start again for
 every year).
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import difflib
 import hashlib
@@ -48,13 +47,15 @@ from typing import Any
 
 from indicators import IndexResult, Methodology
 
-from . import index_page, paths, report_data
-from .batch import MANIFEST, BatchOutcome, Task, default_workers, run_batch
-from .errors import ReportDataError
-from .execute import check_parameters
-from .fileio import atomic_write_text
+from .. import paths
+from ..batch.engine import MANIFEST, BatchOutcome, Task, default_workers, run_batch
+from ..batch.execute import check_parameters
+from ..errors import ReportDataError
+from ..fileio import atomic_write_text
+from . import content as report_data
+from . import index_page, store
 
-__all__ = ["NOTEBOOK", "ReportsOutcome", "add_parser", "report_folder", "run", "run_reports", "write_landing_page",
+__all__ = ["NOTEBOOK", "ReportsOutcome", "report_folder", "run_reports", "write_landing_page",
            "write_year_pages"]
 
 #: The report template every district runs.
@@ -64,9 +65,9 @@ TIMEOUT_S = 900.0
 #: Warm kernels are replaced after this many reports (bounds memory drift; a replacement costs
 #: about 2 s: kernel start, imports, loading the cached result).
 RECYCLE_EVERY = 500
-#: Code that decides what a report shows, beyond :func:`report_data.code_fingerprint`.
-_REPORT_CODE = ("report_cells.py", "report_html.py", "charts.py", "execute.py", "_kernel_reset.py",
-                "report_uncertainty.py", "uncertainty_plots.py")
+#: Code that decides what a report shows, beyond :func:`store.code_fingerprint`.
+_REPORT_CODE = ("report/content.py", "report/cells.py", "report/html.py", "report/charts.py", "batch/execute.py",
+                "batch/_kernel_reset.py", "report/uncertainty.py", "report/uncertainty_plots.py")
 _CODE_FILE = Path(".rolindex") / "code.sha256"
 
 
@@ -124,8 +125,8 @@ def report_folder(out: str | Path, framework_id: str, year: int) -> Path:
 
 def _code_fingerprint_file(folder: Path) -> Path:
     """Write the fingerprint of the report code (only when it changed); a task input of every report."""
-    h = hashlib.sha256(report_data.code_fingerprint().encode())
-    here = Path(__file__).resolve().parent
+    h = hashlib.sha256(store.code_fingerprint().encode())
+    here = Path(__file__).resolve().parents[1]  # evaluation/
     for name in _REPORT_CODE:
         h.update(f"\0{name}\0".encode() + (here / name).read_bytes())
     h.update(b"\0" + NOTEBOOK.read_bytes())
@@ -218,7 +219,7 @@ def write_year_pages(
     With ``uncertainty`` (a saved analysis folder) the index page also shows every district's
     rank interval, the year's stability summary and the Sobol sensitivity indices.
     """
-    from .report_uncertainty import year_html
+    from .uncertainty import year_html
 
     table = result.ranking(year)
     scores = atomic_write_text(folder / "scores.csv", table.to_csv(index=False, lineterminator="\n"))
@@ -296,7 +297,7 @@ def run_reports(
         year's uncertainty and sensitivity charts on the index page: a folder saved by
         ``UncertaintyResult.save``, or a spec (YAML path or a name in ``data/uncertainty``) run
         now with a Sobol design of base size ``replications`` (see
-        :func:`evaluation.report_uncertainty.prepare`). None: no such sections.
+        :func:`evaluation.report.uncertainty.prepare`). None: no such sections.
     replications : base sample size of an analysis run from a spec.
 
     Returns
@@ -318,14 +319,14 @@ def run_reports(
     if not year_list:
         raise ReportDataError("give at least one year")
     notebook = Path(notebook).absolute()
-    fig_path = report_data.resolve_figures(figures).absolute()
-    fw_path = report_data.resolve_framework(framework).absolute()
-    meth = report_data.as_methodology(methodology)
+    fig_path = store.resolve_figures(figures).absolute()
+    fw_path = store.resolve_framework(framework).absolute()
+    meth = store.as_methodology(methodology)
     meth_dict = meth.to_dict()
     # the notebook's parameters, checked before the (possibly long) build
     check_parameters(notebook, _params("d", year_list[0], fw_path, meth_dict, fig_path, Path("."), lang, None))
 
-    result = report_data.load_result(fig_path, fw_path, meth)
+    result = store.load_result(fig_path, fw_path, meth)
     for y in year_list:
         report_data.check_year(result, y)
     plans = []
@@ -334,7 +335,7 @@ def run_reports(
     out_fw = Path(out).absolute() / report_data.safe_name(result.framework.id)
     analysis = None
     if uncertainty is not None:
-        from . import report_uncertainty
+        from . import uncertainty as report_uncertainty
 
         analysis = report_uncertainty.prepare(uncertainty, fig_path, fw_path, meth, out_fw,
                                               replications=replications)
@@ -364,13 +365,13 @@ def _run_year(
     fw_id = result.framework.id
     folder = report_folder(out, fw_id, year).absolute()
     folder.mkdir(parents=True, exist_ok=True)
-    cache = report_data.write_result_cache(folder / report_data.RESULT_CACHE_DIR, fig_path, fw_path, meth)
+    cache = store.write_result_cache(folder / store.RESULT_CACHE_DIR, fig_path, fw_path, meth)
     _code_fingerprint_file(folder)
     all_params = {d: _params(d, year, fw_path, meth_dict, fig_path, folder, lang, uncertainty)
                   for d in _select(result, year, None)}
     inputs = (fig_path, fw_path, folder / _CODE_FILE)
     if uncertainty is not None:
-        from .report_uncertainty import input_files
+        from .uncertainty import input_files
 
         inputs += input_files(uncertainty)
     tasks = [
@@ -398,7 +399,7 @@ def write_landing_page(sections: Sequence[tuple[str, Sequence[ReportsOutcome]]],
 
     ``sections`` are (heading, outcomes) pairs; links are relative to ``out_path``'s folder.
     """
-    from .report_html import document, esc
+    from .html import document, esc
 
     report_data.check_lang(lang)
     base = Path(out_path).absolute().parent
@@ -420,55 +421,3 @@ def write_landing_page(sections: Sequence[tuple[str, Sequence[ReportsOutcome]]],
 # ---------------------------------------------------------------------------------------------
 # command line
 # ---------------------------------------------------------------------------------------------
-def add_parser(sub: Any) -> argparse.ArgumentParser:
-    """Register ``rolindex report`` on the CLI's subparsers."""
-    p = sub.add_parser(
-        "report", help="every district's report for a year (papermill, batch-run), index page, score table",
-        description="Run the district report notebook for every district of a year (in parallel, resumable) "
-                    "and write <out>/<framework>/<year>/{<district>.html, index.html, scores.csv, manifest.json}.",
-    )
-    p.add_argument("--year", "-y", required=True, nargs="+", type=int, help="assessment year(s)")
-    p.add_argument("--figures", default="synthetic_panel",
-                   help="figures CSV/XLSX, or a sample name: synthetic_panel, seed_districts (default: %(default)s)")
-    p.add_argument("--framework", "-f", default=str(paths.DEFAULT_FRAMEWORK),
-                   help="framework YAML or a name in data/frameworks (default: district_rol)")
-    p.add_argument("--methodology", "-m", default=str(paths.DEFAULT_METHODOLOGY),
-                   help="methodology YAML or a name in data/methodologies (default: baseline)")
-    p.add_argument("--districts", nargs="+", metavar="ID", help="only these districts (default: all of the year)")
-    p.add_argument("--workers", "-j", type=int,
-                   help="local worker processes, one warm kernel each (default: the cores; 0 = in this process)")
-    p.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://host:8786")
-    p.add_argument("--mode", choices=("warm", "isolated"), default="warm",
-                   help="reuse one kernel per worker (default) or start a fresh one per report")
-    p.add_argument("--force", action="store_true", help="redo every report, even unchanged ones")
-    p.add_argument("--lang", choices=report_data.LANGS, default="zh",
-                   help="zh: bilingual, Chinese first (default); en: English only")
-    p.add_argument("--keep-notebooks", action="store_true", help="also keep the executed <district>.ipynb")
-    p.add_argument("--out", "-o", default=str(paths.REPORTS), help="base output folder (default: reports/)")
-    p.add_argument("--uncertainty", metavar="SPEC_OR_FOLDER",
-                   help="show the rank uncertainty: a saved analysis folder, or a spec (YAML or a name in "
-                        "data/uncertainty, e.g. district_rol) run now with a Sobol design")
-    p.add_argument("--replications", type=int, default=256,
-                   help="base sample size N of the Sobol design run from a spec (N (d + 2) replications; "
-                        "default %(default)s)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    return p
-
-
-def run(args: argparse.Namespace) -> int:
-    """``rolindex report``: run the batches, print the summary; exit 1 if any district failed."""
-    from .errors import EvaluationError
-
-    try:
-        outcomes = run_reports(
-            args.year, args.figures, args.framework, args.methodology, districts=args.districts, out=args.out,
-            workers=args.workers, scheduler=args.scheduler, mode=args.mode, force=args.force, lang=args.lang,
-            keep_notebooks=args.keep_notebooks, progress=not args.no_progress, uncertainty=args.uncertainty,
-            replications=args.replications,
-        )
-    except EvaluationError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    for o in outcomes:
-        print(o.summary())
-    return max(o.exit_code for o in outcomes)

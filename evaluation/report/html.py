@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .report_data import bi, check_lang, format_score
+from .content import bi, check_lang, format_score
 
 if TYPE_CHECKING:  # nbformat costs ~1.3 s to import (jsonschema); kernels never need it
     from nbformat import NotebookNode
@@ -220,7 +220,7 @@ def _td(text: str, classes: str = "", raw: bool = False) -> str:
 
 
 def scorecard_html(table: pd.DataFrame, summary: Mapping[str, Any], lang: str = "zh") -> Fragment:
-    """The scorecard as an HTML table (from :func:`evaluation.report_data.scorecard`).
+    """The scorecard as an HTML table (from :func:`evaluation.report.content.scorecard`).
 
     Dimensions in bold above their indicators; missing values in the missing style with their
     reason in the source column; contributions in points of the index, with the item's weight

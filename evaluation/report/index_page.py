@@ -17,11 +17,12 @@ import pandas as pd
 
 from indicators import IndexResult
 
+from ..errors import ReportDataError
+from ..fileio import atomic_write_text
 from . import charts
-from .errors import ReportDataError
-from .fileio import atomic_write_text
-from .report_data import bi, check_lang, check_year, is_synthetic
-from .report_html import banner_html, bi_html, document, esc, figure_html
+from .content import bi, check_lang, check_year
+from .html import banner_html, bi_html, document, esc, figure_html
+from .store import is_synthetic
 
 __all__ = ["SORT_SCRIPT", "render_index_page", "summary_charts"]
 
@@ -102,7 +103,7 @@ def render_index_page(
 
     Parameters
     ----------
-    result : the year's index (as built by :func:`evaluation.report_data.load_result`, so it
+    result : the year's index (as built by :func:`evaluation.report.store.load_result`, so it
         knows whether its data is synthetic).
     year : the assessment year; every district with figures that year gets a row.
     reports : district id -> relative link to its report (e.g. ``"sample_01.html"``). Districts

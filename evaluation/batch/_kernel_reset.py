@@ -1,4 +1,4 @@
-"""Kernel-side helper of :class:`evaluation.execute.WarmKernel`: reset a kernel between runs.
+"""Kernel-side helper of :class:`evaluation.batch.execute.WarmKernel`: reset a kernel between runs.
 
 This file is loaded *inside* the IPython kernel (by file path, under the module name
 ``_rolindex_kernel_reset``), so it imports nothing from the project and only the standard
@@ -28,7 +28,7 @@ References
 :meth:`IPython.core.interactiveshell.InteractiveShell.reset`; :func:`gc.freeze` (Python 3.7+,
 "move them to a permanent generation and ignore all the future collections").
 
-Not restored (documented in :mod:`evaluation.execute`): other module-level state of imported
+Not restored (documented in :mod:`evaluation.batch.execute`): other module-level state of imported
 libraries (numpy print options and error state, random seeds, fonts added with ``addfont``,
 IPython ``%config`` changes, monkey-patches).
 """

@@ -1,0 +1,1 @@
+"""The batch engine: run one notebook per task on warm kernels (or a Dask cluster), resumable and atomic."""

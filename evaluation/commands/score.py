@@ -1,0 +1,85 @@
+"""``rolindex score``: validate, build the index, write the result table and print the ranking."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from indicators import build_index, load_framework, load_methodology
+from indicators.io import atomic_write_text
+
+from .. import paths
+from . import rollup_options
+from .options import USAGE, add_framework, add_methodology
+
+HELP = ("校验、计算指数、写出结果表并打印排名 / "
+        "validate, build the index, write the result table, print the ranking")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """The submissions, ``--framework``, ``--methodology``, ``--out``, ``--year`` and ``--rollup``."""
+    p.add_argument("files", nargs="+", help="CSV or XLSX submissions")
+    add_framework(p)
+    add_methodology(p)
+    p.add_argument("--out", "-o", help="result table CSV (default: reports/<framework>/scores.csv)")
+    p.add_argument("--year", type=int, help="year to print (default: every year)")
+    rollup_options.add_arguments(p)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Score submissions and print the ranking."""
+    fw = load_framework(args.framework)
+    out = Path(args.out) if args.out else paths.REPORTS / fw.id / "scores.csv"
+    return score_files(args.files, args.framework, args.methodology, out, args.year,
+                       rollup=rollup_options.options(args))
+
+
+def score_files(files: Sequence[str], framework: str, methodology: str, out: Path, year: int | None,
+           title: str = "", rollup: rollup_options.RollupOptions | None = None) -> int:
+    from indicators.submission import read_figures, validate
+
+    fw = load_framework(framework)
+    meth = load_methodology(paths.resolve(methodology, paths.METHODOLOGIES))
+    sub = read_figures(*files)
+    report = validate(sub, fw)
+    if report.warnings:
+        print(report.summary())
+    report.raise_if_errors()
+    mapping = rollup_options.read_checked(sub, rollup) if rollup is not None else None
+    result = build_index(sub, fw, meth, validate=False)
+    if year is not None and year not in result.years:
+        print(f"error: 数据中没有 {year} 年 / no figures for {year}; years present: "
+              f"{', '.join(map(str, result.years))}", file=sys.stderr)
+        return USAGE
+    result.to_csv(out)
+    prov = dict(result.provenance)
+    atomic_write_text(out.with_suffix(".provenance.json"),
+                      json.dumps(prov, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+    years = [year] if year is not None else result.years
+    for y in years:
+        print_ranking(result, y, title)
+    print(f"wrote {out} (+ {out.with_suffix('.provenance.json').name})")
+    if rollup is not None:
+        rollup_options.write_rollup(result, mapping, rollup, out, years)
+    return 0
+
+
+def print_ranking(result, year: int, title: str = "") -> None:
+    """Print one year's ranking: rank, district, index, grade, coverage."""
+    t = result.ranking(year)
+    fw = result.framework
+    head = f"{fw.zh} / {fw.en} — {year}"
+    print(f"\n{title + ' — ' if title else ''}{head}  [{result.methodology.name}]")
+    view = pd.DataFrame({
+        "排名 rank": t["rank"].astype("string").fillna("–"),
+        "区 district": t["district_name"],
+        "指数 index": t["index"].map(lambda v: "missing" if pd.isna(v) else f"{v:6.2f}"),
+        "等次 grade": (t["grade_zh"].fillna("–") + " " + t["grade_en"].fillna("")).str.strip(),
+        "覆盖 coverage": t["coverage"].map(lambda v: f"{v:.0%}"),
+    })
+    print(view.to_string(index=False))

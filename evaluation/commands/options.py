@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from .. import paths
@@ -55,13 +56,16 @@ def add_ledger(p: argparse.ArgumentParser) -> None:
                         f"or a postgresql://… URL (default: ${LEDGER_ENV} or ./ledger.sqlite)")
 
 
-def add_ledger_source(p: argparse.ArgumentParser) -> None:
+def add_ledger_source(p: argparse.ArgumentParser, *, add_year: bool = False) -> None:
     """``--ledger URL --year Y [--as-of DATE]`` as the source of figures instead of files.
 
-    The command must have a ``--year`` option and its files argument must accept none
-    (``nargs="*"``); :func:`figures_from_args` reads whichever source was given.
+    The command's files argument must accept none (``nargs="*"``); :func:`figures_from_args` reads
+    whichever source was given (:func:`figures_file_from_args` for commands that pass a file on).
+    ``add_year`` adds ``--year`` for a command that has none of its own.
     """
     g = p.add_argument_group("报送台账作为数据来源 / the submission ledger as the source of figures")
+    if add_year:
+        g.add_argument("--year", type=int, help="与 --ledger 同用：读取的年度 / with --ledger: the year to read")
     g.add_argument("--ledger", help="读取台账当前数据而非文件（需 --year）/ read the ledger's current figures "
                                     "instead of files (with --year): a SQLite file or postgresql://… URL")
     g.add_argument("--as-of", help="台账在该日期的状态 / the ledger as it stood on this date (YYYY-MM-DD, "
@@ -94,3 +98,37 @@ def figures_from_args(args: argparse.Namespace, files_attr: str = "files"):
     if getattr(args, "year", None) is None:
         raise LedgerError("--ledger 需要 --year / --ledger needs --year (the year to read)")
     return figures_from_ledger(ledger, args.year, as_of)
+
+
+def figures_file_from_args(args: argparse.Namespace, folder: str | os.PathLike[str]) -> str | None:
+    """With ``--ledger``: the ledger's figures of every ``--year`` (as of ``--as-of``) as one CSV in ``folder``.
+
+    For commands that hand a figures file on (``report`` passes it to every notebook). Returns the
+    CSV's path, or None without ``--ledger`` (then ``--as-of`` is refused).
+    """
+    import io
+    from pathlib import Path
+
+    from ..ledger.errors import LedgerError
+
+    ledger, as_of = getattr(args, "ledger", None), getattr(args, "as_of", None)
+    if ledger is None:
+        if as_of is not None:
+            raise LedgerError("--as-of 需与 --ledger 同用 / --as-of needs --ledger")
+        return None
+    years = args.year if isinstance(args.year, list) else [args.year]
+    if not years or years[0] is None:
+        raise LedgerError("--ledger 需要 --year / --ledger needs --year (the year to read)")
+    import pandas as pd
+
+    from ..fileio import atomic_write_text
+    from ..ledger import open_ledger
+    from ..ledger.export import export_csv
+
+    with open_ledger(ledger, create=False) as opened:
+        parts = [export_csv(opened, y, as_of=as_of) for y in years]
+    frame = pd.concat([pd.read_csv(io.StringIO(t), dtype=str, keep_default_na=False) for t in parts])
+    stamp = "_".join(map(str, years)) + (f"_asof_{as_of}".replace(":", "") if as_of else "")
+    path = Path(folder) / f"ledger_figures_{stamp}.csv"
+    atomic_write_text(path, frame.to_csv(index=False, lineterminator="\n"))
+    return str(path)

@@ -15,7 +15,7 @@ from indicators.io import atomic_write_text
 
 from .. import paths
 from . import rollup_options
-from .options import USAGE, add_framework, add_methodology
+from .options import USAGE, add_framework, add_ledger_source, add_methodology, figures_from_args
 
 HELP = ("校验、计算指数、写出结果表并打印排名 / "
         "validate, build the index, write the result table, print the ranking")
@@ -23,12 +23,13 @@ HELP = ("校验、计算指数、写出结果表并打印排名 / "
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The submissions, ``--framework``, ``--methodology``, ``--out``, ``--year`` and ``--rollup``."""
-    p.add_argument("files", nargs="+", help="CSV or XLSX submissions")
+    p.add_argument("files", nargs="*", help="CSV or XLSX submissions (or --ledger … --year)")
     add_framework(p)
     add_methodology(p)
     p.add_argument("--out", "-o", help="result table CSV (default: reports/<framework>/scores.csv)")
-    p.add_argument("--year", type=int, help="year to print (default: every year)")
+    p.add_argument("--year", type=int, help="year to print (default: every year); with --ledger, the year read")
     rollup_options.add_arguments(p)
+    add_ledger_source(p)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -36,16 +37,17 @@ def run(args: argparse.Namespace) -> int:
     fw = load_framework(args.framework)
     out = Path(args.out) if args.out else paths.REPORTS / fw.id / "scores.csv"
     return score_files(args.files, args.framework, args.methodology, out, args.year,
-                       rollup=rollup_options.options(args))
+                       rollup=rollup_options.options(args), submission=figures_from_args(args))
 
 
 def score_files(files: Sequence[str], framework: str, methodology: str, out: Path, year: int | None,
-           title: str = "", rollup: rollup_options.RollupOptions | None = None) -> int:
+           title: str = "", rollup: rollup_options.RollupOptions | None = None, submission=None) -> int:
+    """Score ``files`` (or an already read ``submission``), write the table and print the ranking."""
     from indicators.submission import read_figures, validate
 
     fw = load_framework(framework)
     meth = load_methodology(paths.resolve(methodology, paths.METHODOLOGIES))
-    sub = read_figures(*files)
+    sub = submission if submission is not None else read_figures(*files)
     report = validate(sub, fw)
     if report.warnings:
         print(report.summary())

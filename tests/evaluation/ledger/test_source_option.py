@@ -47,3 +47,50 @@ def test_files_still_work_and_misuse_is_a_bilingual_usage_error(tmp_path):
         figures_from_args(_parse())
     with pytest.raises(LedgerError, match="no ledger at"):
         figures_from_args(_parse("--ledger", str(tmp_path / "none.sqlite"), "--year", "2024"))
+
+
+def _scenario_ledger(tmp_path) -> str:
+    led = str(tmp_path / "l.sqlite")
+    with open_ledger(led) as ledger:
+        S.load(ledger)
+    return led
+
+
+def test_report_gets_the_ledger_figures_as_one_csv(tmp_path):
+    import pandas as pd
+
+    from evaluation.commands.options import figures_file_from_args
+
+    led = _scenario_ledger(tmp_path)
+    args = argparse.Namespace(ledger=led, as_of="2025-01-31", year=[S.YEAR])
+    path = figures_file_from_args(args, tmp_path / "out")
+    frame = pd.read_csv(path, dtype=str).set_index(["district", "figure"])["value"]
+    assert frame[("d2", "x_a1")] == "40" and len(frame) == 8
+    assert figures_file_from_args(argparse.Namespace(ledger=None, as_of=None, year=[S.YEAR]), tmp_path) is None
+    with pytest.raises(LedgerError, match="--as-of needs --ledger"):
+        figures_file_from_args(argparse.Namespace(ledger=None, as_of="2025-01-01", year=[S.YEAR]), tmp_path)
+
+
+def test_score_and_report_take_the_ledger(tmp_path, capsys):
+    import yaml
+
+    from evaluation.cli import main
+
+    led = _scenario_ledger(tmp_path)
+    fw = tmp_path / "toy.yaml"
+    fw.write_text(yaml.safe_dump(S.FRAMEWORK, allow_unicode=True), encoding="utf-8")
+    out = tmp_path / "scores.csv"
+    assert main(["score", "--ledger", led, "--year", str(S.YEAR), "--as-of", "2025-01-31", "-f", str(fw),
+                 "-m", "coinr_minmax_amean", "-o", str(out)]) == 0
+    import pandas as pd
+
+    table = pd.read_csv(out).set_index("district")
+    assert table["index"].to_dict() == pytest.approx(S.INDEX_V1)
+    assert main(["score", "--ledger", led, "--year", str(S.YEAR), "-f", str(fw), "-m", "coinr_minmax_amean",
+                 "-o", str(out)]) == 0
+    assert pd.read_csv(out).set_index("district")["index"].to_dict() == pytest.approx(S.INDEX_V2)
+    capsys.readouterr()
+    assert main(["score", "--ledger", led, "-f", str(fw)]) == 1
+    assert "--ledger needs --year" in capsys.readouterr().err
+    assert main(["report", "--year", str(S.YEAR), "--ledger", led, "--figures", "seed_districts"]) == 2
+    assert "give --figures or --ledger, not both" in capsys.readouterr().err

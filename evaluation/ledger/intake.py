@@ -137,13 +137,16 @@ def prepare_file(path: Path, framework: Any, year: int | None, known: frozenset[
     records = []
     for d, y in keys:
         mine = [p for p in problems if p["district"] == d and p["year"] == y] + general
-        rows = f[(f["district"] == d) & (f["year"] == y)]
-        values = [{"figure": str(r.figure), "text": r.text if isinstance(r.text, str) else None,
-                   "value": float(r.value), "unit": r.unit, "source": r.source, "quote": r.quote, "note": r.note,
-                   "evidence": "; ".join(ev_names.get((d, y, str(r.figure)), ()))}
-                  for r in rows.itertuples(index=False)]
+        rows = f if len(keys) == 1 else f[(f["district"] == d) & (f["year"] == y)]
+        cols = {c: rows[c].tolist() for c in ("figure", "text", "value", "unit", "source", "quote", "note",
+                                                "district_name", "group")}
+        values = [{"figure": str(fig), "text": text if isinstance(text, str) else None, "value": float(value),
+                   "unit": unit, "source": source, "quote": quote, "note": note,
+                   "evidence": "; ".join(ev_names.get((d, y, str(fig)), ()))}
+                  for fig, text, value, unit, source, quote, note in zip(
+                      *(cols[c] for c in ("figure", "text", "value", "unit", "source", "quote", "note")), strict=True)]
         used = {n for v in values for n in ev_names.get((d, y, v["figure"]), ())}
-        first = rows.iloc[0] if len(rows) else None
+        first = {"district_name": cols["district_name"][0], "group": cols["group"][0]} if values else None
         records.append(NewSubmission(
             d, y, kind=kind, file_name=path.name, file_sha256=sha, status=_status(mine), values=values,
             problems=mine, district_name=_s(first["district_name"]) if first is not None else "",

@@ -161,7 +161,8 @@ def main() -> None:
                                               Step("minmax", {"lower": 1, "upper": 100}))),
         Choice("imputation", "impute", ("none", "mean")),
         WeightNoise("weights", 0.25, levels=(1, 2)),
-        Choice("aggregation", "aggregate", ("arithmetic", "geometric")),
+        # goalposts with clipping give zero scores: the geometric mean scores such units 0 (zeros: zero)
+        Choice("aggregation", "aggregate", ("arithmetic", Step("geometric", {"zeros": "zero"}))),
     ))
     print(f"\ndistricts: {args.districts:,} synthetic districts x 1 year, district framework "
           f"({len(dfw.indicators)} indicators); fresh noise on {len(dspec.inputs[2].nodes(dfw))} weights")

@@ -1,6 +1,5 @@
 """rolindex indicator library: frameworks, methodologies and the composite-index pipeline."""
 
-from . import weight_methods as _weight_methods  # noqa: F401 - registers ahp, entropy, critic, ...
 from .errors import (
     DataError,
     FormulaError,

@@ -26,9 +26,9 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError, MethodologyError
-from .objective_weights import numeric_frame as _numeric_frame
-from .objective_weights import pca_components
 from .treat import _skew_kurt, passes_skew_kurt
+from .weights.objective import numeric_frame as _numeric_frame
+from .weights.objective import pca_components
 
 __all__ = [
     "CorrelationFlags",

@@ -45,6 +45,7 @@ import pandas as pd
 from .errors import DataError
 from .framework import Framework, framework_from_dict
 from .io import sha256_file
+from .submission.values import parse_year
 
 __all__ = ["TYPES", "CoinrData", "read_coinr"]
 
@@ -340,12 +341,10 @@ def _parse_data(raw: pd.DataFrame, src: str, meta: list[dict[str, Any]], year: i
     if "Time" in raw.columns:
         years = []
         for i, t in enumerate(raw["Time"]):
-            v = _number(t)
-            if v is None or math.isnan(v) or not float(v).is_integer():
+            v, error = parse_year(t)
+            if error:
                 problems.append(f"{src} row {i + 2} (column Time): {t!r} is not a year")
-                years.append(0)
-            else:
-                years.append(int(v))
+            years.append(v or 0)
         if year is not None and any(y != year for y in years):
             problems.append(f"{src}: year={year} was given but the Time column holds "
                             f"{', '.join(map(str, sorted(set(years))))}; drop year= to use Time")

@@ -55,14 +55,14 @@ class Denominated:
     reasons: pd.DataFrame
 
 
-@DENOMINATORS.register("none")
+@DENOMINATORS.register("none", zh="不做分母换算")
 def none(indicators: pd.DataFrame, figures: pd.DataFrame, framework: Framework) -> Denominated:
     """No denomination: indicators as their formulas give them."""
     return Denominated(indicators, pd.DataFrame(columns=DETAIL_COLUMNS),
                        pd.DataFrame(None, index=indicators.index, columns=indicators.columns, dtype=object))
 
 
-@DENOMINATORS.register("declared")
+@DENOMINATORS.register("declared", zh="按框架规定的分母换算（如每万人）")
 def declared(
     indicators: pd.DataFrame,
     figures: pd.DataFrame,

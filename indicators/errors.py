@@ -42,6 +42,17 @@ class DataError(ProblemsError):
     """Submitted figures cannot be read or fail validation."""
 
 
+class NonPositiveScoresError(DataError):
+    """A geometric or harmonic mean met a zero or negative score; ``rows`` are the rows holding one.
+
+    The aggregation step re-raises it naming the units (district, year) and the node.
+    """
+
+    def __init__(self, summary: str, problems: Iterable[str] = (), rows: Iterable[int] = ()) -> None:
+        self.rows = [int(r) for r in rows]
+        super().__init__(summary, problems)
+
+
 class FormulaError(IndicatorsError, ValueError):
     """A framework formula uses something outside the whitelisted arithmetic."""
 

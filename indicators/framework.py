@@ -8,6 +8,7 @@ carries a content hash, recorded in every result.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Mapping
@@ -19,7 +20,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from .errors import FormulaError, FrameworkError, did_you_mean
 from .formula import Formula, parse_formula
@@ -201,21 +201,26 @@ class Framework:
 # ---------------------------------------------------------------------------------------------
 # loading and validation
 # ---------------------------------------------------------------------------------------------
-class _LineLoader(yaml.SafeLoader):
-    """SafeLoader that records each mapping's line and rejects duplicate keys."""
+@functools.cache
+def _line_loader() -> type:
+    """SafeLoader that records each mapping's line and rejects duplicate keys (yaml imported when used)."""
+    import yaml
 
-    def construct_mapping(self, node, deep=False):
-        seen: dict[Any, int] = {}
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r} (first on line {seen[key]})", key_node.start_mark
-                )
-            seen[key] = key_node.start_mark.line + 1
-        mapping = super().construct_mapping(node, deep=True)
-        mapping[_LINE] = node.start_mark.line + 1
-        return mapping
+    class _LineLoader(yaml.SafeLoader):
+        def construct_mapping(self, node, deep=False):
+            seen: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"duplicate key {key!r} (first on line {seen[key]})", key_node.start_mark
+                    )
+                seen[key] = key_node.start_mark.line + 1
+            mapping = super().construct_mapping(node, deep=True)
+            mapping[_LINE] = node.start_mark.line + 1
+            return mapping
+
+    return _LineLoader
 
 
 def load_framework(path: str | Path) -> Framework:
@@ -225,8 +230,10 @@ def load_framework(path: str | Path) -> Framework:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise FrameworkError(f"cannot read framework file {path}: {exc.strerror}") from None
+    import yaml
+
     try:
-        data = yaml.load(text, Loader=_LineLoader)
+        data = yaml.load(text, Loader=_line_loader())
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""

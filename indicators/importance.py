@@ -42,12 +42,10 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import optimize
-from scipy.interpolate import make_smoothing_spline
 
 from .errors import DataError, MethodologyError
 from .framework import Framework
-from .methodology import Step
+from .registry import Step
 from .tree import aggregate_many, compile_tree, upper_tree, weight_matrix
 
 __all__ = [
@@ -98,6 +96,8 @@ def correlation_ratio(x: np.ndarray, y: np.ndarray) -> float:
     if len(ux) < ETA2_MIN_DISTINCT:
         fitted = means[inv]
     else:
+        from scipy.interpolate import make_smoothing_spline  # heavy: imported where used
+
         spline = make_smoothing_spline(ux, means, w=counts.astype(float))
         fitted = spline(ux)[inv]
     return float(min(max(fitted.var() / vy, 0.0), 1.0))
@@ -382,6 +382,8 @@ def optimise_weights(
     n_free = len(theta0)
     if n_free == 0:
         raise MethodologyError(f"optimised weights: every parent at level {level + 1} has a single child")
+    from scipy import optimize  # heavy: imported where used
+
     res = optimize.minimize(
         objective, theta0, method="Nelder-Mead",
         options={"xatol": tol, "fatol": tol, "maxiter": maxiter or 400 * n_free, "adaptive": n_free > 2},

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .errors import DataError
-from .registry import Registry
+from .registry import Registry, number
 
 IMPUTERS = Registry("imputer")
 
@@ -34,19 +34,19 @@ class ImputeContext:
     attributes: pd.DataFrame | None = None
 
 
-@IMPUTERS.register("none")
+@IMPUTERS.register("none", zh="不插补，缺失值保持缺失")
 def none(df: pd.DataFrame, ctx: ImputeContext) -> pd.DataFrame:
     """Leave missing values missing (aggregation then skips them or fails strictly)."""
     return df
 
 
-@IMPUTERS.register("mean")
+@IMPUTERS.register("mean", zh="以当年各区均值插补")
 def mean(df: pd.DataFrame, ctx: ImputeContext) -> pd.DataFrame:
     """Replace a missing value by the indicator's mean over the districts of the same year."""
     return df.fillna(df.groupby(ctx.years.to_numpy()).transform("mean"))
 
 
-@IMPUTERS.register("group_mean")
+@IMPUTERS.register("group_mean", zh="以同组（同市）当年均值插补")
 def group_mean(df: pd.DataFrame, ctx: ImputeContext, *, by: str = "group") -> pd.DataFrame:
     """Replace a missing value by the mean within the district's group in the same year.
 
@@ -74,7 +74,7 @@ def group_mean(df: pd.DataFrame, ctx: ImputeContext, *, by: str = "group") -> pd
     return df.fillna(means)
 
 
-@IMPUTERS.register("last_year")
+@IMPUTERS.register("last_year", zh="沿用本区最近一年的数值", checks={"max_gap": number(0, integer=True, optional=True)})
 def last_year(df: pd.DataFrame, ctx: ImputeContext, *, max_gap: int | None = None) -> pd.DataFrame:
     """Carry the district's last available value forward (at most ``max_gap`` years back)."""
     order = pd.DataFrame({"d": ctx.districts.to_numpy(), "y": ctx.years.to_numpy()}, index=df.index)

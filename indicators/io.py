@@ -9,8 +9,6 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 #: Suffix of the temporary files of :func:`atomic_write_bytes` (``.<name>.<12 hex>.tmp``).
 TEMP_SUFFIX = ".tmp"
 
@@ -69,6 +67,8 @@ def sha256_file(path: str | Path) -> str:
 
 def read_yaml(path: str | Path, what: str, error: type[Exception]) -> Any:
     """Parse a YAML file; raise ``error`` naming the file (``what`` says what it is) when it can't."""
+    import yaml  # imported where used: keeps `import indicators` light
+
     path = Path(path)
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8-sig"))

@@ -17,50 +17,18 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import yaml
-
 from .errors import MethodologyError
+from .registry import Step
+from .steps import OPTIONAL_STEP_KEYS as _OPTIONAL_STEP_KEYS
+from .steps import OVERRIDE_KEYS as _OVERRIDE_KEYS
+from .steps import STEP_KEYS as _STEP_KEYS
+from .steps import methodology_steps
 
-_STEP_KEYS = ("impute", "treat", "normalise", "weights", "aggregate", "missing")
-#: Steps written by :meth:`Methodology.to_dict` only when they do something, so the content hash
-#: of a methodology that predates them is unchanged.
-_OPTIONAL_STEP_KEYS = ("denominate", "screen")
-_KEYS = {"name", "description", *_STEP_KEYS, *_OPTIONAL_STEP_KEYS, "normalise_overrides",
-         "aggregate_levels", "missing_levels", "grades", "exclude"}
+__all__ = ["DEFAULT_GRADES", "GradeBand", "Methodology", "Step", "as_methodology", "load_methodology"]
 
-
-@dataclass(frozen=True)
-class Step:
-    """One methodology step: a registered method name and its keyword parameters."""
-
-    method: str
-    params: Mapping[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain ``{"method": ..., "params": {...}}`` (params omitted when empty)."""
-        out: dict[str, Any] = {"method": self.method}
-        if self.params:
-            out["params"] = _plain(self.params)
-        return out
-
-    @classmethod
-    def from_any(cls, value: Any, where: str) -> Step:
-        """Accept ``"name"``, ``{"method": name, "params": {...}}`` or a Step."""
-        if isinstance(value, Step):
-            return value
-        if isinstance(value, str):
-            return cls(value)
-        if isinstance(value, Mapping) and "method" in value:
-            extra = set(value) - {"method", "params"}
-            if extra:
-                raise MethodologyError(
-                    f"{where}: unexpected key(s) {sorted(extra)}; a step is {{method, params}}"
-                )
-            return cls(str(value["method"]), dict(value.get("params") or {}))
-        raise MethodologyError(f"{where}: a step is a method name or {{method, params}}, got {value!r}")
+# Steps in _OPTIONAL_STEP_KEYS (see indicators.steps) are written by Methodology.to_dict only when
+# they do something, so the content hash of a methodology that predates them is unchanged.
+_KEYS = {"name", "description", *_STEP_KEYS, *_OPTIONAL_STEP_KEYS, *_OVERRIDE_KEYS, "grades", "exclude"}
 
 
 @dataclass(frozen=True)
@@ -186,6 +154,8 @@ class Methodology:
 
     def to_yaml(self) -> str:
         """YAML text of :meth:`to_dict` (Chinese kept readable)."""
+        import yaml
+
         return yaml.safe_dump(self.to_dict(), allow_unicode=True, sort_keys=False)
 
     def save(self, path: str | Path) -> Path:
@@ -212,27 +182,10 @@ class Methodology:
     # -- validation ---------------------------------------------------------------------------
     def validate(self, framework: Any | None = None) -> None:
         """Resolve every method in its registry and bind its parameters; raise listing all problems."""
-        from .aggregate import AGGREGATORS, MISSING_POLICIES
-        from .denominate import DENOMINATORS
-        from .impute import IMPUTERS
-        from .normalise import NORMALISERS
-        from .screen import SCREENS
-        from .treat_step import TREATMENTS
-        from .weights import WEIGHTERS
-
         problems: list[str] = []
-        checks = [
-            ("denominate", DENOMINATORS, self.denominate), ("screen", SCREENS, self.screen),
-            ("impute", IMPUTERS, self.impute), ("treat", TREATMENTS, self.treat),
-            ("normalise", NORMALISERS, self.normalise), ("weights", WEIGHTERS, self.weights),
-            ("aggregate", AGGREGATORS, self.aggregate), ("missing", MISSING_POLICIES, self.missing),
-        ]
-        checks += [(f"normalise_overrides.{k}", NORMALISERS, s) for k, s in self.normalise_overrides.items()]
-        checks += [(f"aggregate_levels.{k}", AGGREGATORS, s) for k, s in self.aggregate_levels.items()]
-        checks += [(f"missing_levels.{k}", MISSING_POLICIES, s) for k, s in self.missing_levels.items()]
-        for where, registry, step in checks:
+        for where, kind, step, _scope in methodology_steps(self):
             try:
-                registry.get(step.method).bind(step.params, where=f"{where}: ")
+                kind.registry.get(step.method).bind(step.params, where=f"{where}: ")
             except MethodologyError as exc:
                 problems.extend(exc.problems or [f"{where}: {exc.summary}"])
         from .screen import STAGES
@@ -271,14 +224,6 @@ def _level(key: Any, where: str) -> int:
         return int(key)
     except (TypeError, ValueError):
         raise MethodologyError(f"{where}: level keys are integers (2 = dimensions), got {key!r}") from None
-
-
-def _plain(obj: Any) -> Any:
-    if isinstance(obj, Mapping):
-        return {str(k): _plain(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_plain(v) for v in obj]
-    return obj
 
 
 def as_methodology(value: Methodology | Mapping[str, Any] | str | Path | None,

@@ -17,18 +17,15 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .errors import ConstantIndicatorWarning, DataError, MethodologyError, did_you_mean
 from .framework import Framework, Node
-from .registry import Registry
+from .registry import Registry, Step
 from .scoring import SCORING_RULES
-
-if TYPE_CHECKING:
-    from .methodology import Step
 
 NORMALISERS = Registry("normaliser")
 
@@ -267,7 +264,7 @@ def _not_yet_due(framework: Framework, codes: list[str], years: np.ndarray, valu
         reasons[code] = why
 
 
-@NORMALISERS.register("minmax", table=_minmax_table)
+@NORMALISERS.register("minmax", zh="按当年各区最小值和最大值线性换算", table=_minmax_table)
 def minmax(
     x: pd.Series, ctx: NormContext, *, lower: float = 0.0, upper: float = 100.0, by_year: bool = True
 ) -> Normalised:
@@ -285,7 +282,7 @@ def minmax(
     return _from_values(x, ctx, out, const, "min-max", by_year)
 
 
-@NORMALISERS.register("goalposts")
+@NORMALISERS.register("goalposts", zh="按固定阈值（上下限）线性换算为 0–100 分")
 def goalposts(
     x: pd.Series,
     ctx: NormContext,
@@ -350,7 +347,7 @@ def goalposts(
     return Normalised(s * (upper - lower) + lower, {"low": lo, "high": hi, "source": source})
 
 
-@NORMALISERS.register("zscore", table=_zscore_table)
+@NORMALISERS.register("zscore", zh="按当年均值和标准差标准化", table=_zscore_table)
 def zscore(
     x: pd.Series, ctx: NormContext, *, mean: float = 0.0, sd: float = 1.0, by_year: bool = True
 ) -> Normalised:
@@ -366,7 +363,7 @@ def zscore(
     return _from_values(x, ctx, out, const, "z-score", by_year)
 
 
-@NORMALISERS.register("identity")
+@NORMALISERS.register("identity", zh="不换算，沿用原值")
 def identity(x: pd.Series, ctx: NormContext) -> Normalised:
     """Pass-through for scores that are already normalised (e.g. WJP sub-factor scores on 0–1).
 
@@ -387,7 +384,7 @@ def _check_ties(ties: str, method: str) -> None:
         raise MethodologyError(f"{method}: ties must be one of {', '.join(_TIES)}, got {ties!r}")
 
 
-@NORMALISERS.register("rank")
+@NORMALISERS.register("rank", zh="按当年排名赋分")
 def rank(x: pd.Series, ctx: NormContext, *, ties: str = "average") -> Normalised:
     """Rank within each year, 1 = worst, so higher is better; tied values share the ``ties`` rank.
 
@@ -398,7 +395,7 @@ def rank(x: pd.Series, ctx: NormContext, *, ties: str = "average") -> Normalised
     return Normalised(_by_year(_oriented(x, ctx), ctx).rank(method=ties))
 
 
-@NORMALISERS.register("borda")
+@NORMALISERS.register("borda", zh="按当年排名计博达分（最差为 0）")
 def borda(x: pd.Series, ctx: NormContext, *, ties: str = "min") -> Normalised:
     """Borda score within each year: the rank minus 1, so the worst district scores 0.
 
@@ -408,7 +405,7 @@ def borda(x: pd.Series, ctx: NormContext, *, ties: str = "min") -> Normalised:
     return Normalised(_by_year(_oriented(x, ctx), ctx).rank(method=ties) - 1.0)
 
 
-@NORMALISERS.register("percentile_rank")
+@NORMALISERS.register("percentile_rank", zh="按当年百分位赋分（0–100）")
 def percentile_rank(x: pd.Series, ctx: NormContext, *, ties: str = "average", scale: float = 100.0
                     ) -> Normalised:
     """Percentile rank within each year on [0, ``scale``]: ``scale * (rank − 1) / (n − 1)``.
@@ -426,7 +423,7 @@ def percentile_rank(x: pd.Series, ctx: NormContext, *, ties: str = "average", sc
     return Normalised(scale * (r - 1) / (n - 1).where(n > 1), {}, reasons)
 
 
-@NORMALISERS.register("fracmax")
+@NORMALISERS.register("fracmax", zh="按占当年最大值的比例赋分")
 def fracmax(x: pd.Series, ctx: NormContext, *, scale: float = 100.0) -> Normalised:
     """Fraction of the year's maximum: ``scale * x / max``, for + indicators where 0 means none.
 
@@ -444,7 +441,7 @@ def fracmax(x: pd.Series, ctx: NormContext, *, scale: float = 100.0) -> Normalis
     return Normalised(scale * xo / top.where(top > 0), {}, reasons)
 
 
-@NORMALISERS.register("dist2max")
+@NORMALISERS.register("dist2max", zh="按与当年最优值的距离赋分")
 def dist2max(x: pd.Series, ctx: NormContext, *, scale: float = 100.0) -> Normalised:
     """Distance to the year's best value: ``scale * (1 − (max − x) / (max − min))``.
 
@@ -462,7 +459,7 @@ def dist2max(x: pd.Series, ctx: NormContext, *, scale: float = 100.0) -> Normali
     return Normalised(scale * (1 - (hi - xo) / (hi - lo).where(hi != lo)), {}, reasons)
 
 
-@NORMALISERS.register("dist2ref")
+@NORMALISERS.register("dist2ref", zh="按与参照区当年数值的距离赋分")
 def dist2ref(x: pd.Series, ctx: NormContext, *, reference: str, cap: bool = False, scale: float = 100.0
              ) -> Normalised:
     """Distance to a reference district's value in the same year: ``scale * (1 − (ref − x) / (ref − min))``.
@@ -492,7 +489,7 @@ def dist2ref(x: pd.Series, ctx: NormContext, *, reference: str, cap: bool = Fals
     return Normalised(scale * y, {"reference": reference}, pd.Series(why, index=x.index, dtype=object))
 
 
-@NORMALISERS.register("distance_to_target")
+@NORMALISERS.register("distance_to_target", zh="按与目标值的距离赋分")
 def distance_to_target(
     x: pd.Series, ctx: NormContext, *, targets: Mapping[str, float] | None = None, cap: bool = True
 ) -> Normalised:
@@ -521,7 +518,7 @@ def distance_to_target(
     return Normalised(100.0 * s, {"target": float(target)})
 
 
-@NORMALISERS.register("scoring_rules")
+@NORMALISERS.register("scoring_rules", zh="按各指标评分细则打分")
 def scoring_rules(x: pd.Series, ctx: NormContext) -> Normalised:
     """评分细则: apply the indicator's own scoring rule from the framework (see ``scoring.py``).
 

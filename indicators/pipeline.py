@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .aggregate import AGGREGATORS, MISSING_POLICIES
+from .aggregate import AGGREGATORS, MISSING_POLICIES, name_units
 from .denominate import DENOMINATORS
 from .derive import derive_indicators
 from .errors import DataError, did_you_mean
@@ -219,7 +219,7 @@ def _build(
         try:
             out = agg.func(x, w, **agg.bind(agg_step.params))
         except DataError as exc:
-            raise DataError(f"aggregating {parent} (level {level}): {exc.summary}") from None
+            raise name_units(exc, parent, level, idx, x, kids) from None
         ok = miss.func(~np.isnan(x), w, **miss.bind(miss_step.params))
         out = np.where(ok, out, np.nan)
         scores[parent] = values[parent] = out

@@ -51,25 +51,25 @@ from .scoring import SCORING_RULES
 
 __all__ = ["MAPPING_COLUMNS", "ROLLUPS", "Rollup", "binary_items", "read_mapping", "rollup", "unmapped"]
 
-ROLLUPS = Registry("roll-up")
+ROLLUPS = Registry("roll-up", zh="司法所得分汇总到区", en="Office-to-district roll-up")
 
 #: Columns of an office → district mapping file (``district_name`` is optional).
 MAPPING_COLUMNS = ("office", "district", "district_name")
 
 
-@ROLLUPS.register("mean")
+@ROLLUPS.register("mean", zh="取均值")
 def mean(grouped: DataFrameGroupBy) -> pd.DataFrame:
     """Arithmetic mean of the offices' scores, skipping offices without a score (Handbook §6.2)."""
     return grouped.mean()
 
 
-@ROLLUPS.register("median")
+@ROLLUPS.register("median", zh="取中位数")
 def median(grouped: DataFrameGroupBy) -> pd.DataFrame:
     """Median of the offices' scores, skipping offices without a score (robust to one outlier office)."""
     return grouped.median()
 
 
-@ROLLUPS.register("min")
+@ROLLUPS.register("min", zh="取最小值")
 def minimum(grouped: DataFrameGroupBy) -> pd.DataFrame:
     """Lowest office score (the weakest office; non-compensatory), skipping offices without a score."""
     return grouped.min()

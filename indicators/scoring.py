@@ -20,7 +20,7 @@ SCORING_RULES = Registry("scoring rule")
 _EPS = 1e-12  # rates like 12/12 are exact, but 0.1 + 0.2 style noise must not cost full points
 
 
-@SCORING_RULES.register("target_linear")
+@SCORING_RULES.register("target_linear", zh="达到目标得满分，零分点以下不得分，其间线性")
 def target_linear(x: np.ndarray, direction: int, *, target: float, zero_at: float) -> np.ndarray:
     """Full points at or beyond ``target``, 0 at or beyond ``zero_at``, linear in between.
 
@@ -33,7 +33,7 @@ def target_linear(x: np.ndarray, direction: int, *, target: float, zero_at: floa
         return 100.0 * np.clip((x - zero_at) / (target - zero_at), 0.0, 1.0)
 
 
-@SCORING_RULES.register("linear")
+@SCORING_RULES.register("linear", zh="在上下限之间线性赋分")
 def linear(x: np.ndarray, direction: int, *, lower: float, upper: float) -> np.ndarray:
     """Min-max on fixed bounds (goalposts) with clipping; direction − scores ``upper`` as 0."""
     if not lower < upper:
@@ -45,7 +45,7 @@ def linear(x: np.ndarray, direction: int, *, lower: float, upper: float) -> np.n
         return 100.0 * np.clip(s, 0.0, 1.0)
 
 
-@SCORING_RULES.register("target_stepped")
+@SCORING_RULES.register("target_stepped", zh="按达成目标的档次赋分")
 def target_stepped(
     x: np.ndarray, direction: int, *, steps: list, below: float = 0.0
 ) -> np.ndarray:
@@ -64,7 +64,7 @@ def target_stepped(
     return np.where(np.isnan(x), np.nan, out)
 
 
-@SCORING_RULES.register("deduction")
+@SCORING_RULES.register("deduction", zh="按次扣分")
 def deduction(
     x: np.ndarray, direction: int, *, threshold: float, per_unit: float, cap: float, points: float
 ) -> np.ndarray:
@@ -81,7 +81,7 @@ def deduction(
     return np.clip(100.0 * (points - lost) / points, 0.0, 100.0)  # 100 * p / p can be 100 + 1ulp
 
 
-@SCORING_RULES.register("all_or_nothing")
+@SCORING_RULES.register("all_or_nothing", zh="达标得满分，否则不得分")
 def all_or_nothing(x: np.ndarray, direction: int, *, threshold: float) -> np.ndarray:
     """全扣全得: 100 if the threshold is met (x ≥ t, or x ≤ t for −), otherwise 0."""
     met = (x >= threshold - _EPS) if direction > 0 else (x <= threshold + _EPS)

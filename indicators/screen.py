@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import MethodologyError
-from .registry import Registry
+from .registry import Registry, number
 
 __all__ = ["SCREENS", "STAGES", "data_availability"]
 
@@ -52,7 +52,7 @@ def data_availability(df: pd.DataFrame) -> pd.DataFrame:
     }, index=df.index)
 
 
-@SCREENS.register("none")
+@SCREENS.register("none", zh="不筛查")
 def none(df: pd.DataFrame, *, stage: str = "before_impute") -> pd.DataFrame:
     """No screening: every district-year is scored."""
     _check_stage(stage)
@@ -61,7 +61,23 @@ def none(df: pd.DataFrame, *, stage: str = "before_impute") -> pd.DataFrame:
     return out
 
 
-@SCREENS.register("coverage")
+def _share(name: str):
+    def check(v: object) -> str | None:
+        if number(0, 1)(v) is None:
+            return None
+        return f"须为 [0, 1] 内的比例 / {name} must be a share in [0, 1], got {v!r}"
+
+    return check
+
+
+def _criterion(by: object) -> str | None:
+    if isinstance(by, str) and by in _CRITERIA:
+        return None
+    return f"须为 {', '.join(_CRITERIA)} 之一 / by must be one of {', '.join(_CRITERIA)}, got {by!r}"
+
+
+@SCREENS.register("coverage", zh="剔除数据可得性过低的区年", checks={
+    "min_coverage": _share("min_coverage"), "min_non_zero": _share("min_non_zero"), "by": _criterion})
 def coverage(
     df: pd.DataFrame,
     *,

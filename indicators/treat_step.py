@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError, MethodologyError, did_you_mean
-from .registry import Registry
+from .registry import Registry, number, one_of
 from .treat import _MIN_N, treat_columns
 
 TREATMENTS = Registry("treatment")
@@ -30,13 +30,15 @@ DETAIL_COLUMNS = ["year", "indicator", "status", "n", "pass_before", "skew_befor
 POINT_COLUMNS = ["district", "year", "indicator", "original", "treated", "treatment"]
 
 
-@TREATMENTS.register("none")
+@TREATMENTS.register("none", zh="不做异常值处理")
 def none(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """No outlier treatment."""
     return df, pd.DataFrame()
 
 
-@TREATMENTS.register("winsorise")
+@TREATMENTS.register("winsorise", zh="偏度和峰度均超标的指标逐点缩尾，仍不达标则取对数", checks={
+    "winmax": number(0, integer=True, optional=True), "skew_thresh": number(0), "kurt_thresh": number(0),
+    "by_year": one_of(True, False)})
 def winsorise(
     df: pd.DataFrame,
     *,

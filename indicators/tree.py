@@ -27,15 +27,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
-from .aggregate import AGGREGATORS, MISSING_POLICIES, arithmetic, generalised, geometric, harmonic
-from .errors import DataError, MethodologyError
+from .aggregate import (
+    AGGREGATORS,
+    MISSING_POLICIES,
+    _no_zero,
+    arithmetic,
+    generalised,
+    geometric,
+    harmonic,
+    name_units,
+)
+from .errors import DataError, MethodologyError, NonPositiveScoresError
 from .framework import Framework
-from .methodology import Methodology, Step
+from .registry import Step
 
 __all__ = ["Group", "Tree", "aggregate_many", "compile_tree", "level_steps", "pairwise_sum", "rank_within_years",
            "upper_tree", "weight_matrix"]
@@ -163,7 +172,16 @@ def weight_matrix(tree: Tree, raw: pd.Series | Mapping[str, float]) -> np.ndarra
     return row
 
 
-def level_steps(meth: Methodology, tree: Tree) -> tuple[dict[int, Step], dict[int, Step]]:
+class LevelSteps(Protocol):
+    """What :func:`level_steps` reads of a methodology (a :class:`~indicators.methodology.Methodology`)."""
+
+    aggregate: Step
+    aggregate_levels: Mapping[int, Step]
+    missing: Step
+    missing_levels: Mapping[int, Step]
+
+
+def level_steps(meth: LevelSteps, tree: Tree) -> tuple[dict[int, Step], dict[int, Step]]:
     """The aggregation and missing-data step of each level, as the methodology sets them."""
     agg = {lvl: meth.aggregate_levels.get(lvl, meth.aggregate) for lvl in tree.levels()}
     miss = {lvl: meth.missing_levels.get(lvl, meth.missing) for lvl in tree.levels()}
@@ -178,6 +196,7 @@ def aggregate_many(
     missing: Mapping[int, Step],
     *,
     keep: Sequence[str] | None = None,
+    units: Sequence[Any] | None = None,
 ) -> dict[str, np.ndarray]:
     """Aggregate normalised indicators bottom-up under ``R`` raw weight sets at once.
 
@@ -194,6 +213,9 @@ def aggregate_many(
     keep : sequence of str, optional
         Codes whose scores to return (default: the root only). Indicators are returned as
         ``(1, n_rows)``.
+    units : sequence, optional
+        A label per row (e.g. the (district, year) index), named by the error a geometric or
+        harmonic mean raises on a zero or negative score (default: row numbers).
 
     Returns
     -------
@@ -249,7 +271,7 @@ def aggregate_many(
             try:
                 out = agg.func(xs, wv, **pa)
             except DataError as exc:
-                raise DataError(f"aggregating {g.parent} (level {g.level}): {exc.summary}") from None
+                raise name_units(exc, g.parent, g.level, units, xs, g.kids) from None
             ok = miss.func(~np.isnan(xs), wv, **pm)
             values[pos] = np.where(ok, out, np.nan)[None, :]
             continue
@@ -264,7 +286,9 @@ def aggregate_many(
                 out = np.stack([agg.func(np.column_stack([np.broadcast_to(c, (r_count, n))[r] for c in cols]),
                                          wn[r], **pa) for r in range(r_count)])
         except DataError as exc:
-            raise DataError(f"aggregating {g.parent} (level {g.level}): {exc.summary}") from None
+            same = all(np.shape(c)[0] == 1 for c in cols)  # children's values common to every weight set
+            xs = np.column_stack([np.broadcast_to(c, (1, n))[0] for c in cols]) if same else None
+            raise name_units(exc, g.parent, g.level, units, xs, g.kids) from None
         ok = _missing_ok(miss, pm, cols, wcols, wn, r_count, n)
         values[pos] = np.where(ok, out, np.nan)
     out_map = {}
@@ -323,10 +347,22 @@ def _where_positive(w: np.ndarray, v: np.ndarray) -> np.ndarray:
 def _nonneg_cols(cols, what: str) -> None:
     lo = min(float(np.nanmin(c, initial=0.0)) for c in cols)
     if lo < 0:
-        raise DataError(
+        rows = np.zeros(max(c.shape[-1] for c in cols), dtype=bool)
+        for c in cols:
+            rows |= (c < 0).any(axis=0)
+        raise NonPositiveScoresError(
             f"{what} aggregation needs non-negative scores, found {lo:.4g}; "
-            "use a normaliser onto a positive scale (e.g. minmax lower=1) or the arithmetic mean"
-        )
+            "use a normaliser onto a positive scale (e.g. minmax lower=1) or the arithmetic mean",
+            rows=np.flatnonzero(rows))
+
+
+def _zero_rows(cols, wcols) -> np.ndarray:
+    """Rows where a child scores 0 with a positive weight in some weight set (as the per-set check)."""
+    n = max(c.shape[-1] for c in cols)
+    rows = np.zeros(n, dtype=bool)
+    for c, w in zip(cols, wcols, strict=True):
+        rows |= ((c == 0) & (w > 0)).any(axis=0)
+    return rows
 
 
 def _arithmetic_b(cols, wcols):
@@ -335,24 +371,26 @@ def _arithmetic_b(cols, wcols):
         return np.where(den > 0, pairwise_sum([x * w for x, w in zip(xv, wm, strict=True)]) / den, np.nan)
 
 
-def _geometric_b(cols, wcols):
+def _geometric_b(cols, wcols, *, zeros: str = "error"):
     # aggregate.geometric: logs = where(wm > 0, log(where(wm > 0, xv, 1)), 0); wm > 0 implies present
     _nonneg_cols(cols, "geometric")
+    _no_zero(_zero_rows(cols, wcols), "geometric", zeros)
     _, x1, wm, den = _masked_cols(cols, wcols)
     with np.errstate(invalid="ignore", divide="ignore"):
         logs = [_where_positive(w, np.log(x)) for x, w in zip(x1, wm, strict=True)]
         return np.where(den > 0, np.exp(pairwise_sum([lg * w for lg, w in zip(logs, wm, strict=True)]) / den), np.nan)
 
 
-def _harmonic_b(cols, wcols):
+def _harmonic_b(cols, wcols, *, zeros: str = "error"):
     _nonneg_cols(cols, "harmonic")
+    _no_zero(_zero_rows(cols, wcols), "harmonic", zeros)
     _, x1, wm, den = _masked_cols(cols, wcols)
     with np.errstate(invalid="ignore", divide="ignore"):
         inv = pairwise_sum([np.where(w > 0, w / x, 0.0) for x, w in zip(x1, wm, strict=True)])
         return np.where(den > 0, np.where(np.isinf(inv), 0.0, den / inv), np.nan)
 
 
-def _generalised_b(cols, wcols, *, p: float):
+def _generalised_b(cols, wcols, *, p: float, na: str = "skip"):
     if p == 0:
         raise DataError("generalised mean: p = 0 is the geometric mean; choose aggregate 'geometric'")
     _nonneg_cols(cols, "generalised")
@@ -360,7 +398,13 @@ def _generalised_b(cols, wcols, *, p: float):
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         powered = [_where_positive(w, np.power(x, p)) for x, w in zip(x1, wm, strict=True)]
         m = pairwise_sum([q * w for q, w in zip(powered, wm, strict=True)]) / den
-        return np.where(den > 0, np.power(m, 1.0 / p), np.nan)
+        out = np.where(den > 0, np.power(m, 1.0 / p), np.nan)
+    if na == "propagate":  # aggregate.generalised: NA where a child with positive weight is missing
+        gap = np.zeros(np.broadcast_shapes(*(np.shape(c) for c in cols), *(np.shape(w) for w in wcols)), dtype=bool)
+        for c, w in zip(cols, wcols, strict=True):
+            gap = gap | (np.isnan(c) & (w > 0))
+        out = np.where(gap, np.nan, out)
+    return out
 
 
 #: Column-wise forms of the built-in aggregators (same formulas, same summation order).

@@ -13,20 +13,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """List every registry and its methods with one-line summaries."""
-    from indicators.aggregate import AGGREGATORS, MISSING_POLICIES
-    from indicators.denominate import DENOMINATORS
-    from indicators.impute import IMPUTERS
-    from indicators.normalise import NORMALISERS
+    """List every step kind of the step table (and the roll-ups) with its methods, labels bilingual."""
     from indicators.rollup import ROLLUPS
-    from indicators.scoring import SCORING_RULES
-    from indicators.screen import SCREENS
-    from indicators.treat_step import TREATMENTS
-    from indicators.weights import WEIGHTERS
+    from indicators.steps import PARTS, STEPS
 
-    for reg in (DENOMINATORS, SCREENS, IMPUTERS, TREATMENTS, NORMALISERS, SCORING_RULES, WEIGHTERS, AGGREGATORS,
-                MISSING_POLICIES, ROLLUPS):
-        print(f"{reg.kind}:")
-        for name, summary in reg.describe():
-            print(f"  {name:20s} {summary}")
+    kinds = [(k.key, k.zh, k.en, k.registry) for k in (*STEPS, *PARTS)] + [("rollup", ROLLUPS.zh, ROLLUPS.en, ROLLUPS)]
+    for key, zh, en, reg in kinds:
+        print(f"{key} — {reg.kind}: {zh} / {en}")
+        for m in reg.methods():
+            print(f"  {m.name:20s} {m.label_zh} / {m.summary}")
     return 0

@@ -461,68 +461,19 @@ def strengths_weaknesses(
 # ---------------------------------------------------------------------------------------------
 # methodology note
 # ---------------------------------------------------------------------------------------------
-_STEP_LABELS = {
-    "denominate": ("分母换算", "Denomination"), "screen": ("数据筛查", "Screening"),
-    "impute": ("缺失值插补", "Imputation"), "treat": ("异常值处理", "Outlier treatment"),
-    "normalise": ("标准化", "Normalisation"), "weights": ("权重", "Weights"),
-    "aggregate": ("加总", "Aggregation"), "missing": ("缺失数据规则", "Missing-data rule"),
-}
 _IMPUTE_ZH = {"none": "不插补", "mean": "当年均值", "group_mean": "同组当年均值", "last_year": "沿用上年值"}
-_METHOD_ZH = {
-    ("denominate", "declared"): "按框架规定的分母换算（如每万人）",
-    ("screen", "coverage"): "剔除数据可得性过低的区年",
-    ("impute", "none"): "不插补，缺失值保持缺失",
-    ("impute", "mean"): "以当年各区均值插补",
-    ("impute", "group_mean"): "以同组（同市）当年均值插补",
-    ("impute", "last_year"): "沿用本区最近一年的数值",
-    ("treat", "none"): "不做异常值处理",
-    ("treat", "winsorise"): "偏度和峰度均超标的指标逐点缩尾，仍不达标则取对数",
-    ("normalise", "goalposts"): "按固定阈值（上下限）线性换算为 0–100 分",
-    ("normalise", "minmax"): "按当年各区最小值和最大值线性换算",
-    ("normalise", "zscore"): "按当年均值和标准差标准化",
-    ("normalise", "rank"): "按当年排名赋分",
-    ("normalise", "percentile_rank"): "按当年百分位赋分（0–100）",
-    ("normalise", "borda"): "按当年排名计博达分（最差为 0）",
-    ("normalise", "fracmax"): "按占当年最大值的比例赋分",
-    ("normalise", "dist2max"): "按与当年最优值的距离赋分",
-    ("normalise", "dist2ref"): "按与参照区当年数值的距离赋分",
-    ("normalise", "distance_to_target"): "按与目标值的距离赋分",
-    ("normalise", "scoring_rules"): "按各指标评分细则打分",
-    ("weights", "expert"): "专家权重（框架规定的分值）",
-    ("weights", "equal"): "同一上级下各指标等权",
-    ("aggregate", "arithmetic"): "加权算术平均",
-    ("aggregate", "geometric"): "加权几何平均",
-    ("aggregate", "harmonic"): "加权调和平均",
-    ("aggregate", "generalised"): "广义（幂）平均",
-    ("missing", "skip"): "跳过缺失项，在有数据的下级指标间重新分配权重",
-    ("missing", "strict"): "所有下级指标均有数据方可计算",
-}
 
 
-def _registry(step: str):
-    from indicators.aggregate import AGGREGATORS, MISSING_POLICIES
-    from indicators.denominate import DENOMINATORS
-    from indicators.impute import IMPUTERS
-    from indicators.normalise import NORMALISERS
-    from indicators.screen import SCREENS
-    from indicators.treat_step import TREATMENTS
-    from indicators.weights import WEIGHTERS
-
-    return {"denominate": DENOMINATORS, "screen": SCREENS, "impute": IMPUTERS, "treat": TREATMENTS,
-            "normalise": NORMALISERS, "weights": WEIGHTERS, "aggregate": AGGREGATORS,
-            "missing": MISSING_POLICIES}[step]
-
-
-def _step_entry(kind: str, step: Any, scope: str = "") -> dict[str, Any]:
-    summary = _registry(kind).get(step.method).summary.replace("``", "")
-    zh = _METHOD_ZH.get((kind, step.method), step.method)
+def _step_entry(kind: Any, step: Any, scope: str = "") -> dict[str, Any]:
+    method = kind.registry.get(step.method)
+    summary = method.summary.replace("``", "")
+    zh = method.label_zh
     params = {str(k): v for k, v in step.params.items()}
     if params:
         shown = ", ".join(f"{k}={v}" for k, v in params.items())
         zh += f"（{shown}）"
         summary += f" ({shown})"
-    label_zh, label_en = _STEP_LABELS[kind]
-    return {"step": kind, "scope": scope, "label_zh": label_zh, "label_en": label_en,
+    return {"step": kind.key, "scope": scope, "label_zh": kind.zh, "label_en": kind.en,
             "method": step.method, "params": params, "text_zh": zh, "text_en": summary}
 
 
@@ -537,15 +488,9 @@ def methodology_note(result: IndexResult) -> dict[str, Any]:
     the data sources with the synthetic flag when recorded.
     """
     fw, meth, prov = result.framework, result.methodology, result.provenance
-    optional = [k for k in ("denominate", "screen") if getattr(meth, k).method != "none"]
-    steps = [_step_entry(k, getattr(meth, k)) for k in (*optional, "impute", "treat", "normalise", "weights",
-                                                          "aggregate", "missing")]
-    for code, s in meth.normalise_overrides.items():
-        steps.append(_step_entry("normalise", s, scope=code))
-    for level, s in meth.aggregate_levels.items():
-        steps.append(_step_entry("aggregate", s, scope=f"level {level}"))
-    for level, s in meth.missing_levels.items():
-        steps.append(_step_entry("missing", s, scope=f"level {level}"))
+    from indicators.steps import methodology_steps
+
+    steps = [_step_entry(kind, s, scope) for _, kind, s, scope in methodology_steps(meth, used_only=True)]
     grades = []
     for g in meth.grades:
         lo = None if g.min == float("-inf") else g.min

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from indicators.io import sha256_file
+from indicators.submission import parse_year
 
 from ..errors import EvaluationError
 
@@ -151,12 +152,10 @@ def read_table(
     if ycol is not None:
         years = []
         for i, t in enumerate(raw[ycol]):
-            v = _num(t)
-            if v is None or math.isnan(v) or not float(v).is_integer():
+            v, error = parse_year(t)
+            if error:
                 problems.append(f"{file} row {i + 2} (column {ycol}): {t!r} is not a year")
-                years.append(0)
-            else:
-                years.append(int(v))
+            years.append(v or 0)
     else:
         years = [int(year)] * n
     index = pd.MultiIndex.from_arrays([units.to_numpy(), years], names=["district", "year"])

@@ -53,7 +53,7 @@ def test_geometric():
 
 
 def test_geometric_zero_gives_zero_unless_its_weight_is_zero():
-    np.testing.assert_allclose(geometric(rows([0, 81]), w(0.5, 0.5)), [0])
+    np.testing.assert_allclose(geometric(rows([0, 81]), w(0.5, 0.5), zeros="zero"), [0])
     np.testing.assert_allclose(geometric(rows([0, 81]), w(0.0, 1.0)), [81])
 
 
@@ -62,7 +62,7 @@ def test_harmonic():
     # 1 / (0.2/20 + 0.8/80) = 1 / (0.01 + 0.01) = 50
     np.testing.assert_allclose(harmonic(rows([20, 80]), w(0.5, 0.5)), [32])
     np.testing.assert_allclose(harmonic(rows([20, 80]), w(0.2, 0.8)), [50])
-    np.testing.assert_allclose(harmonic(rows([0, 80]), w(0.5, 0.5)), [0])  # a zero -> 0
+    np.testing.assert_allclose(harmonic(rows([0, 80]), w(0.5, 0.5), zeros="zero"), [0])  # a zero -> 0
 
 
 def test_generalised_p2():

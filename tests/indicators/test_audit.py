@@ -203,7 +203,7 @@ def test_correlation_flags_errors():
 
 
 def test_pca_summary_hand_worked():
-    # the data of test_objective_weights: R = [[1, 0, a], [0, 1, a], [a, a, 1]], a = 1/√3;
+    # the data of weights/test_objective.py: R = [[1, 0, a], [0, 1, a], [a, a, 1]], a = 1/√3;
     # eigenvalues 1 + √(2/3), 1, 1 - √(2/3); PC1 = (1/2, 1/2, √2/2); PC2 = ±(1, -1, 0)/√2
     df = pd.DataFrame({"A": [10, 15, 10, 15], "B": [0, 100, 100, 0], "C": [2, 4, 4, 4]})
     res = pca_summary(df)

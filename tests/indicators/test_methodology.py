@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from indicators.aggregate import AGGREGATORS, MISSING_POLICIES
 from indicators.errors import MethodologyError
 from indicators.framework import load_framework
 from indicators.methodology import (
@@ -18,6 +19,8 @@ from indicators.methodology import (
 )
 from indicators.normalise import NORMALISERS
 from indicators.testing import toy_framework
+from indicators.treat_step import TREATMENTS
+from indicators.weights import WEIGHTERS
 
 from .test_framework import DISTRICT
 
@@ -307,3 +310,61 @@ def test_grades_without_a_bottom_band_are_rejected():
     m = Methodology.from_dict({"grades": [{"min": 90, "zh": "优秀", "en": "Excellent"}]})
     with pytest.raises(MethodologyError, match="lowest band needs min: null"):
         m.validate()
+
+
+# -- parameter values are checked when bound (MethodologyError naming the dotted key path) ---------
+@pytest.mark.parametrize(("missing", "message"), [
+    ({"method": "skip", "params": {"min_coverage": 7}},
+     r"missing\.params\.min_coverage: .*must be a number in \[0, 1\], got 7"),
+    ({"method": "skip", "params": {"min_coverage": "half"}},
+     r"missing\.params\.min_coverage: .*must be a number in \[0, 1\], got 'half'"),
+    ({"method": "skip", "params": {"by": "share"}},
+     r"missing\.params\.by: .*must be one of 'count', 'weight', got 'share'"),
+])
+def test_missing_policy_values_are_checked_when_bound(missing, message):
+    meth = Methodology.from_dict({"name": "bad", "missing": missing})
+    with pytest.raises(MethodologyError, match=message):
+        meth.validate()
+
+
+def test_generalised_p_nan_is_refused_at_its_level():
+    meth = Methodology.from_dict({"name": "bad", "aggregate_levels": {2: {"method": "generalised",
+                                                                           "params": {"p": float("nan")}}}})
+    with pytest.raises(MethodologyError, match="is invalid") as err:
+        meth.validate()
+    assert err.value.problems == ["aggregate_levels.2.params.p: 须为有限的数 / must be a number (finite), got nan"]
+
+
+def test_generalised_p_zero_is_refused_when_bound():
+    with pytest.raises(MethodologyError, match=r"aggregate\.params\.p: .*p = 0 is the geometric mean"):
+        AGGREGATORS.get("generalised").bind({"p": 0}, where="aggregate: ")
+
+
+def test_expert_weight_override_inf_is_refused_when_bound():
+    with pytest.raises(MethodologyError, match=r"weights\.params\.overrides: .*non-negative finite numbers, "
+                                               r"got D1=inf"):
+        WEIGHTERS.get("expert").bind({"overrides": {"D1": float("inf"), "D2": 3}}, where="weights: ")
+
+
+@pytest.mark.parametrize(("params", "message"), [
+    ({"winmax": -1}, r"treat\.params\.winmax: .*must be an integer >= 0, got -1"),
+    ({"winmax": 2.5}, r"treat\.params\.winmax: .*must be an integer >= 0, got 2\.5"),
+    ({"skew_thresh": float("inf")}, r"treat\.params\.skew_thresh: .*must be a number >= 0, got inf"),
+    ({"kurt_thresh": "high"}, r"treat\.params\.kurt_thresh: .*got 'high'"),
+])
+def test_winsorise_values_are_checked_when_bound(params, message):
+    with pytest.raises(MethodologyError, match=message):
+        TREATMENTS.get("winsorise").bind(params, where="treat: ")
+
+
+def test_any_float_parameter_must_be_finite():
+    with pytest.raises(MethodologyError, match=r"normalise\.params\.upper: .*got inf"):
+        NORMALISERS.get("minmax").bind({"upper": float("inf")}, where="normalise: ")
+    with pytest.raises(MethodologyError, match=r"normalise\.params\.lower: .*got 'zero'"):
+        NORMALISERS.get("minmax").bind({"lower": "zero"}, where="normalise: ")
+
+
+def test_sane_values_still_bind():
+    assert MISSING_POLICIES.get("skip").bind({"min_coverage": 1, "by": "weight"}) == {"min_coverage": 1,
+                                                                                       "by": "weight"}
+    assert TREATMENTS.get("winsorise").bind({"winmax": None})["winmax"] is None

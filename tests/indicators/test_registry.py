@@ -42,6 +42,8 @@ CONTRACT_PARAMS = {
                                                        "B3": 1.0}},
     ("normaliser", "dist2ref"): {"reference": "a"},
     ("aggregator", "generalised"): {"p": 2},
+    ("aggregator", "geometric"): {"zeros": "zero"},  # the contract draws zero scores: score them 0
+    ("aggregator", "harmonic"): {"zeros": "zero"},
     ("weighter", "combined"): {"subjective": "expert", "objective": "equal"},
 }
 

@@ -23,9 +23,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import DataError, ValidationWarning
-from .framework import Framework
-from .submission import Problem, Submission, _infer_decimals, _Layout, _normalise_text
+from ..errors import DataError, ValidationWarning
+from ..framework import Framework
+from .types import Layout, Problem, Submission
+from .values import infer_decimals, normalise_text
 
 __all__ = ["ValidationReport", "validate"]
 
@@ -286,7 +287,7 @@ def _range_message(i: int, rows: _Rows, spec: Any, percent: bool) -> str:
     return message
 
 
-def _check_reported(framework: Framework, lay: _Layout, rows: _Rows, f: pd.DataFrame,
+def _check_reported(framework: Framework, lay: Layout, rows: _Rows, f: pd.DataFrame,
                     range_bad: np.ndarray) -> list[Problem]:
     """Warn where a reported rate and the rate computed from its counts disagree.
 
@@ -324,7 +325,7 @@ def _check_reported(framework: Framework, lay: _Layout, rows: _Rows, f: pd.DataF
         pct = percent_all[pos]
         unknown = np.isnan(decimals)
         if unknown.any():
-            decimals[unknown] = _infer_decimals(reported[unknown])
+            decimals[unknown] = infer_decimals(reported[unknown])
         tol = np.where(np.isnan(decimals), 0.0, 0.5 * 10.0 ** -np.nan_to_num(decimals))
         tol = np.where(pct, tol / 100, tol) * (1 + 1e-9) + 1e-12
         with np.errstate(invalid="ignore"):
@@ -388,7 +389,7 @@ def _check_districts(f: pd.DataFrame, rows: _Rows) -> list[Problem]:
     return out
 
 
-def _check_units(f: pd.DataFrame, rows: _Rows, lay: _Layout, specs: list) -> list[Problem]:
+def _check_units(f: pd.DataFrame, rows: _Rows, lay: Layout, specs: list) -> list[Problem]:
     """Warn when a row's unit differs from the framework's unit for the figure."""
     out: list[Problem] = []
     ucodes = f["unit"].cat.codes.to_numpy().astype(np.int64)
@@ -400,7 +401,7 @@ def _check_units(f: pd.DataFrame, rows: _Rows, lay: _Layout, specs: list) -> lis
     for p in pd.unique(pair[have]):
         j, u = divmod(int(p), len(ucats) + 1)
         spec = specs[j]
-        if spec is None or ucats[u] == _normalise_text(spec.unit) or (
+        if spec is None or ucats[u] == normalise_text(spec.unit) or (
                 spec.kind == "rate" and ucats[u] in ("%", "百分比")):
             continue
         for i in np.flatnonzero(pair == p):

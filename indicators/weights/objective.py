@@ -1,5 +1,10 @@
 """Objective (data-driven) weights: entropy, CRITIC, standard deviation, PCA; and their blend.
 
+The pure functions (``entropy_weights``, ...) and their weighters registered in
+:data:`~indicators.weights.WEIGHTERS` (``entropy``, ``critic``, ``sd``, ``pca``), which weight the
+children of each parent at the chosen levels; at levels above the indicators a node's score is the
+weighted arithmetic mean of its children under the weights learned below it.
+
 Every function takes a data matrix as a DataFrame -- rows are units (districts, district-years),
 columns are indicators already oriented so that higher is better -- and returns
 ``(weights, explain)``: a Series indexed by the columns, non-negative and summing to 1, and a dict
@@ -31,14 +36,27 @@ https://doi.org/10.1016/0305-0548(94)00059-H.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from .errors import DataError, MethodologyError
+from ..errors import DataError, MethodologyError
+from ..framework import Framework
+from ..registry import Step
+from ..tree import aggregate_many, compile_tree, weight_matrix
+from .base import (
+    WEIGHTERS,
+    ExplainedWeights,
+    Rest,
+    rest_weights,
+    weighted_levels,
+    year_rows,
+)
 
-__all__ = ["combine", "critic_weights", "entropy_weights", "pca_weights", "sd_weights"]
+__all__ = ["combine", "critic", "critic_weights", "entropy", "entropy_weights", "pca", "pca_weights", "sd",
+           "sd_weights"]
 
 Missing = Literal["complete", "pairwise"]
 _MISSING = ("complete", "pairwise")
@@ -463,3 +481,176 @@ def _weights_input(w: pd.Series, name: str) -> pd.Series:
     if v.sum() <= 0:
         raise DataError(f"combine: {name} sums to 0")
     return v / v.sum()
+
+
+# -- the registered weighters -------------------------------------------------------------
+
+
+def _objective(
+    framework: Framework,
+    data: pd.DataFrame,
+    method: str,
+    func: Callable[[pd.DataFrame], tuple[pd.Series, dict[str, Any]]],
+    columns: Callable[[dict[str, Any]], dict[str, pd.Series]],
+    levels: Sequence[int] | int,
+    year: int | None,
+    rest: str,
+) -> ExplainedWeights:
+    raw = rest_weights(framework, rest)
+    lv = weighted_levels(levels, method)
+    rows = year_rows(data, year, method)
+    active = [c for c in framework.indicators if c in rows.columns]
+    tree = compile_tree(framework, active)
+    known = sorted({g.level - 1 for g in tree.groups})
+    bad = [v for v in lv if v not in known]
+    if bad:
+        raise MethodologyError(f"weights {method}: no weighted nodes at level(s) {bad}; levels are {known}")
+    x = rows[list(tree.indicators)].to_numpy(dtype=float)
+    agg_steps = {lvl: Step("arithmetic") for lvl in tree.levels()}
+    miss_steps = {lvl: Step("skip", {"min_coverage": 0.0}) for lvl in tree.levels()}
+    node_rows: list[dict[str, Any]] = []
+    group_rows: list[dict[str, Any]] = []
+    problems: list[str] = []
+    for g in tree.groups:  # bottom-up: higher levels see the weights learned below them
+        if g.level - 1 not in lv:
+            continue
+        if len(g.kids) == 1:
+            raw[g.kids[0]] = 1.0
+            node_rows.append({"node": g.kids[0], "parent": g.parent, "level": g.level - 1, "weight": 1.0})
+            group_rows.append({"parent": g.parent, "n_children": 1, "note": "single child"})
+            continue
+        if all(k in rows.columns for k in g.kids):
+            kid_df = rows[list(g.kids)]
+        else:
+            scores = aggregate_many(tree, x, weight_matrix(tree, raw), agg_steps, miss_steps, keep=g.kids)
+            kid_df = pd.DataFrame({k: np.broadcast_to(scores[k], (1, len(rows)))[0] for k in g.kids},
+                                  index=rows.index)
+        try:
+            w, info = func(kid_df)
+        except (DataError, MethodologyError) as exc:
+            problems.append(f"children of {g.parent}: {exc}")
+            continue
+        cols = columns(info)
+        for k in g.kids:
+            raw[k] = float(w[k])
+            node_rows.append({"node": k, "parent": g.parent, "level": g.level - 1, "weight": float(w[k]),
+                              **{name: float(s[k]) for name, s in cols.items()}})
+        group_rows.append({"parent": g.parent, "n_children": len(g.kids), **_group_info(info)})
+    if problems:
+        raise DataError(f"weights {method}: cannot compute", problems)
+    table = pd.DataFrame(node_rows).set_index("node")
+    groups = pd.DataFrame(group_rows).set_index("parent")
+    return ExplainedWeights(raw, {"method": method, "levels": lv, "year": year, "table": table,
+                                  "groups": groups, "learned": raw.copy()})
+
+
+def _group_info(info: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    n = info.get("n")
+    if isinstance(n, pd.Series):
+        out["n_units"] = int(n.min())
+    elif n is not None:
+        out["n_units"] = int(n)
+    if "explained" in info:
+        out["pc1_explained"] = float(info["explained"].iloc[0])
+        out["pc1_eigenvalue"] = float(info["eigenvalues"].iloc[0])
+        out["negative_loadings"] = ", ".join(info["negative_loadings"])
+    return out
+
+
+@WEIGHTERS.register("entropy", zh="熵权法")
+def entropy(
+    framework: Framework,
+    data: pd.DataFrame,
+    *,
+    levels: Sequence[int] | int = (1,),
+    year: int | None = None,
+    missing: str = "complete",
+    rest: Rest = "expert",
+) -> ExplainedWeights:
+    """Entropy weights (熵权法) among the children of each parent at ``levels``.
+
+    ``w_j ∝ 1 − e_j`` with ``e_j`` the Shannon entropy of the shares ``x_ij / Σ_i x_ij``
+    (:func:`indicators.weights.objective.entropy_weights`); needs non-negative scores (any
+    normaliser onto 0–100; not z-scores). Explain ``table``: entropy and diversity per node.
+
+    References
+    ----------
+    Shannon (1948), https://doi.org/10.1002/j.1538-7305.1948.tb01338.x; Zeleny (1982), *Multiple
+    Criteria Decision Making*, ch. 7; OECD/JRC (2008) Handbook §6.1.
+    """
+    return _objective(framework, data, "entropy", lambda d: entropy_weights(d, missing=missing),
+                      lambda i: {"entropy": i["entropy"], "diversity": i["diversity"]}, levels, year, rest)
+
+
+@WEIGHTERS.register("critic", zh="CRITIC 法（对比强度与冲突性）")
+def critic(
+    framework: Framework,
+    data: pd.DataFrame,
+    *,
+    levels: Sequence[int] | int = (1,),
+    year: int | None = None,
+    missing: str = "complete",
+    rest: Rest = "expert",
+) -> ExplainedWeights:
+    """CRITIC weights: contrast (σ) times conflict (Σ 1 − r) among the children of each parent.
+
+    See :func:`indicators.weights.objective.critic_weights`; constant children are an error.
+
+    References
+    ----------
+    Diakoulaki, Mavrotas & Papayannakis (1995), *Computers & Operations Research* 22(7),
+    763–770, https://doi.org/10.1016/0305-0548(94)00059-H.
+    """
+    return _objective(framework, data, "critic", lambda d: critic_weights(d, missing=missing),
+                      lambda i: {"sigma": i["sigma"], "conflict": i["conflict"], "information": i["information"]},
+                      levels, year, rest)
+
+
+@WEIGHTERS.register("sd", zh="标准差法")
+def sd(
+    framework: Framework,
+    data: pd.DataFrame,
+    *,
+    levels: Sequence[int] | int = (1,),
+    year: int | None = None,
+    missing: str = "complete",
+    minmax: bool = True,
+    rest: Rest = "expert",
+) -> ExplainedWeights:
+    """Standard-deviation weights ``w_j ∝ σ_j`` among the children of each parent.
+
+    See :func:`indicators.weights.objective.sd_weights`.
+
+    References
+    ----------
+    Diakoulaki, Mavrotas & Papayannakis (1995), https://doi.org/10.1016/0305-0548(94)00059-H.
+    """
+    return _objective(framework, data, "sd", lambda d: sd_weights(d, missing=missing, minmax=minmax),
+                      lambda i: {"sigma": i["sigma"]}, levels, year, rest)
+
+
+@WEIGHTERS.register("pca", zh="主成分分析法")
+def pca(
+    framework: Framework,
+    data: pd.DataFrame,
+    *,
+    levels: Sequence[int] | int = (1,),
+    year: int | None = None,
+    rest: Rest = "expert",
+) -> ExplainedWeights:
+    """First-principal-component weights per group (squared loadings), with variance explained.
+
+    See :func:`indicators.weights.objective.pca_weights`. Explain ``groups``: the share of
+    variance the first component explains in each group and any negative loadings (an
+    indicator pulling against its group); ``table``: loadings per node.
+
+    References
+    ----------
+    OECD/JRC (2008) Handbook §6.1 (PCA / factor analysis weights),
+    https://doi.org/10.1787/9789264043466-en; Nicoletti, Scarpetta & Boylaud (2000), OECD ECO
+    Working Paper 226.
+    """
+    return _objective(framework, data, "pca", pca_weights, lambda i: {"loading": i["loadings"]},
+                      levels, year, rest)
+

@@ -12,16 +12,18 @@ References: OECD/JRC (2008) Handbook §6 "Weighting and aggregation".
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from .errors import MethodologyError
-from .framework import Framework
-from .registry import Registry
+from ..errors import DataError, MethodologyError
+from ..framework import Framework
+from ..registry import Registry
 
 WEIGHTERS = Registry("weighter")
 
@@ -45,7 +47,21 @@ def split_explain(out: pd.Series | ExplainedWeights) -> tuple[pd.Series, Mapping
     return out, {}
 
 
-@WEIGHTERS.register("expert")
+def _point_overrides(value: Any) -> str | None:
+    """Overrides are ``{node: non-negative finite number}`` (or None)."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        return f"须为 {{节点: 分值}} / must be a mapping {{node: points}}, got {value!r}"
+    bad = {k: v for k, v in value.items()
+           if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or v < 0}
+    if bad:
+        shown = ", ".join(f"{k}={v!r}" for k, v in bad.items())
+        return f"分值须为非负有限数 / points must be non-negative finite numbers, got {shown}"
+    return None
+
+
+@WEIGHTERS.register("expert", zh="专家权重（框架规定的分值）", checks={"overrides": _point_overrides})
 def expert(
     framework: Framework, data: pd.DataFrame, *, overrides: Mapping[str, float] | None = None
 ) -> pd.Series:
@@ -64,7 +80,7 @@ def expert(
     return w
 
 
-@WEIGHTERS.register("equal")
+@WEIGHTERS.register("equal", zh="同一上级下各指标等权")
 def equal(framework: Framework, data: pd.DataFrame) -> pd.Series:
     """Equal weights among the children of every node."""
     return pd.Series(1.0, index=[c for c in framework.nodes if c != framework.root])
@@ -88,3 +104,51 @@ def normalise_within_parents(framework: Framework, raw: pd.Series, active: set[s
     if zero:
         raise MethodologyError("weights must give every aggregate a positive total", zero)
     return pd.Series(out, dtype=float)
+
+
+# -- shared by the weighting methods -------------------------------------------------------
+#: The project root (where ``data/`` lives): relative judgement paths are also looked up here.
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+Rest = Literal["expert", "equal"]
+
+
+def resolve_data_path(path: str | Path, what: str) -> Path:
+    """A file named in a methodology: as given (relative to the working directory), else
+    relative to the project root, so ``data/judgements/x.yaml`` works from anywhere."""
+    p = Path(path)
+    if p.is_file():
+        return p
+    if not p.is_absolute() and (PROJECT_ROOT / p).is_file():
+        return PROJECT_ROOT / p
+    tried = [str(p)] + ([] if p.is_absolute() else [str(PROJECT_ROOT / p)])
+    raise MethodologyError(f"{what}: file {str(path)!r} not found (tried {', '.join(tried)})")
+
+
+def rest_weights(framework: Framework, rest: str) -> pd.Series:
+    """Weights of the nodes a method does not weight: the framework's expert points, or equal."""
+    if rest == "expert":
+        return pd.Series({c: n.weight for c, n in framework.nodes.items() if c != framework.root}, dtype=float)
+    if rest == "equal":
+        return pd.Series(1.0, index=[c for c in framework.nodes if c != framework.root])
+    raise MethodologyError(f"weights: rest must be 'expert' or 'equal', got {rest!r}")
+
+
+def year_rows(data: pd.DataFrame, year: int | None, method: str) -> pd.DataFrame:
+    """The rows of one ``year`` (all rows when None) a data-driven method learns from."""
+    if year is None:
+        return data
+    if "year" not in (data.index.names or []):
+        raise DataError(f"weights {method}: year={year} needs data indexed by (district, year)")
+    years = data.index.get_level_values("year")
+    if year not in set(years):
+        raise DataError(f"weights {method}: no rows for year {year}; years are {sorted(set(years))}")
+    return data[years == year]
+
+
+def weighted_levels(levels: Sequence[int] | int, method: str) -> list[int]:
+    """The levels a method weights, checked (integers >= 1, 1 = indicators), sorted."""
+    lv = [levels] if isinstance(levels, int) else list(levels)
+    if not lv or any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in lv):
+        raise MethodologyError(f"weights {method}: levels must be integers >= 1 (1 = indicators), got {levels!r}")
+    return sorted(set(lv))

@@ -1,4 +1,4 @@
-"""Tests of indicators.objective_weights against hand-worked examples and properties.
+"""Tests of indicators.weights.objective against hand-worked examples and properties.
 
 No published worked example with unambiguous numbers was available offline for entropy or
 CRITIC, so the expected values below are worked out by hand, step by step, in the comments (the
@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from indicators.errors import DataError, MethodologyError
-from indicators.objective_weights import (
+from indicators.weights.objective import (
     combine,
     critic_weights,
     entropy_weights,

@@ -54,10 +54,17 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 from numpy.typing import ArrayLike
 
-from .errors import InconsistentJudgementsWarning, JudgementError
+from ..errors import InconsistentJudgementsWarning, JudgementError
+from ..framework import Framework
+from .base import (
+    WEIGHTERS,
+    ExplainedWeights,
+    Rest,
+    resolve_data_path,
+    rest_weights,
+)
 
 __all__ = [
     "RANDOM_INDEX_SAATY",
@@ -474,6 +481,8 @@ def load_judgements(path: str | Path) -> dict[str, Judgements]:
         raise JudgementError(
             f"{path}: unsupported judgement file type {suffix!r}; use .yaml, .yml or .csv"
         )
+    import yaml
+
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
@@ -631,3 +640,75 @@ def _load_csv(path: Path) -> dict[str, Judgements]:
     return {
         parent: Judgements(parent=parent, items=tuple(m.index), experts={"": m}, source=str(path))
     }
+
+
+# -- the registered weighter --------------------------------------------------------------
+
+@WEIGHTERS.register("ahp", zh="层次分析法（专家两两比较）")
+def ahp(
+    framework: Framework,
+    data: pd.DataFrame,
+    *,
+    judgements: str,
+    cr_threshold: float = 0.1,
+    rest: Rest = "expert",
+) -> ExplainedWeights:
+    """AHP (层次分析法): principal-eigenvector weights from a pairwise-judgement file per parent.
+
+    ``judgements`` is a YAML/CSV judgement file (format in :mod:`indicators.weights.ahp`), relative to
+    the working directory or the project root (e.g. ``data/judgements/district_dimensions.yaml``).
+    Each entry's ``items`` must be exactly the children of its ``parent``; parents without an
+    entry take ``rest`` weights. Several experts are combined by the element-wise geometric mean
+    before the eigenvector is taken; each expert's own consistency is reported too. A matrix with
+    CR > ``cr_threshold`` raises :class:`~indicators.errors.InconsistentJudgementsWarning`
+    naming the file, parent and expert. Explain ``consistency``: n, λmax, CI, RI, CR per parent
+    and expert (``expert = "group"`` for the geometric mean).
+
+    References
+    ----------
+    Saaty (1980), *The Analytic Hierarchy Process*, McGraw-Hill; Saaty (1990), *EJOR* 48(1), 9–26,
+    https://doi.org/10.1016/0377-2217(90)90057-I; Aczél & Saaty (1983),
+    https://doi.org/10.1016/0022-2496(83)90028-7 (geometric mean of judgements).
+    """
+    path = resolve_data_path(judgements, "weights ahp: judgements")
+    entries = load_judgements(path)
+    raw = rest_weights(framework, rest)
+    problems = []
+    for parent, j in entries.items():
+        if parent not in framework.nodes or framework.nodes[parent].is_indicator:
+            problems.append(f"{path}: parent {parent!r} is not an aggregate of framework {framework.id}")
+            continue
+        kids = set(framework.children(parent))
+        if set(j.items) != kids:
+            problems.append(
+                f"{path}: parent {parent!r}: items {list(j.items)} must be exactly its children "
+                f"{list(framework.children(parent))} (missing {sorted(kids - set(j.items))}, "
+                f"unknown {sorted(set(j.items) - kids)})")
+    if problems:
+        raise JudgementError("weights ahp: judgements do not match the framework", problems)
+    cons_rows = []
+    node_rows = []
+    for parent, j in entries.items():
+        where = f"{path}, parent {parent!r}"
+        experts = dict(j.experts)
+        results = {}
+        for name, m in experts.items():
+            label = name or "single"
+            results[label] = ahp_weights(m, cr_threshold=cr_threshold,
+                                         where=f"{where}{', expert ' + repr(name) if name else ''}: ")
+        if len(experts) > 1:
+            results["group"] = ahp_weights(group_judgements(experts), cr_threshold=cr_threshold,
+                                           where=f"{where}, geometric mean of {len(experts)} experts: ")
+        final = results["group"] if len(experts) > 1 else results["single"]
+        for label, r in results.items():
+            cons_rows.append({"parent": parent, "expert": label, **r.explain()})
+        for item, w in final.weights.items():
+            raw[item] = float(w)
+            node_rows.append({"node": item, "parent": parent, "weight": float(w),
+                              **{f"weight_{lab}": float(r.weights[item]) for lab, r in results.items()
+                                 if lab not in ("single", "group")}})
+    return ExplainedWeights(raw, {
+        "method": "ahp", "judgements": str(path), "consistency": pd.DataFrame(cons_rows),
+        "table": pd.DataFrame(node_rows).set_index("node"), "learned": raw.copy(),
+    })
+

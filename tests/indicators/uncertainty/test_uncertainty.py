@@ -28,9 +28,9 @@ from indicators.uncertainty import (
     sample_assumptions,
 )
 
-from .sens_toys import tree_framework, wide
+from ..sens_toys import tree_framework, wide
 
-ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[3]
 FW = load_framework(ROOT / "data/frameworks/district_rol.yaml")
 PANEL = generate_panel()
 BASE = load_methodology(ROOT / "data/methodologies/baseline.yaml")
@@ -42,7 +42,8 @@ SPEC_DICT = {"inputs": [
     {"name": "imputation", "field": "impute", "options": ["none", "mean"]},
     {"name": "winsorisation", "field": "treat", "method": "winsorise", "param": "winmax", "values": [0, 1, 3]},
     {"name": "weights", "noise": 0.25, "levels": [1, 2]},
-    {"name": "dimension aggregation", "field": "aggregate", "options": ["arithmetic", "geometric"], "levels": [3]},
+    {"name": "dimension aggregation", "field": "aggregate",
+     "options": ["arithmetic", {"method": "geometric", "params": {"zeros": "zero"}}], "levels": [3]},
     {"name": "inclusion", "field": "exclude", "options": [[], ["D1.6"], ["D3.4", "D3.5"]]},
     {"name": "coverage rule", "field": "missing", "levels": [2],
      "options": [{"method": "skip", "params": {"min_coverage": 0.5}}, {"method": "skip", "params": {"by": "weight"}}]},

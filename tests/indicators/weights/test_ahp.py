@@ -1,4 +1,4 @@
-"""Tests of indicators.ahp: eigenvector weights, consistency ratio, group judgements, loader."""
+"""Tests of indicators.weights.ahp: eigenvector weights, consistency ratio, group judgements, loader."""
 
 from __future__ import annotations
 
@@ -12,14 +12,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indicators.ahp import (
+from indicators.errors import InconsistentJudgementsWarning, JudgementError
+from indicators.weights.ahp import (
     RANDOM_INDEX_SAATY,
     ahp_weights,
     group_judgements,
     load_judgements,
     validate_judgements,
 )
-from indicators.errors import InconsistentJudgementsWarning, JudgementError
 
 # --------------------------------------------------------------------------------------------
 # published worked example

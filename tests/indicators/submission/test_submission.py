@@ -29,7 +29,7 @@ from indicators.submission import (
     validate,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 HEADER = "district,year,figure,value,district_name,group\n"
 
 

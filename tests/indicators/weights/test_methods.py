@@ -17,13 +17,13 @@ import yaml
 
 from indicators import Methodology, Step, build_index, load_framework, load_methodology
 from indicators.errors import DataError, InconsistentJudgementsWarning, JudgementError, MethodologyError
-from indicators.objective_weights import entropy_weights
 from indicators.synthetic import generate_panel
 from indicators.weights import WEIGHTERS, ExplainedWeights, split_explain
+from indicators.weights.objective import entropy_weights
 
-from .sens_toys import hadamard8, tree_framework, wide
+from ..sens_toys import hadamard8, tree_framework, wide
 
-ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[3]
 DISTRICT = ROOT / "data" / "frameworks" / "district_rol.yaml"
 
 # identity normalisation for toy data on [0, 100]: goalposts [0, 100] map x -> x

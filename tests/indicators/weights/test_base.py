@@ -81,7 +81,7 @@ def test_zero_total_weight_raises():
 def test_weights_sum_to_one_in_every_parent_of_the_district_framework():
     from indicators.framework import load_framework
 
-    from .test_framework import DISTRICT
+    from ..test_framework import DISTRICT
 
     fw = load_framework(DISTRICT)
     for weigher in (expert, equal):

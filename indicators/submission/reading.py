@@ -1,0 +1,287 @@
+"""Reading submitted figures from CSV or XLSX files, long or wide format, into a :class:`Submission`.
+
+Files are decoded as written by Excel in China (UTF-8 with or without BOM, GBK/GB18030, XLSX with its
+number formats); every sheet becomes raw cells, assembled by :mod:`indicators.submission.types`.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import hashlib
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError
+from .types import (
+    _CATEGORICAL,
+    _IDENTIFIERS,
+    OPTIONAL_COLUMNS,
+    REQUIRED_COLUMNS,
+    WIDE_META_COLUMNS,
+    Problem,
+    Submission,
+    _assemble,
+    _categorical,
+    _cell_text,
+    _plain_text,
+)
+from .values import XlsxNumber, float_decimals
+
+SUFFIXES = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx"}
+
+
+# ---------------------------------------------------------------------------------------------
+# reading files
+# ---------------------------------------------------------------------------------------------
+def read_figures(*paths: str | Path) -> Submission:
+    """Read submitted figures from CSV/XLSX files (long or wide format), concatenated.
+
+    Every problem in the files (undecodable text, missing columns, bad years, unreadable values)
+    is collected in :attr:`Submission.problems`; only a path that does not exist or has an
+    unsupported extension raises :class:`~indicators.errors.DataError` at once.
+    """
+    if not paths:
+        raise DataError("read_figures needs at least one CSV or XLSX file")
+    paths = tuple(Path(p) for p in paths)
+    bad = []
+    for p in paths:
+        if not p.is_file():
+            bad.append(f"{p}: no such file")
+        elif p.suffix.lower() not in SUFFIXES:
+            hint = "; save it as .xlsx or CSV" if p.suffix.lower() == ".xls" else ""
+            bad.append(f"{p}: unsupported file type {p.suffix!r} (use .csv or .xlsx){hint}")
+    if bad:
+        raise DataError("cannot read submitted figures", bad)
+    names = [p.name for p in paths]
+    labels = [str(p) if names.count(p.name) > 1 else p.name for p in paths]
+    frames, problems, files = [], [], {}
+    for path, label in zip(paths, labels, strict=True):
+        data = path.read_bytes()
+        files[label] = hashlib.sha256(data).hexdigest()
+        if SUFFIXES[path.suffix.lower()] == "csv":
+            table, file_problems = _read_csv(data, label)
+        else:
+            table, file_problems = _read_xlsx(data, label)
+        problems.extend(file_problems)
+        if table is not None:
+            raw, n, long_format, table_problems = _table_to_raw(table, label)
+            problems.extend(table_problems)
+            if raw is not None:
+                frame, cell_problems = _assemble(raw, n, long_format)
+                frames.append(frame)
+                problems.extend(cell_problems)
+    figures = _concat(frames)
+    return Submission._build(figures, files, problems)
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate figures tables, re-unifying the categorical columns."""
+    if not frames:
+        empty = {"district": [], "year": np.array([], np.int64), "figure": [], "value": []}
+        frame, _ = _assemble({**{k: pd.Series(v, dtype=object) for k, v in empty.items()},
+                              "file": pd.Series([], dtype=object),
+                              "column": pd.Series([], dtype=object),
+                              "row": pd.Series([], dtype=np.int64)}, 0, True)
+        return frame
+    if len(frames) == 1:
+        return frames[0]
+    out = pd.concat(frames, ignore_index=True)
+    for col in _CATEGORICAL:
+        out[col] = _categorical(out[col], _cell_text if col in _IDENTIFIERS else _plain_text)
+    return out
+
+
+@dataclass
+class _Table:
+    """Raw cells of one sheet: header names as written, rows of cells, spreadsheet row numbers."""
+
+    header: list[str]
+    header_row: int
+    rows: list[list[Any]]
+    numbers: list[int]
+
+
+def _decode(data: bytes) -> str | None:
+    """Decode CSV bytes: UTF-16 by BOM, else UTF-8 (BOM optional), else GB18030 (⊃ GBK)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encodings = ("utf-16",)
+    else:
+        encodings = ("utf-8-sig", "gb18030")
+    for encoding in encodings:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def _read_csv(data: bytes, label: str) -> tuple[_Table | None, list[Problem]]:
+    text = _decode(data)
+    if text is None:
+        return None, [Problem("error", "cannot decode the file as UTF-8 or GBK/GB18030; save it "
+                              "as 'CSV UTF-8' from Excel", label)]
+    first = text.split("\n", 1)[0]
+    delimiter = ","
+    if "," not in first:
+        delimiter = "\t" if "\t" in first else (";" if ";" in first else ",")
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        return None, [Problem("error", f"not a valid CSV file: {exc}", label)]
+    return _table(records, list(range(1, len(records) + 1)), label)
+
+
+def _read_xlsx(data: bytes, label: str) -> tuple[_Table | None, list[Problem]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        return None, [Problem("error", f"not a readable XLSX workbook ({exc})", label)]
+    try:
+        names = book.sheetnames
+        sheet = book["figures"] if "figures" in names else book[names[0]]
+        records, numbers = [], []
+        for cells in sheet.iter_rows():
+            row = next((c.row for c in cells if getattr(c, "row", None)), None)
+            if row is None:
+                continue
+            records.append([_xlsx_cell(c) for c in cells])
+            numbers.append(row)
+    finally:
+        book.close()
+    table, problems = _table(records, numbers, label)
+    if "figures" not in names and len(names) > 1 and table is not None:
+        problems.append(Problem("warning", f"read the first sheet {names[0]!r} of {len(names)}; "
+                                "name the sheet 'figures' to choose another", label))
+    return table, problems
+
+
+def _xlsx_cell(cell: Any) -> Any:
+    """An XLSX cell's value; numbers keep what the number format shows (percent, decimals)."""
+    value = getattr(cell, "value", None)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    fmt = getattr(cell, "number_format", "General") or "General"
+    if "%" in fmt:
+        match = re.search(r"\.([0#]+)", fmt)
+        decimals = len(match.group(1)) if match else 0
+        return XlsxNumber(value, f"{value * 100:.{decimals}f}%", decimals, True)
+    decimals = float_decimals(float(value))
+    return XlsxNumber(value, f"{value:.{decimals}f}" if decimals < 16 else repr(value),
+                       decimals, False)
+
+
+def _blank(cell: Any) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
+
+
+def _table(records: list[list[Any]], numbers: list[int],
+           label: str) -> tuple[_Table | None, list[Problem]]:
+    """Find the header (first non-blank row) and keep non-blank rows with their row numbers."""
+    start = next((i for i, r in enumerate(records) if not all(_blank(c) for c in r)), None)
+    if start is None:
+        return None, [Problem("error", "the file is empty; expected a header with district, year, "
+                              "figure, value", label)]
+    header = [_cell_text(c) or "" for c in records[start]]
+    rows, nums = [], []
+    for rec, num in zip(records[start + 1:], numbers[start + 1:], strict=True):
+        if not all(_blank(c) for c in rec):
+            rows.append(rec)
+            nums.append(num)
+    problems = []
+    if not rows:
+        problems.append(Problem("error", "the file has a header but no data rows", label,
+                                numbers[start]))
+    return _Table(header, numbers[start], rows, nums), problems
+
+
+def _table_to_raw(table: _Table,
+                  label: str) -> tuple[dict[str, pd.Series] | None, int, bool, list[Problem]]:
+    """Map a table's columns (long or wide) to raw cell Series; return (raw, n, long, problems)."""
+    problems: list[Problem] = []
+    names = [h.lower() for h in table.header]
+
+    def header_problem(message: str, severity: str = "error", column: str | None = None) -> None:
+        problems.append(Problem(severity, message, label, table.header_row, column))
+
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names):
+        if name and name in seen:
+            header_problem(f"column {table.header[i]!r} appears twice (columns {seen[name] + 1} "
+                           f"and {i + 1}); keep one", column=table.header[i])
+        seen.setdefault(name, i)
+    long_format = "figure" in seen or "value" in seen
+    required = REQUIRED_COLUMNS if long_format else ("district", "year")
+    missing = [c for c in required if c not in seen]
+    if missing:
+        kind = ("long format (columns district, year, figure, value)" if long_format else
+                "wide format (columns district, year and one column per figure id)")
+        header_problem(f"missing required column(s) {', '.join(missing)} for the {kind}; "
+                       f"found: {', '.join(h for h in table.header if h) or 'nothing'}")
+    if missing or any(names.count(n) > 1 for n in names if n):
+        return None, 0, long_format, problems
+
+    width = len(names)
+    for rec, num in zip(table.rows, table.numbers, strict=True):
+        extra = [c for c in rec[width:] if not _blank(c)]
+        if extra:
+            problems.append(Problem("error", f"row has {width + len(extra)} cells but the header "
+                                    f"has {width}; cells beyond the header are ignored",
+                                    label, num))
+    for i, name in enumerate(names):
+        if not name and any(len(r) > i and not _blank(r[i]) for r in table.rows):
+            header_problem(f"column {i + 1} has values but no header; its cells are ignored")
+
+    def cells(i: int) -> list[Any]:
+        return [r[i] if len(r) > i else None for r in table.rows]
+
+    numbers = np.asarray(table.numbers, dtype=np.int64)
+    if long_format:
+        known = set(REQUIRED_COLUMNS) | set(OPTIONAL_COLUMNS)
+        for i, name in enumerate(names):
+            if name and name not in known:
+                close = difflib.get_close_matches(name, sorted(known), n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                header_problem(f"column {table.header[i]!r} is not used{hint}; columns are "
+                               f"{', '.join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)}", "warning",
+                               table.header[i])
+        n = len(table.rows)
+        raw = {c: pd.Series(cells(seen[c]), dtype=object) for c in known if c in seen}
+        raw["file"] = pd.Series([label] * n, dtype=object)
+        raw["row"] = pd.Series(numbers)
+        raw["column"] = pd.Series(["value"] * n, dtype=object)
+        return raw, n, True, problems
+
+    # wide: melt the figure columns, keeping only non-empty cells
+    if "unit" in seen:
+        header_problem("column 'unit' is ignored in wide format: each figure is in the "
+                       "framework's unit", "warning", table.header[seen["unit"]])
+    meta = {c: cells(seen[c]) for c in WIDE_META_COLUMNS if c in seen}
+    parts: dict[str, list[Any]] = {k: [] for k in (*meta, "figure", "value", "row", "column")}
+    for i, name in enumerate(names):
+        if not name or name in WIDE_META_COLUMNS or name == "unit":
+            continue
+        col_cells = cells(i)
+        take = [j for j, c in enumerate(col_cells) if not _blank(c)]
+        for key, vals in meta.items():
+            parts[key].extend(vals[j] for j in take)
+        parts["figure"].extend([table.header[i]] * len(take))
+        parts["column"].extend([table.header[i]] * len(take))
+        parts["value"].extend(col_cells[j] for j in take)
+        parts["row"].extend(int(numbers[j]) for j in take)
+    n = len(parts["value"])
+    raw = {k: pd.Series(v, dtype=np.int64 if k == "row" else object) for k, v in parts.items()}
+    raw["file"] = pd.Series([label] * n, dtype=object)
+    return raw, n, False, problems
+
+
+# ---------------------------------------------------------------------------------------------

@@ -26,14 +26,8 @@ import pandas as pd
 
 from indicators.errors import did_you_mean
 from indicators.framework import FigureSpec, Framework
-from indicators.submission import (
-    SUFFIXES,
-    Problem,
-    Submission,
-    _xlsx_cell,  # read cells exactly as read_figures does (percent, decimals)
-    parse_value,
-    read_figures,
-)
+from indicators.submission import SUFFIXES, Problem, Submission, XlsxNumber, parse_value, read_figures
+from indicators.submission.values import float_decimals
 
 from .errors import FormError
 from .layout import (
@@ -368,17 +362,19 @@ def _all_blank(cells: list[Cell | None]) -> bool:
 
 
 def _cell_value(cell: Cell) -> Any:
-    """A value cell as :func:`indicators.submission.read_figures` reads XLSX cells, except that a
-    number in a percent cell keeps the digits of its value (0.9803 → ``98.03%``, 2 decimals), not
-    the form's display format (``98.0%``): the format is the form's, the digits are the district's."""
-    raw = _xlsx_cell(cell)
+    """A value cell as :func:`indicators.submission.read_figures` reads XLSX cells (an
+    :class:`~indicators.submission.XlsxNumber` for numbers, text as it is), except that a number in
+    a percent cell keeps the digits of its value (0.9803 → ``98.03%``, 2 decimals), not the form's
+    display format (``98.0%``): the format is the form's, the digits are the district's."""
     value = cell.value
-    if "%" in cell.number_format and isinstance(value, int | float) and not isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    if "%" in cell.number_format:
         shown = (Decimal(repr(float(value))) * 100).normalize()
         exponent = shown.as_tuple().exponent
-        decimals = max(0, -exponent) if isinstance(exponent, int) else 0
-        raw = replace(raw, text=f"{shown:f}%", decimals=decimals)
-    return raw
+        return XlsxNumber(value, f"{shown:f}%", max(0, -exponent) if isinstance(exponent, int) else 0, True)
+    decimals = float_decimals(float(value))
+    return XlsxNumber(value, f"{value:.{decimals}f}" if decimals < 16 else repr(value), decimals, False)
 
 
 def _blank(value: Any) -> bool:

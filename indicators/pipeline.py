@@ -24,6 +24,7 @@ from .framework import Framework, load_framework
 from .impute import IMPUTERS, ImputeContext
 from .methodology import Methodology, as_methodology
 from .normalise import normalise_all
+from .provenance import LICENCE, git_commit, package_version
 from .result import IndexResult
 from .screen import SCREENS
 from .treat_step import TREATMENTS
@@ -65,10 +66,10 @@ def build_index(
     fw = framework if isinstance(framework, Framework) else load_framework(framework)
     meth = as_methodology(methodology)
     meth.validate(fw)
-    wide, table, hashes = _prepare(figures, fw, validate)
+    wide, table, hashes, sources = _prepare(figures, fw, validate)
     if districts is not None:
         table = _districts_table(districts, wide)
-    return _build(wide, table, fw, meth, {**hashes, **dict(inputs or {})})
+    return _build(wide, table, fw, meth, {**hashes, **dict(inputs or {})}, sources)
 
 
 def _districts_table(districts: pd.DataFrame, wide: pd.DataFrame) -> pd.DataFrame:
@@ -98,7 +99,7 @@ def _prepare(figures: Any, fw: Framework, validate: bool):
         districts = pd.DataFrame(
             {"district_name": names, "group": ""}, index=pd.Index(names, name="district")
         )
-        return wide, districts, {}
+        return wide, districts, {}, None
     from . import submission as sub_mod
 
     if isinstance(figures, str | Path) or (
@@ -114,6 +115,7 @@ def _prepare(figures: Any, fw: Framework, validate: bool):
         wide = sub_mod.to_wide(figures, fw)
         districts = figures.districts
         inputs = dict(figures.files)
+        sources = _sources(figures.figures)
     else:
         raise DataError(
             "figures must be a Submission, a CSV/XLSX path, a long DataFrame with columns "
@@ -121,11 +123,19 @@ def _prepare(figures: Any, fw: Framework, validate: bool):
         )
     if wide.empty:
         raise DataError("the submission holds no district-year with figures of this framework")
-    return wide, districts, inputs
+    return wide, districts, inputs, sources
+
+
+def _sources(figures: pd.DataFrame) -> list[str] | None:
+    """The distinct ``source`` labels of a submission's figures (None when it has no source column)."""
+    if "source" not in figures.columns:
+        return None
+    return sorted({str(v) for v in figures["source"].dropna().unique() if str(v).strip()})
 
 
 def _build(
-    wide: pd.DataFrame, districts: pd.DataFrame, fw: Framework, meth: Methodology, inputs: Mapping
+    wide: pd.DataFrame, districts: pd.DataFrame, fw: Framework, meth: Methodology, inputs: Mapping,
+    sources: list[str] | None = None,
 ) -> IndexResult:
     idx = wide.index
     years = pd.Series(idx.get_level_values("year").astype(int), index=idx)
@@ -233,10 +243,13 @@ def _build(
     coverage = _coverage(derived, eff)
     provenance = {
         "package": "rolindex",
-        "version": _version(),
+        "version": package_version(),
+        "commit": git_commit(),
+        "licence": LICENCE,
         "framework": fw.identity,
         "methodology": {"name": meth.name, "content_hash": meth.content_hash},
         "inputs": dict(sorted(dict(inputs).items())),
+        **({"data_sources": list(sources)} if sources is not None else {}),
         "environment": _environment(),
         "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
     }
@@ -346,10 +359,3 @@ def _coverage(derived: pd.DataFrame, eff: pd.Series) -> pd.DataFrame:
     })
 
 
-def _version() -> str:
-    try:
-        from importlib.metadata import version
-
-        return version("rolindex")
-    except Exception:
-        return "0+unknown"

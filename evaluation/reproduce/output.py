@@ -161,6 +161,11 @@ def _md_table(df: pd.DataFrame, floatfmt: str = ".3g") -> str:
     return "\n".join([head, sep, *body])
 
 
+def _commit_note(commit: str | None) -> str:
+    """``commit abc…`` for the summary; empty when the code did not run from a git checkout."""
+    return f"(commit {commit})" if commit else ""
+
+
 def summary_markdown(rep: Reproduction, max_rows: int = 50) -> str:
     """The Markdown summary written as ``summary.md``."""
     fw = rep.result.framework
@@ -179,7 +184,8 @@ def summary_markdown(rep: Reproduction, max_rows: int = 50) -> str:
             ("methodology", f"{prov['methodology']['name']} (sha256 {prov['methodology']['content_hash'][:16]}…)"),
             *[(f"input {k}", f"sha256 {v}") for k, v in prov.get("inputs", {}).items()],
             ("published", f"{rep.published.file} (sha256 {rep.published.sha256 or '–'})"),
-            ("rolindex", prov.get("version", "")),
+            ("rolindex", " ".join(x for x in (prov.get("version", ""), _commit_note(prov.get("commit"))) if x)),
+            ("licence", prov.get("licence", "")),
             ("environment", ", ".join(f"{k} {v}" for k, v in prov.get("environment", {}).items())),
             ("built", prov.get("created", "")), ("compared", prov.get("compared", "")),
         ], columns=["item", "value"])), "",

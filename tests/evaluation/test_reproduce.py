@@ -9,6 +9,7 @@ overall score: to 1e-12 for 2014–2024, within 5e-3 for 2012 (sub-factors store
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -27,6 +28,7 @@ from evaluation.reproduce import (
 )
 from indicators import Methodology, build_index, load_framework
 from indicators.framework import framework_from_dict
+from indicators.provenance import git_commit
 from tests.conftest import ROOT, shared_path
 
 WJP_FW = ROOT / "data" / "frameworks" / "wjp_roli.yaml"
@@ -117,7 +119,9 @@ def test_wjp_report_files_and_rerun_is_byte_identical(wjp, tmp_path):
     for name in ("scores.csv", "differences.csv", "nodes.csv", "ranks.csv"):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
     prov = json.loads((tmp_path / "one" / "provenance.json").read_text())
-    assert prov["package"] == "rolindex" and prov["version"]
+    assert prov["package"] == "rolindex" and prov["version"] and prov["licence"] == "Apache-2.0"
+    assert prov["commit"] is None or re.fullmatch(r"[0-9a-f]{40}(-dirty)?", prov["commit"])
+    assert prov["commit"] == git_commit()
     assert prov["framework"]["id"] == "wjp_roli" and len(prov["framework"]["content_hash"]) == 64
     assert prov["methodology"]["name"] == "wjp" and len(prov["methodology"]["content_hash"]) == 64
     assert prov["inputs"] == {"roli.csv": prov["published"]["sha256"]} and len(prov["published"]["sha256"]) == 64
@@ -125,6 +129,7 @@ def test_wjp_report_files_and_rerun_is_byte_identical(wjp, tmp_path):
     assert prov["created"] and prov["compared"] and prov["year_tolerance"] == {"2012": 0.005}
     summary = (tmp_path / "one" / "summary.md").read_text()
     assert "**Reproduced**" in summary and "## By level" in summary and "roli.csv" in summary
+    assert "| licence | Apache-2.0 |" in summary and (prov["commit"] is None or f"(commit {prov['commit']})" in summary)
 
 
 def test_wjp_cli(tmp_path, capsys):
@@ -327,7 +332,7 @@ def test_rebuild_gives_byte_identical_score_tables(tmp_path):
     a = build_index(inputs, FW, MINMAX, inputs={"mini.csv": "ab" * 32})
     b = build_index(inputs.copy(), FW, Methodology.from_dict(a.methodology.to_dict()), inputs={"mini.csv": "ab" * 32})
     assert a.to_csv(tmp_path / "a.csv").read_bytes() == b.to_csv(tmp_path / "b.csv").read_bytes()
-    for key in ("package", "version", "framework", "methodology", "inputs", "environment"):
+    for key in ("package", "version", "commit", "licence", "framework", "methodology", "inputs", "environment"):
         assert a.provenance[key] == b.provenance[key]
     assert a.provenance["inputs"] == {"mini.csv": "ab" * 32} and "created" in a.provenance
 

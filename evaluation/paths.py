@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,3 +30,12 @@ def resolve(value: str | Path, folder: Path, suffix: str = ".yaml") -> Path:
     if p.exists() or p.suffix:
         return p
     return folder / f"{p.name}{suffix}"
+
+
+def in_checkout(relative: str | Path) -> str:
+    """``relative`` taken from the repository checkout's root (absolute paths are returned as given).
+
+    Notebooks use it for their default paths so that papermill runs them from any working directory
+    (the repository root or ``notebooks/``); paths passed as parameters stay relative to the caller.
+    """
+    return os.path.normpath(ROOT / relative)

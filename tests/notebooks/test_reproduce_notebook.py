@@ -6,9 +6,12 @@ under CI=true when the file is absent, and is skipped elsewhere.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import nbformat
 import pytest
 
+from evaluation.paths import in_checkout
 from tests.conftest import ROOT, shared_path
 
 NOTEBOOK = ROOT / "notebooks" / "reproduce.ipynb"
@@ -25,19 +28,36 @@ def test_notebook_is_a_thin_parameterised_template_without_outputs():
         # no logic in cells: no definitions, loops or branches — calls into the packages only
         for line in cell.source.splitlines():
             assert not line.lstrip().startswith(("def ", "class ", "for ", "while ", "if ", "lambda")), line
+    assert code[0].source.startswith("from evaluation.paths import in_checkout\n")  # the only call
     assert code[1].source == "from evaluation import reproduce as rp"
 
 
+def test_default_paths_are_taken_from_the_checkout_root(tmp_path, monkeypatch):
+    roli = shared_path("data", "wjp", "roli.csv")
+    for cwd in (ROOT, ROOT / "notebooks", tmp_path):
+        monkeypatch.chdir(cwd)
+        assert Path(in_checkout("../shared/data/wjp/roli.csv")).samefile(roli)
+        assert in_checkout("reports/wjp_roli/reproduce") == str(ROOT / "reports" / "wjp_roli" / "reproduce")
+    assert in_checkout(tmp_path / "mine.csv") == str(tmp_path / "mine.csv")  # absolute: unchanged
+    source = nbformat.read(NOTEBOOK, as_version=4).cells[1].source
+    assert 'roli_path = in_checkout("../shared/data/wjp/roli.csv")' in source
+    assert 'out_dir = in_checkout("reports/wjp_roli/reproduce")' in source
+
+
 @pytest.mark.slow
-def test_notebook_runs_on_the_wjp_table(tmp_path, monkeypatch):
+@pytest.mark.parametrize("where", ["root", "notebooks"])
+def test_notebook_runs_on_the_wjp_table(where, tmp_path, monkeypatch):
+    """``papermill notebooks/reproduce.ipynb out.ipynb`` from the repository root or ``--cwd notebooks``."""
     import papermill
 
-    roli = shared_path("data", "wjp", "roli.csv")
+    shared_path("data", "wjp", "roli.csv")
     monkeypatch.setenv("PYTHONPATH", str(ROOT))  # the kernel imports this checkout's packages
     out = tmp_path / "reproduce.out.ipynb"
+    cwd = ROOT if where == "root" else NOTEBOOK.parent
+    # roli_path is left at its default: the notebook finds ../shared from the checkout root
     papermill.execute_notebook(
-        str(NOTEBOOK), str(out), cwd=str(NOTEBOOK.parent), progress_bar=False, kernel_name="python3",
-        parameters={"roli_path": str(roli), "out_dir": str(tmp_path / "report")},
+        str(NOTEBOOK), str(out), cwd=str(cwd), progress_bar=False, kernel_name="python3",
+        parameters={"out_dir": str(tmp_path / "report")},
     )
     nb = nbformat.read(out, as_version=4)
     assert not [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]

@@ -143,3 +143,7 @@ class BatchLockedError(EvaluationError, RuntimeError):
 
     def __reduce__(self):
         return (type(self), (self.lock_path,))
+
+
+class OverwriteRefusedError(EvaluationError, FileExistsError):
+    """A file would be overwritten without the caller asking for it (e.g. a tuned methodology)."""

@@ -20,7 +20,9 @@ or set a slider's ``value``, read :attr:`WeightTuner.table`, call :meth:`WeightT
 
 from __future__ import annotations
 
+import datetime as _dt
 import html
+import os
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -32,11 +34,13 @@ import pandas as pd
 from indicators import Methodology, Step, build_index, load_framework, load_methodology
 from indicators.errors import InconsistentJudgementsWarning, IndicatorsError, MethodologyError
 from indicators.framework import Framework
+from indicators.io import atomic_write_text, temp_path_for
 from indicators.methodology import as_methodology
 from indicators.tree import aggregate_many, compile_tree, level_steps, rank_within_years, upper_tree, weight_matrix
 from indicators.weights import WEIGHTERS, split_explain
 
 from . import paths
+from .errors import OverwriteRefusedError
 
 __all__ = ["METHODS", "WeightTuner"]
 
@@ -210,7 +214,11 @@ class WeightTuner:
         self.set_weights(w)
 
     def methodology(self, name: str | None = None) -> Methodology:
-        """The baseline methodology with the current weights (as ``expert`` weights)."""
+        """The baseline methodology with the current weights (as ``expert`` weights).
+
+        Its ``description`` records what the weights were tuned on (data files and their sha256,
+        the year shown) and when (UTC); the description is not part of the content hash.
+        """
         if self.base.weights.method == "expert":
             overrides = dict(self.base.weights.params.get("overrides") or {})
         else:  # learned weights are frozen so the file reproduces what is shown
@@ -219,16 +227,36 @@ class WeightTuner:
         points = ", ".join(f"{d} {self.weights[d]:g}" for d in self.dimensions)
         return self.base.replace(
             name=name or f"{self.base.name}_tuned",
-            description=f"权重交互调整自 {self.base.name} / dimension weights tuned from {self.base.name}: {points}",
+            description=(f"权重交互调整自 {self.base.name} / dimension weights tuned from {self.base.name}: {points}; "
+                         f"{self.tuned_on()}"),
             weights=Step("expert", {"overrides": overrides}),
         )
 
-    def save(self, path: str | Path | None = None) -> Path:
-        """Write :meth:`methodology` as a YAML methodology file; returns its path."""
+    def tuned_on(self) -> str:
+        """What and when the weights were tuned on: data files (sha256) or data sources, year, UTC time."""
+        prov = self.result.provenance
+        inputs = prov.get("inputs") or {}
+        if inputs:
+            data = ", ".join(f"{name} (sha256 {digest})" for name, digest in inputs.items())
+        else:
+            sources = prov.get("data_sources") or []
+            data = "内存数据 in-memory data" + (f" (sources: {', '.join(sources)})" if sources else "")
+        when = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+        return f"数据 data: {data}; 年份 year: {self.year}; 调整时间 tuned at (UTC): {when}"
+
+    def save(self, path: str | Path | None = None, *, overwrite: bool = False) -> Path:
+        """Write :meth:`methodology` as a YAML methodology file atomically; returns its path.
+
+        An existing file is kept (:class:`OverwriteRefusedError`) unless ``overwrite`` is true: a
+        methodology file is the source of truth of published scores and must not vanish silently.
+        """
         path = Path(path) if path else self.save_to
         meth = self.methodology(name=path.stem)
         meth.validate(self.framework)
-        out = meth.save(path)
+        if overwrite:
+            out = meth.save(path)
+        else:
+            out = _create(path, meth.to_yaml())
         if self._widgets is not None:
             self._widgets["status"].value = f"已保存 saved: {html.escape(str(out))}"
         return out
@@ -262,13 +290,15 @@ class WeightTuner:
         method.observe(self._on_method, names="value")
         path = W.Text(value=str(self.save_to), description="文件 file", layout=W.Layout(width="40em"))
         button = W.Button(description="保存方法文件 save", icon="save", button_style="primary")
-        button.on_click(lambda _b: self.save(path.value))
+        overwrite = W.Checkbox(value=False, description="覆盖已有文件 overwrite", indent=False)
+        button.on_click(lambda _b: self._on_save())
         status = W.HTML()
         table, chart = W.HTML(), W.HTML()
         box = W.VBox([W.HTML(f"<b>{html.escape(fw.zh)} / {html.escape(fw.en)} — {self.year}</b> "
                              f"（基准 baseline: {html.escape(self.base.name)}）"),
-                      method, *sliders.values(), W.HBox([path, button]), status, W.HBox([chart, table])])
-        self._widgets = {"box": box, "sliders": sliders, "method": method, "path": path, "button": button,
+                      method, *sliders.values(), W.HBox([path, overwrite, button]), status, W.HBox([chart, table])])
+        self._widgets = {"box": box, "sliders": sliders, "method": method, "path": path, "overwrite": overwrite,
+                         "button": button,
                          "status": status, "table": table, "chart": chart}
         self._refresh()
 
@@ -284,6 +314,15 @@ class WeightTuner:
                 return
             self._refresh()
         return handler
+
+    def _on_save(self) -> None:
+        w = self._widgets
+        try:
+            self.save(w["path"].value, overwrite=w["overwrite"].value)
+        except (OverwriteRefusedError, IndicatorsError, OSError) as exc:  # shown to the user in the widget
+            w["status"].value = f"<span style='color:#c33'>{html.escape(str(exc))}</span>"
+            return
+        w["overwrite"].value = False  # each overwrite is asked for anew
 
     def _on_method(self, change: Mapping[str, Any]) -> None:
         if self._hold:
@@ -360,6 +399,32 @@ class WeightTuner:
         files = [_project_path(f) for f in files]
         meth = load_methodology(_project_path(paths.resolve(methodology, paths.METHODOLOGIES)))
         return cls(read_figures(*files), _project_path(framework), meth, **kwargs)
+
+
+def _create(path: Path, text: str) -> Path:
+    """Write ``text`` to a new file ``path`` atomically; refuse if ``path`` exists (even if it appears meanwhile).
+
+    The text goes to a temporary file first, then is hard-linked to ``path`` (which fails if the
+    name is taken); on file systems without hard links, an existence check and a rename.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    refused = OverwriteRefusedError(f"{path} 已存在，未覆盖；如需覆盖请勾选“覆盖已有文件”或传 overwrite=True / {path} "
+                                    "already exists and was not overwritten; tick 'overwrite' or pass overwrite=True")
+    if path.exists():
+        raise refused
+    tmp = atomic_write_text(temp_path_for(path), text)
+    try:
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            raise refused from None
+        except OSError:  # no hard links here
+            if path.exists():
+                raise refused from None
+            os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
 
 
 def _percentiles(a: np.ndarray) -> np.ndarray:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import re
+
 import numpy as np
 import pytest
 
+from evaluation.errors import OverwriteRefusedError
 from evaluation.tuning import METHODS, WeightTuner
 from indicators import build_index, load_framework, load_methodology
 from indicators.errors import MethodologyError
@@ -88,6 +93,49 @@ def test_saved_file_is_the_source_of_truth(tuner, tmp_path):
     tuner._widgets["button"].click()
     assert load_methodology(tmp_path / "button.yaml").weights == meth.weights
     assert "button.yaml" in tuner._widgets["status"].value
+
+
+def test_save_refuses_to_overwrite_unless_asked(tuner, tmp_path):
+    first = tuner.save().read_bytes()
+    tuner.set_weights({"D1": 5})
+    with pytest.raises(OverwriteRefusedError, match=r"(?s)已存在，未覆盖.*tuned\.yaml already exists and was not"):
+        tuner.save()
+    assert (tmp_path / "tuned.yaml").read_bytes() == first  # untouched
+    assert isinstance(OverwriteRefusedError("x"), FileExistsError)
+    tuner.save(overwrite=True)
+    assert load_methodology(tmp_path / "tuned.yaml").weights.params["overrides"]["D1"] == 5
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tuned.yaml"]  # no temporary file left behind
+    # the widget: a second click is refused (shown, file kept) until the overwrite box is ticked
+    tuner.widget  # noqa: B018
+    w = tuner._widgets
+    w["path"].value = str(tmp_path / "tuned.yaml")
+    kept = (tmp_path / "tuned.yaml").read_bytes()
+    tuner.set_weights({"D1": 7})
+    w["button"].click()
+    assert "already exists" in w["status"].value and (tmp_path / "tuned.yaml").read_bytes() == kept
+    w["overwrite"].value = True
+    w["button"].click()
+    assert load_methodology(tmp_path / "tuned.yaml").weights.params["overrides"]["D1"] == 7
+    assert "已保存 saved" in w["status"].value and w["overwrite"].value is False  # asked anew next time
+
+
+def test_saved_file_records_data_year_and_time(tmp_path):
+    panel = ROOT / "data/submissions/synthetic_panel.csv"
+    digest = hashlib.sha256(panel.read_bytes()).hexdigest()
+    t = WeightTuner.from_files(panel, ROOT / "data/frameworks/district_rol.yaml", "baseline", year=2023, n_band=10,
+                               save_to=tmp_path / "t.yaml")
+    before = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    meth = load_methodology(t.save())
+    after = dt.datetime.now(dt.UTC)
+    d = meth.description
+    assert f"synthetic_panel.csv (sha256 {digest})" in d and "年份 year: 2023" in d
+    when = dt.datetime.fromisoformat(re.search(r"tuned at \(UTC\): (\S+)$", d).group(1))
+    assert before <= when <= after and when.utcoffset() == dt.timedelta(0)
+    # the record is metadata: it does not change the methodology's identity
+    assert meth.content_hash == t.methodology().replace(description="").content_hash
+    # in-memory data: no file to name, so the data sources are recorded instead
+    mem = WeightTuner(PANEL, FW, BASE, year=2024, n_band=10).methodology().description
+    assert "内存数据 in-memory data" in mem and "年份 year: 2024" in mem
 
 
 def test_learned_baseline_weights_are_frozen_in_the_file(tmp_path):

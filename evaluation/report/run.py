@@ -398,25 +398,51 @@ def write_landing_page(sections: Sequence[tuple[str, Sequence[ReportsOutcome]]],
                        lang: str = "zh") -> Path:
     """One page linking the index page of every (data set, year) made, e.g. ``reports/index.html``.
 
-    ``sections`` are (heading, outcomes) pairs; links are relative to ``out_path``'s folder.
+    ``sections`` are (heading, outcomes) pairs; links are relative to ``out_path``'s folder. Year
+    folders already beside the page that no section names (``<name>/<framework>/<year>/index.html``
+    or ``<framework>/<year>/index.html``, e.g. from ``rolindex report --figures mine.csv``) are
+    linked too, grouped by data set and framework, so no report folder is left unreachable.
     """
     from .html import document, esc
 
     report_data.check_lang(lang)
     base = Path(out_path).absolute().parent
     parts = []
+    linked = set()
     for heading, outcomes in sections:
         rows = []
         for o in outcomes:
-            href = Path(o.index_page).absolute().relative_to(base).as_posix()
+            page = Path(o.index_page).absolute()
+            linked.add(page)
+            href = page.relative_to(base).as_posix()
             n_failed = report_data.bi(f"{len(o.failed)} 个失败", f"{len(o.failed)} failed", lang)
             failed = f' <span class="rol-failed">{esc(n_failed)}</span>' if o.failed else ""
             count = report_data.bi(f"{len(o.reports)} 份报告", f"{len(o.reports)} reports", lang)
             rows.append(f'<li><a href="{esc(href)}">{esc(o.year)}</a> — {esc(count)}{failed}</li>')
         parts.append(f"<h2>{esc(heading)}</h2><ul>{''.join(rows)}</ul>")
+    for heading, pages in _other_year_pages(base, linked).items():
+        rows = []
+        for page in pages:
+            n = sum(1 for p in page.parent.glob("*.html") if p.name != "index.html")
+            count = report_data.bi(f"{n} 份报告", f"{n} reports", lang)
+            href = page.relative_to(base).as_posix()
+            rows.append(f'<li><a href="{esc(href)}">{esc(page.parent.name)}</a> — {esc(count)}</li>')
+        parts.append(f"<h2>{esc(heading)}</h2><ul>{''.join(rows)}</ul>")
     title = report_data.bi("区级法治建设评估报告", "District rule-of-law assessment reports", lang)
     body = f'<main class="rol-index"><h1>{esc(title)}</h1>{"".join(parts)}</main>'
     return atomic_write_text(Path(out_path), document(title, body, lang))
+
+
+def _other_year_pages(base: Path, linked: set[Path]) -> dict[str, list[Path]]:
+    """Year index pages under ``base`` not in ``linked``: ``"<name> / <framework>"`` -> pages by year."""
+    found: dict[str, list[Path]] = {}
+    for pattern in ("*/*/*/index.html", "*/*/index.html"):
+        for page in base.glob(pattern):
+            rel = page.relative_to(base).parts
+            if page in linked or not rel[-2].isdigit() or any(p.startswith(".") for p in rel):
+                continue
+            found.setdefault(" / ".join(rel[:-2]), []).append(page)
+    return {k: sorted(v, key=lambda p: int(p.parent.name)) for k, v in sorted(found.items())}
 
 
 # ---------------------------------------------------------------------------------------------

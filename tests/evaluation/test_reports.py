@@ -211,6 +211,40 @@ def test_landing_page_escapes_and_links_relatively(tmp_path):
     assert 'href="tiny/2024/index.html"' in text and "1 个失败 / 1 failed" in text
 
 
+
+def test_landing_page_links_every_year_folder_made_with_figures(tmp_path):
+    from evaluation.report.run import ReportsOutcome
+
+    reports = tmp_path / "reports"
+    sample = reports / "synthetic_panel" / "district_rol" / "2024"
+    made = {  # year folders from `rolindex report --figures …` (with and without a data-set folder)
+        reports / "mine" / "district_rol" / "2023": ["a.html", "b.html"],
+        reports / "mine" / "district_rol" / "2021": ["a.html"],
+        reports / "district_rol" / "2024": ["c.html"],
+        sample: ["x.html"],
+        reports / "mine" / "district_rol" / "latest": ["a.html"],  # not a year folder
+        reports / ".rolindex" / "cache" / "2024": ["a.html"],  # hidden
+        reports / "mine" / "district_rol" / "2022": [],  # no index page
+    }
+    for folder, pages in made.items():
+        folder.mkdir(parents=True)
+        for name in pages:
+            (folder / name).write_text("<html></html>", encoding="utf-8")
+        if pages:
+            (folder / "index.html").write_text("<html></html>", encoding="utf-8")
+    fake = ReportsOutcome("district_rol", 2024, sample, sample / "index.html", sample / "scores.csv",
+                          sample / "manifest.json", batch=None, districts=["x"],  # type: ignore[arg-type]
+                          reports={"x": sample / "x.html"})
+    text = write_landing_page([("合成数据 / synthetic", [fake])], reports / "index.html").read_text(encoding="utf-8")
+    hrefs = re.findall(r'href="([^"]+/index\.html)"', text)
+    assert hrefs == ["synthetic_panel/district_rol/2024/index.html",  # the sample, once, under its heading
+                     "district_rol/2024/index.html",
+                     "mine/district_rol/2021/index.html", "mine/district_rol/2023/index.html"]
+    assert "<h2>mine / district_rol</h2>" in text and "<h2>district_rol</h2>" in text
+    mine = text[text.index("<h2>mine / district_rol</h2>"):]
+    assert ">2023</a> — 2 份报告 / 2 reports" in mine and ">2021</a> — 1 份报告 / 1 reports" in mine
+
+
 # ---------------------------------------------------------------------------------------------
 # batches on the real notebook
 # ---------------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from indicators import (
 )
 
 from ..errors import ReportDataError
-from ..fileio import atomic_write_text
+from ..fileio import atomic_write_text, file_stem
 from .store import peer_view
 
 LANGS = ("zh", "en")
@@ -534,8 +534,12 @@ def safe_name(district: str) -> str:
 
 
 def write_sidecar(output_dir: str | Path, summary: Mapping[str, Any]) -> Path:
-    """Write ``<output_dir>/<district>.json`` atomically (temp file + rename); return its path."""
-    name = safe_name(str(summary["district"]))
+    """Write ``<output_dir>/<stem>.json`` atomically (temp file + rename); return its path.
+
+    ``stem`` is the district id, or for an id longer than 100 UTF-8 bytes its bounded,
+    collision-free form (:func:`evaluation.fileio.file_stem`); the record holds the full id.
+    """
+    name = file_stem(safe_name(str(summary["district"])))
     record = sidecar_record(summary)
     text = json.dumps(record, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
     return atomic_write_text(Path(output_dir) / f"{name}.json", text)

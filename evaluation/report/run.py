@@ -39,7 +39,9 @@ import difflib
 import hashlib
 import json
 import logging
+import os
 import sys
+import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,7 +53,7 @@ from .. import paths
 from ..batch.engine import MANIFEST, BatchOutcome, Task, default_workers, run_batch
 from ..batch.execute import check_parameters
 from ..errors import ReportDataError
-from ..fileio import atomic_write_text
+from ..fileio import atomic_write_bytes, atomic_write_text, file_stem
 from . import content as report_data
 from . import index_page, store
 
@@ -90,6 +92,8 @@ class ReportsOutcome:
     districts: list[str]
     reports: dict[str, Path] = field(default_factory=dict)
     failed: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Input files that changed while the batch ran (every page still shows the snapshot taken at start).
+    inputs_changed: list[Path] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -111,6 +115,10 @@ class ReportsOutcome:
             lines.append(f"  FAILED {task.task_id}: {where}: {err.ename}: {message[0] if message else ''}")
         if b.failed:
             lines.append(f"  (details, tracebacks and the failed notebooks: {self.manifest})")
+        for path in self.inputs_changed:
+            lines.append(f"  注意：{path} 在运行期间被修改；本批报告均基于开始时的快照，重新运行以采用新数据 / "
+                         f"note: {path} changed while the batch ran; every page shows the snapshot taken "
+                         "at the start — rerun to use the new file")
         lines.append(f"  index: {self.index_page}")
         return "\n".join(lines)
 
@@ -166,11 +174,47 @@ def _select(result: IndexResult, year: int, districts: Sequence[str] | None) -> 
     return chosen
 
 
-def _params(district: str, year: int, framework: Path, methodology: dict[str, Any], figures: Path,
-            folder: Path, lang: str, uncertainty: Path | None = None) -> dict[str, Any]:
+def _params(district: str, year: int, framework: Path | str, methodology: dict[str, Any], figures: Path | str,
+            folder: Path | str, lang: str, uncertainty: Path | str | None = None) -> dict[str, Any]:
     return {"district": district, "year": int(year), "framework": str(framework), "methodology": methodology,
             "figures": str(figures), "output_dir": str(folder), "lang": lang,
             "uncertainty": None if uncertainty is None else str(uncertainty)}
+
+
+#: Snapshots of a batch's input files, by content, relative to a year folder (the kernels' cwd).
+_INPUTS_DIR = Path(".rolindex") / "inputs"
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """One input file's bytes as read once at the start of :func:`run_reports`."""
+
+    source: Path
+    data: bytes
+    sha256: str
+
+    @classmethod
+    def take(cls, source: Path) -> _Snapshot:
+        data = source.read_bytes()
+        return cls(source, data, hashlib.sha256(data).hexdigest())
+
+    def relpath(self) -> Path:
+        """``.rolindex/inputs/<sha256>/<name>``: content-addressed, keeps the file's own name."""
+        return _INPUTS_DIR / self.sha256 / self.source.name
+
+    def write(self, folder: Path) -> Path:
+        """Place the snapshot under ``folder`` (once; an existing copy is checked by hash)."""
+        path = folder / self.relpath()
+        if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != self.sha256:
+            atomic_write_bytes(path, self.data)
+        return path
+
+    def changed(self) -> bool:
+        """Whether the source file no longer holds the snapshot's bytes (or is gone)."""
+        try:
+            return hashlib.sha256(self.source.read_bytes()).hexdigest() != self.sha256
+        except OSError:
+            return True
 
 
 def _links_and_failures(folder: Path, expected: Mapping[str, dict[str, Any]]
@@ -191,7 +235,7 @@ def _links_and_failures(folder: Path, expected: Mapping[str, dict[str, Any]]
         if not record or record.get("parameters") != params:
             continue
         if record.get("status") in ("ok", "skipped"):
-            html = folder / f"{district}.html"
+            html = folder / f"{file_stem(district)}.html"
             if html.is_file():
                 reports[district] = html
         elif record.get("status") == "failed":
@@ -319,55 +363,84 @@ def run_reports(
     if not year_list:
         raise ReportDataError("give at least one year")
     notebook = Path(notebook).absolute()
-    fig_path = store.resolve_figures(figures).absolute()
-    fw_path = store.resolve_framework(framework).absolute()
+    # every page of the call comes from these bytes, read once: a file changed meanwhile cannot mix in
+    snapshots = (_Snapshot.take(store.resolve_figures(figures).absolute()),
+                 _Snapshot.take(store.resolve_framework(framework).absolute()))
     meth = store.as_methodology(methodology)
     meth_dict = meth.to_dict()
-    # the notebook's parameters, checked before the (possibly long) build
-    check_parameters(notebook, _params("d", year_list[0], fw_path, meth_dict, fig_path, Path("."), lang, None))
+    with tempfile.TemporaryDirectory(prefix="rolindex-inputs-") as staging:
+        fig_path, fw_path = (snap.write(Path(staging)) for snap in snapshots)
+        # the notebook's parameters, checked before the (possibly long) build
+        check_parameters(notebook, _params("d", year_list[0], fw_path, meth_dict, fig_path, Path("."), lang, None))
+        result = store.load_result(fig_path, fw_path, meth)
+        for y in year_list:
+            report_data.check_year(result, y)
+        plans = []
+        for y in year_list:
+            plans.append((int(y), _select(result, int(y), districts)))
+        out_fw = Path(out).absolute() / report_data.safe_name(result.framework.id)
+        analysis = None
+        if uncertainty is not None:
+            from . import uncertainty as report_uncertainty
 
-    result = store.load_result(fig_path, fw_path, meth)
-    for y in year_list:
-        report_data.check_year(result, y)
-    plans = []
-    for y in year_list:
-        plans.append((int(y), _select(result, int(y), districts)))
-    out_fw = Path(out).absolute() / report_data.safe_name(result.framework.id)
-    analysis = None
-    if uncertainty is not None:
-        from . import uncertainty as report_uncertainty
-
-        analysis = report_uncertainty.prepare(uncertainty, fig_path, fw_path, meth, out_fw,
-                                              replications=replications)
-        for y, chosen in plans:
-            report_uncertainty.check_matches(analysis, result, y, chosen)
+            analysis = report_uncertainty.prepare(uncertainty, fig_path, fw_path, meth, out_fw,
+                                                  replications=replications)
+            for y, chosen in plans:
+                report_uncertainty.check_matches(analysis, result, y, chosen)
 
     outcomes: list[ReportsOutcome] = []
     with contextlib.ExitStack() as stack:
+        secret = store.new_cache_key()  # signs the result cache; only in this process and its kernels
+        stack.enter_context(_environ(store.CACHE_KEY_ENV, secret.hex()))
         if scheduler is None and mode == "warm" and len(plans) > 1 and (workers is None or workers > 0):
             n = workers or max(1, min(default_workers(), max(len(c) for _, c in plans)))
             scheduler = stack.enter_context(shared_local_cluster(n))
         for year, chosen in plans:
             outcomes.append(_run_year(
-                result, year, chosen, [y for y, _ in plans], out, out_fw, fig_path, fw_path, meth, meth_dict,
-                notebook, workers=workers, scheduler=scheduler, mode=mode, force=force, lang=lang,
+                result, year, chosen, [y for y, _ in plans], out, out_fw, snapshots, meth, meth_dict,
+                notebook, secret, workers=workers, scheduler=scheduler, mode=mode, force=force, lang=lang,
                 keep_notebooks=keep_notebooks, progress=progress, timeout=timeout, uncertainty=analysis))
     return outcomes
 
 
+@contextlib.contextmanager
+def _environ(name: str, value: str) -> Iterator[None]:
+    """Set an environment variable for the duration (inherited by workers and kernels started meanwhile)."""
+    before = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before
+
+
 def _run_year(
     result: IndexResult, year: int, chosen: list[str], all_years: list[int], out: str | Path, out_fw: Path,
-    fig_path: Path, fw_path: Path, meth: Methodology, meth_dict: dict[str, Any], notebook: Path, *,
-    workers: int | None, scheduler: Any, mode: str, force: bool, lang: str, keep_notebooks: bool, progress: bool,
-    timeout: float | None, uncertainty: Path | None,
+    snapshots: tuple[_Snapshot, _Snapshot], meth: Methodology, meth_dict: dict[str, Any], notebook: Path,
+    secret: bytes, *, workers: int | None, scheduler: Any, mode: str, force: bool, lang: str, keep_notebooks: bool,
+    progress: bool, timeout: float | None, uncertainty: Path | None,
 ) -> ReportsOutcome:
-    """One year: result cache, tasks, the batch, then scores.csv and index.html."""
+    """One year: input snapshots, result cache, tasks, the batch, then scores.csv and index.html.
+
+    Kernels run in the year folder and every parameter is relative to it and content-addressed
+    (``.rolindex/inputs/<sha256>/<name>``), so a task's input hash depends on content only: a
+    copied folder resumes, and any change of the figures or framework is a new snapshot.
+    """
     fw_id = result.framework.id
     folder = report_folder(out, fw_id, year).absolute()
     folder.mkdir(parents=True, exist_ok=True)
-    cache = store.write_result_cache(folder / store.RESULT_CACHE_DIR, fig_path, fw_path, meth)
+    fig_snap, fw_snap = snapshots
+    fig_path, fw_path = fig_snap.write(folder), fw_snap.write(folder)
+    for old in (folder / _INPUTS_DIR).iterdir():  # snapshots of earlier inputs
+        if old.name not in (fig_snap.sha256, fw_snap.sha256):
+            _remove_tree(old)
+    cache = store.write_result_cache(folder / store.RESULT_CACHE_DIR, fig_path, fw_path, meth, secret)
     _code_fingerprint_file(folder)
-    all_params = {d: _params(d, year, fw_path, meth_dict, fig_path, folder, lang, uncertainty)
+    unc = None if uncertainty is None else os.path.relpath(uncertainty, folder)
+    all_params = {d: _params(d, year, fw_snap.relpath(), meth_dict, fig_snap.relpath(), ".", lang, unc)
                   for d in _select(result, year, None)}
     inputs = (fig_path, fw_path, folder / _CODE_FILE)
     if uncertainty is not None:
@@ -375,9 +448,9 @@ def _run_year(
 
         inputs += input_files(uncertainty)
     tasks = [
-        Task(d, notebook, all_params[d], out_html=folder / f"{d}.html",
-             out_ipynb=folder / f"{d}.ipynb" if keep_notebooks else None,
-             inputs=inputs, timeout=timeout)
+        Task(d, notebook, all_params[d], out_html=folder / f"{file_stem(d)}.html",
+             out_ipynb=folder / f"{file_stem(d)}.ipynb" if keep_notebooks else None,
+             inputs=inputs, cwd=folder, timeout=timeout)
         for d in chosen
     ]
     if progress:
@@ -390,7 +463,22 @@ def _run_year(
     reports, failed = _links_and_failures(folder, all_params)
     scores, page = write_year_pages(result, year, folder, reports, failed, lang,
                                     _year_nav(out_fw, year, all_years, lang), uncertainty)
-    return ReportsOutcome(fw_id, year, folder, page, scores, batch.manifest_path, batch, chosen, reports, failed)
+    changed = [snap.source for snap in snapshots if snap.changed()]
+    for path in changed:
+        print(f"rolindex report: 注意：{path} 在运行期间被修改，本批报告均基于开始时的快照 / "
+              f"note: {path} changed during the run; every page shows the snapshot taken at the start",
+              file=sys.stderr)
+    return ReportsOutcome(fw_id, year, folder, page, scores, batch.manifest_path, batch, chosen, reports, failed,
+                          changed)
+
+
+def _remove_tree(path: Path) -> None:
+    import shutil
+
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def write_landing_page(sections: Sequence[tuple[str, Sequence[ReportsOutcome]]], out_path: str | Path,

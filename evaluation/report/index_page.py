@@ -159,6 +159,8 @@ def render_index_page(
                          f'({esc(bi("报告生成失败", "report failed", lang))})</span>')
         else:
             name_cell = f'{esc(name)} <span class="rol-sub">({esc(bi("无报告", "no report", lang))})</span>'
+        if name != district:  # the id in full (file names may be shortened, the page never is)
+            name_cell += f' <span class="rol-sub rol-id">{esc(district)}</span>'
         index = _num(r.index)
         rank = _num(r.rank)
         grade = "" if pd.isna(r.grade_zh) else bi(str(r.grade_zh), str(r.grade_en), lang)

@@ -8,7 +8,7 @@ from pathlib import Path
 from indicators import load_framework
 
 from . import rollup_options
-from .options import add_framework
+from .options import add_encoding, add_framework
 
 HELP = ("校验报送数据，逐条列出问题（文件/行/列） / "
         "check submitted figures; list every problem with file/row/column")
@@ -18,6 +18,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     """The submissions, ``--framework`` and ``--rollup`` (without its outputs)."""
     p.add_argument("files", nargs="+", help="CSV or XLSX submissions (long or wide format)")
     add_framework(p)
+    add_encoding(p)
     p.add_argument("--problems-out", metavar="FILE.csv", type=Path,
                    help="把全部问题写入 CSV 文件 / write every problem (file, row, column, kind, message) to CSV")
     p.add_argument("--show", metavar="N", type=_positive, default=SHOW_PER_KIND,
@@ -45,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     from indicators.submission import read_figures, validate
 
     fw = load_framework(args.framework)
-    sub = read_figures(*args.files)
+    sub = read_figures(*args.files, encoding=args.encoding)
     report = validate(sub, fw)
     print(report.summary(limit=args.show))
     if args.problems_out is not None:

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+from ..textdecode import Decoded, decode_strict
 from .types import (
     _CATEGORICAL,
     _IDENTIFIERS,
@@ -44,12 +45,16 @@ SUFFIXES = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm
 # ---------------------------------------------------------------------------------------------
 # reading files
 # ---------------------------------------------------------------------------------------------
-def read_figures(*paths: str | Path) -> Submission:
+def read_figures(*paths: str | Path, encoding: str | None = None) -> Submission:
     """Read submitted figures from CSV/XLSX files (long or wide format), concatenated.
 
     Every problem in the files (undecodable text, missing columns, bad years, unreadable values)
     is collected in :attr:`Submission.problems`; only a path that does not exist or has an
     unsupported extension raises :class:`~indicators.errors.DataError` at once.
+
+    CSV text is decoded in one encoding per file (:func:`indicators.textdecode.decode_strict`):
+    detected from the first row with Chinese text, or ``encoding`` when given (``--encoding``); a
+    file whose rows mix encodings is an error naming the first row in the other one.
     """
     if not paths:
         raise DataError("read_figures needs at least one CSV or XLSX file")
@@ -70,10 +75,10 @@ def read_figures(*paths: str | Path) -> Submission:
         data = path.read_bytes()
         files[label] = hashlib.sha256(data).hexdigest()
         if SUFFIXES[path.suffix.lower()] == "csv":
-            text = _decode(data)
+            decoded = decode_strict(data, encoding)
             del data  # the text alone from here: a large file is not held twice
-            table, file_problems = _read_csv(text, label)
-            del text
+            table, file_problems = _read_csv(decoded, label)
+            del decoded
         else:
             table, file_problems = _read_xlsx(data, label)
             del data
@@ -132,25 +137,12 @@ class _Table:
 _SHARE_LIMIT = 4096
 
 
-def _decode(data: bytes) -> str | None:
-    """Decode CSV bytes: UTF-16 by BOM, else UTF-8 (BOM optional), else GB18030 (⊃ GBK)."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encodings = ("utf-16",)
-    else:
-        encodings = ("utf-8-sig", "gb18030")
-    for encoding in encodings:
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return None
-
-
-def _read_csv(text: str | None, label: str) -> tuple[_Table | None, list[Problem]]:
-    if text is None:
-        return None, [Problem("error", "cannot decode the file as UTF-8 or GBK/GB18030; save it "
-                              "as 'CSV UTF-8' from Excel", label)]
-    first = text.split("\n", 1)[0] if len(text) < 1 << 16 else text[: text.find("\n")]
+def _read_csv(decoded: Decoded, label: str) -> tuple[_Table | None, list[Problem]]:
+    if decoded.text is None:
+        return None, [Problem("error", decoded.error or "cannot decode the file", label, decoded.line)]
+    text = decoded.text
+    end = text.find("\n")
+    first = text if end < 0 else text[:end]
     delimiter = ","
     if "," not in first:
         delimiter = "\t" if "\t" in first else (";" if ";" in first else ",")

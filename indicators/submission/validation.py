@@ -12,9 +12,7 @@ References: the framework brief (``district-framework.md``), "Reported rates nex
 from __future__ import annotations
 
 import ast
-import csv
 import difflib
-import io
 import math
 import re
 import warnings
@@ -29,7 +27,6 @@ import pandas as pd
 
 from ..errors import DataError, ValidationWarning
 from ..framework import Framework
-from ..io import atomic_write_text
 from .types import Layout, Problem, Submission
 from .values import infer_decimals, normalise_text
 
@@ -115,16 +112,20 @@ class ValidationReport:
         """Write every error and warning to a CSV file (atomically), one problem per row.
 
         Columns: severity, file, row, column, district, year, figure, kind, message (UTF-8 with
-        BOM so that Excel opens Chinese text correctly).
+        BOM so that Excel opens Chinese text correctly), through :func:`indicators.outputs.write_csv`
+        (atomic; text that a spreadsheet would run as a formula is neutralised).
         """
-        buf = io.StringIO()
-        out = csv.writer(buf, lineterminator="\n")
-        out.writerow(PROBLEM_COLUMNS)
-        for p in (*self.errors, *self.warnings):
-            out.writerow([p.severity, p.file or "", "" if p.row is None else p.row, p.column or "",
-                          p.district or "", "" if p.year is None else p.year, p.figure or "",
-                          problem_kind(p.message), p.message])
-        return atomic_write_text(Path(path), "\ufeff" + buf.getvalue())
+        from ..outputs import write_csv  # the one CSV writer: atomic, formula-leading text neutralised
+
+        problems = [*self.errors, *self.warnings]
+        frame = pd.DataFrame({
+            "severity": [p.severity for p in problems], "file": [p.file for p in problems],
+            "row": pd.array([p.row for p in problems], dtype="Int64"),
+            "column": [p.column for p in problems], "district": [p.district for p in problems],
+            "year": pd.array([p.year for p in problems], dtype="Int64"),
+            "figure": [p.figure for p in problems], "kind": [problem_kind(p.message) for p in problems],
+            "message": [p.message for p in problems]}, columns=list(PROBLEM_COLUMNS))
+        return write_csv(frame, path, bom=True)
 
     def warn(self) -> None:
         """Issue one :class:`~indicators.errors.ValidationWarning` listing every warning, if any."""

@@ -22,7 +22,7 @@ from .registry import Step
 from .steps import OPTIONAL_STEP_KEYS as _OPTIONAL_STEP_KEYS
 from .steps import OVERRIDE_KEYS as _OVERRIDE_KEYS
 from .steps import STEP_KEYS as _STEP_KEYS
-from .steps import methodology_steps
+from .steps import methodology_steps, step_kind
 
 __all__ = ["DEFAULT_GRADES", "GradeBand", "Methodology", "Step", "as_methodology", "load_methodology"]
 
@@ -54,7 +54,10 @@ class Methodology:
 
     ``screen`` drops district-years with too little data, before or after imputing (its
     ``stage`` parameter); ``denominate`` divides indicators by the denominators the framework
-    declares. Both default to ``none`` and are then left out of :meth:`to_dict`.
+    declares; ``unsubmitted`` says whether an unsubmitted item is skipped (``redistribute``) or
+    scores 0 (``zero``); ``grading`` says when a district-year is graded at all
+    (:mod:`indicators.grading`). Left at their defaults they are left out of :meth:`to_dict`, so
+    the content hash of an older methodology is unchanged.
     """
 
     name: str = "baseline"
@@ -72,6 +75,8 @@ class Methodology:
     exclude: tuple[str, ...] = ()
     denominate: Step = Step("none")
     screen: Step = Step("none")
+    unsubmitted: Step = Step("redistribute")
+    grading: Step = Step("none")
 
     def __post_init__(self) -> None:
         # steps may be given as names or {method, params} dicts, here as in from_dict and replace
@@ -93,7 +98,7 @@ class Methodology:
             out["description"] = self.description
         for key in _OPTIONAL_STEP_KEYS:
             step = getattr(self, key)
-            if step != Step("none"):
+            if step != Step(step_kind(key).default):
                 out[key] = step.to_dict()
         for key in _STEP_KEYS:
             out[key] = getattr(self, key).to_dict()

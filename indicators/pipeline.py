@@ -189,6 +189,9 @@ def _build(
     norm_cols, learned = normed.values, normed.learned
     for code, reasons in normed.reasons.items():
         hit = pd.notna(reasons) & source[code].isin(["counts", "reported"]).to_numpy()
+        # an item not yet due was not owed: that, not the unsubmitted figure, is why it is missing
+        not_due = pd.Series(reasons, dtype=object).astype(str).str.startswith("not yet due").to_numpy()
+        hit |= not_due & source[code].astype(str).str.startswith("missing figure ").to_numpy()
         source.loc[hit, code] = reasons[hit]
     normalised = pd.DataFrame(np.column_stack([norm_cols[c] for c in active]) if active else None,
                               index=idx, columns=active)

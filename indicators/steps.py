@@ -1,7 +1,8 @@
 """The step table: every kind of methodology step, its registry, pipeline order and bilingual label.
 
 One row per step kind, in pipeline order (denominate → screen → impute → treat → normalise →
-unsubmitted → weights → aggregate → missing → grading). :meth:`Methodology.validate <indicators.methodology.Methodology.validate>`,
+unsubmitted → weights → aggregate → missing → grading).
+:meth:`Methodology.validate <indicators.methodology.Methodology.validate>`,
 the pipeline, ``rolindex methods`` and the reports' methodology note all read this table, so a new
 step kind is added here once; a new method registers itself (with its own bilingual label) in its
 kind's registry.

@@ -133,7 +133,8 @@ def _rule_text(spec: Mapping[str, Any] | None, node: Any, lang: str) -> tuple[st
             return bi("按达成档次赋分", "stepped points by the band reached", lang), float(best), unit
         if rule == "deduction":
             basis = spec.get("basis")
-            return (bi(f"每{'少' if node.direction > 0 else '多'}一{'' if basis else '个单位'}扣 {spec['per_unit']} 分，"
+            more = "少" if node.direction > 0 else "多"
+            return (bi(f"每{more}一{'' if basis else '个单位'}扣 {spec['per_unit']} 分，"
                        f"累计不超过 {spec['cap']} 分（{basis or node.code}，标准 {spec['threshold']}）",
                        f"{spec['per_unit']} points off per unit {'short of' if node.direction > 0 else 'over'} "
                        f"{spec['threshold']} ({basis or node.code}), at most {spec['cap']}", lang),
@@ -263,6 +264,8 @@ def source_entries(result: IndexResult, district: str, year: int, notes: pd.Data
                 continue
             n = notes.loc[key]
             sid = "" if pd.isna(n["source"]) else str(n["source"])
+            if sid.startswith("synthetic:"):  # the banner says so once; no document to cite per figure
+                continue
             if sid in sources.index:
                 s = sources.loc[sid]
                 title = bi(str(s["title_zh"]), str(s["title_en"]), lang)

@@ -363,3 +363,32 @@ def findings(result: IndexResult, district: str, year: int, entries: Mapping[str
             out["follow_up"].append(bi(zh, en, lang))
     return out
 
+
+
+def unsubmitted_note(sensitivity: pd.DataFrame, district: str, year: int, lang: str = "zh") -> str:
+    """One sentence on whether the unsubmitted rule decides this district-year's rank ("" when it has none).
+
+    From :func:`indicators.unsubmitted.unsubmitted_sensitivity`: the number of unsubmitted items,
+    the rank under the other option (every district), and the rank if only this district's items
+    were counted the other way.
+    """
+    check_lang(lang)
+    if (district, year) not in sensitivity.index:
+        return ""
+    r = sensitivity.loc[(district, year)]
+    n = int(r["unsubmitted"])
+    if n == 0:
+        return ""
+    zero = r["other_option"] == "zero"
+    how_zh = "若未报送项按 0 分计" if zero else "若未报送项不计分、权重重新分配"
+    how_en = "if unsubmitted items scored 0" if zero else "if unsubmitted items were skipped and their weight shared"
+    if pd.isna(r["rank"]):
+        return bi(f"未报送 {n} 项。", f"{n} item(s) not submitted.", lang)
+    if not bool(r["decides"]):
+        return bi(f"未报送 {n} 项；{how_zh}，排名不变（{int(r['rank'])}）。",
+                  f"{n} item(s) not submitted; {how_en}, the rank would be the same ({int(r['rank'])}).", lang)
+    own = "" if pd.isna(r["own_other_rank"]) else int(r["own_other_rank"])
+    return bi(f"未报送 {n} 项，排名取决于未报送项的计分方式：现排名 {int(r['rank'])}，{how_zh}为 {int(r['other_rank'])}"
+              f"（仅本区按此计分则为 {own}）。",
+              f"{n} item(s) not submitted, and the rank depends on how they count: rank {int(r['rank'])} now, "
+              f"{int(r['other_rank'])} {how_en} ({own} if only this district's items were counted so).", lang)

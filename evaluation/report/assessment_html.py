@@ -21,7 +21,7 @@ def _num(x: Any, digits: int = 2) -> str:
     return "–" if x is None or pd.isna(x) else f"{float(x):.{digits}f}"
 
 
-def grading_html(summary: Mapping[str, Any], lang: str = "zh") -> Fragment:
+def grading_html(summary: Mapping[str, Any], lang: str = "zh", unsubmitted_note: str = "") -> Fragment:
     """Whether the district-year is graded (不评定等次 with the reason), indicators counted, the
     unsubmitted rule and the peer group's rank."""
     check_lang(lang)
@@ -43,6 +43,8 @@ def grading_html(summary: Mapping[str, Any], lang: str = "zh") -> Fragment:
                          "unsubmitted items are skipped and their weight shared among the submitted ones")
                         if option == "redistribute" else ("未报送项按 0 分计", "unsubmitted items score 0 points"))
     items = [text, bi(f"未报送项计分规则：{rule_zh}", f"Unsubmitted items: {rule_en}", lang)]
+    if unsubmitted_note:
+        items.append(unsubmitted_note)
     if s.get("group"):
         if s.get("group_rank") is not None:
             items.append(bi(f"同组（{s['group']}）排名 {s['group_rank']}/{s['n_group']}；全部参评区排名 "

@@ -138,9 +138,11 @@ def strengths_weaknesses(ctx: ReportContext, n: int = 3) -> Fragment:
 
 def grading_status(ctx: ReportContext) -> Fragment:
     """不评定等次 with the reason when below the grading rule; indicators counted; unsubmitted rule; peer group."""
+    from .assessment import unsubmitted_note
     from .assessment_html import grading_html
 
-    return grading_html(ctx.summary, ctx.lang)
+    note = unsubmitted_note(store.unsubmitted_sensitivity(ctx.result), ctx.district, ctx.year, ctx.lang)
+    return grading_html(ctx.summary, ctx.lang, note)
 
 
 def points(ctx: ReportContext) -> Fragment:

@@ -22,7 +22,7 @@ from ..fileio import atomic_write_text
 from . import charts
 from .content import bi, check_lang, check_year
 from .html import banner_html, bi_html, document, esc, figure_html
-from .store import is_synthetic
+from .store import is_synthetic, unsubmitted_sensitivity
 
 __all__ = ["SORT_SCRIPT", "render_index_page", "summary_charts"]
 
@@ -87,6 +87,22 @@ def _cell(text: str, sort_value: object = None, cls: str = "", raw: bool = False
     return f'<td{c} data-v="{esc(v)}">{text if raw else esc(text)}</td>'
 
 
+def _unsubmitted_cell(sens: pd.DataFrame, district: str, lang: str) -> str:
+    """How many items a district did not submit, and the rank under the other unsubmitted option when it differs."""
+    if district not in sens.index or int(sens.at[district, "unsubmitted"]) == 0:
+        return _cell("–", 0)
+    r = sens.loc[district]
+    n = int(r["unsubmitted"])
+    if not bool(r["decides"]) or pd.isna(r["other_rank"]):
+        return _cell(bi(f"{n} 项", f"{n}", lang), n)
+    zero = r["other_option"] == "zero"
+    own = "" if pd.isna(r["own_other_rank"]) else int(r["own_other_rank"])
+    how_zh, how_en = ("按 0 分计", "scored 0") if zero else ("重新分配时", "redistributed")
+    text = bi(f"{n} 项；{how_zh}排名 {int(r['other_rank'])}（仅本区：{own}）",
+              f"{n}; rank {int(r['other_rank'])} if {how_en} (this district only: {own})", lang)
+    return _cell(text, n, "rol-miss")
+
+
 def render_index_page(
     result: IndexResult,
     year: int,
@@ -144,12 +160,15 @@ def render_index_page(
     heads = [("排名", "Rank", "num"), ("区", "District", "text"), ("指数", "Index", "num"),
              ("等次", "Grade", "text"), ("较上年", "Change", "num")]
     heads += [(fw.nodes[d].zh, fw.nodes[d].en, "num") for d in dims]
-    heads += [("数据覆盖", "Coverage", "num")]
+    heads += [("数据覆盖", "Coverage", "num"), ("未报送项", "Unsubmitted items", "text")]
     head_html = "".join(f'<th data-sort="{kind}" scope="col">{bi_html(zh, en, lang)}</th>' for zh, en, kind in heads)
+    ungraded_head = head_html + f'<th scope="col">{bi_html("不评定等次原因", "Why not graded", lang)}</th>'
+    sens = unsubmitted_sensitivity(result).xs(year, level="year")
+    graded_col = table["graded"] if "graded" in table else pd.Series(True, index=table.index)
 
     missing = bi("缺失", "missing", lang)
-    rows = []
-    for r in table.itertuples(index=False):
+    rows, ungraded_rows = [], []
+    for r, is_graded in zip(table.itertuples(index=False), graded_col, strict=True):
         district = str(r.district)
         name = str(r.district_name) if isinstance(r.district_name, str) and r.district_name else district
         if district in links:
@@ -178,7 +197,13 @@ def render_index_page(
             cells.append(_cell("–" if v is None else f"{v:.1f}", None if v is None else f"{v:.6f}", "num"))
         cov = float(r.coverage)
         cells.append(_cell(f"{cov:.0%}", f"{cov:.6f}", "num"))
-        rows.append(f"<tr>{''.join(cells)}</tr>")
+        cells.append(_unsubmitted_cell(sens, district, lang))
+        if bool(is_graded) or index is None:
+            rows.append(f"<tr>{''.join(cells)}</tr>")
+        else:
+            reason = bi(str(r.grade_reason).split(" / ", 1)[0], str(r.grade_reason).split(" / ", 1)[-1], lang)
+            cells.append(_cell(reason, None, "rol-src"))
+            ungraded_rows.append(f"<tr>{''.join(cells)}</tr>")
 
     n = len(table)
     n_index = int(table["index"].notna().sum())
@@ -192,6 +217,18 @@ def render_index_page(
         f"district to open its report. Framework {fw.id} {fw.version}, methodology {meth.name}.",
         lang,
     )
+    n_decided = int(sens["decides"].sum())
+    if ungraded_rows:
+        intro += " " + bi(f"{len(ungraded_rows)} 个区数据不足，不评定等次、不参与排名，另表列出。",
+                          f"{len(ungraded_rows)} district(s) have too little data: not graded nor ranked, "
+                          "listed separately.", lang)
+    if n_decided:
+        other = "按 0 分计" if meth.unsubmitted.method == "redistribute" else "不计分、权重重新分配"
+        other_en = "scored 0" if meth.unsubmitted.method == "redistribute" else "skipped with their weight shared"
+        intro += " " + bi(f"{n_decided} 个区的排名取决于未报送项的计分方式"
+                          f"（若未报送项{other}，排名会变化，见“未报送项”列）。",
+                          f"The ranks of {n_decided} district(s) depend on how unsubmitted items count (they would "
+                          f"change if unsubmitted items were {other_en}; see the 'Unsubmitted items' column).", lang)
     if n_failed:
         intro += " " + bi(f"{n_failed} 个区的报告生成失败（见表中标注）。",
                           f"{n_failed} district report(s) failed (marked in the table).", lang)
@@ -203,12 +240,19 @@ def render_index_page(
     if nav_links:
         items = " · ".join(f'<a href="{esc(href)}">{esc(label)}</a>' for label, href in nav_links)
         nav_html = f'<nav class="rol-nav">{esc(bi("其他年份", "Other years", lang))}: {items}</nav>'
+    ungraded_html = ""
+    if ungraded_rows:
+        ungraded_html = (
+            f"<h2>{esc(bi('不评定等次（不参与排名）', 'Not graded (not ranked)', lang))}</h2>"
+            f'<div class="rol-scroll"><table class="rol-table rol-sortable rol-ungraded"><thead><tr>{ungraded_head}'
+            f'</tr></thead><tbody>{"".join(ungraded_rows)}</tbody></table></div>')
     body = (
         f"{nav_html}{banner_html(is_synthetic(result), lang)}<h1>{esc(title)}</h1>"
         f"<p class=\"rol-note\">{esc(intro)}</p>"
         f"<h2>{esc(bi('排名', 'Ranking', lang))}</h2>"
         f'<div class="rol-scroll"><table class="rol-table rol-sortable"><thead><tr>{head_html}</tr></thead>'
         f'<tbody>{"".join(rows)}</tbody></table></div>'
+        f"{ungraded_html}"
         f"<h2>{esc(bi('概览', 'Overview', lang))}</h2>{figures}{extra_html}"
     )
     page = document(title, f'<main class="rol-index">{body}</main>', lang, script=SORT_SCRIPT)

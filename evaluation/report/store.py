@@ -263,6 +263,23 @@ def write_result_cache(
 
 
 _NOTES: OrderedDict = OrderedDict()
+_SENSITIVITY: dict[int, tuple[weakref.ref, pd.DataFrame]] = {}
+
+
+def unsubmitted_sensitivity(result: IndexResult) -> pd.DataFrame:
+    """:func:`indicators.unsubmitted.unsubmitted_sensitivity` of ``result``, once per result object."""
+    from indicators.unsubmitted import unsubmitted_sensitivity as compute
+
+    with _LOCK:
+        entry = _SENSITIVITY.get(id(result))
+    if entry is not None and entry[0]() is result:
+        return entry[1]
+    table = compute(result)
+    with _LOCK:
+        for k in [k for k, (ref, _) in _SENSITIVITY.items() if ref() is None]:
+            del _SENSITIVITY[k]
+        _SENSITIVITY[id(result)] = (weakref.ref(result), table)
+    return table
 
 
 def figure_notes(figures_path: str | Path | None) -> pd.DataFrame | None:
@@ -297,6 +314,7 @@ def clear_cache() -> None:
         _FRAMEWORKS.clear()
         _VIEWS.clear()
         _NOTES.clear()
+        _SENSITIVITY.clear()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -163,7 +163,7 @@ def test_reproduction_methodologies_grade_everything(name):
 def test_shipped_methodologies_carry_a_grading_rule(name):
     m = load_methodology(f"data/methodologies/{name}.yaml")
     assert m.grading.method == "coverage"
-    assert m.grading.params["min_coverage"] == 0.6 and m.grading.params["min_dimensions"] == 0.8
+    assert m.grading.params["min_coverage"] == 0.6 and m.grading.params["min_dimensions"] == 0.5
 
 
 def test_real_districts_2020_are_not_graded(repo_root=None):

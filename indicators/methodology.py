@@ -210,6 +210,11 @@ class Methodology:
                 for lvl in getattr(self, key):
                     if lvl not in levels:
                         problems.append(f"{key}: level {lvl} has no aggregates; levels are {sorted(levels)}")
+            names = {g.zh for g in self.grades} | {g.en for g in self.grades}
+            for v in getattr(framework, "veto", ()):
+                if v.cap_grade not in names:
+                    problems.append(f"veto {v.id!r} of {framework.id}: cap_grade {v.cap_grade!r} is not a grade band "
+                                    f"of this methodology; bands: {', '.join(g.zh for g in self.grades)}")
             for code in self.exclude:
                 if code not in framework.indicators:
                     problems.append(f"exclude: {code!r} is not an indicator of {framework.id}")

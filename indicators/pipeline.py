@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .adjustments import apply_bonus, apply_veto
 from .aggregate import AGGREGATORS, MISSING_POLICIES, name_units
 from .denominate import DENOMINATORS
 from .derive import derive_indicators
@@ -236,6 +237,10 @@ def _build(
     score_df = pd.DataFrame({c: scores[c] for c in fw.aggregates}, index=idx)
 
     index = score_df[fw.root].rename("index")
+    if fw.bonus:  # 加分项: added to the index, never above the scale
+        index, explain["bonus"] = apply_bonus(index, wide, fw.bonus, fw.scale)
+        index = index.rename("index")
+        score_df[fw.root] = index
     grader = GRADING.get(meth.grading.method)
     facts = grading_facts(fw, derived, source, score_df, index)
     grading = grader.func(facts, **grader.bind(meth.grading.params))
@@ -245,6 +250,8 @@ def _build(
     grades = _grades(index, meth)
     not_graded = index.notna() & ~graded
     grades.loc[not_graded, "zh"], grades.loc[not_graded, "en"] = NOT_GRADED["zh"], NOT_GRADED["en"]
+    if fw.veto:  # 一票否决: the grade of a graded row is capped as declared
+        grades, explain["veto"] = apply_veto(grades, graded, wide, fw.veto, meth.grades)
     eff = _effective_weights(fw, weights, active)
     contrib = _contributions(fw, weights, values, index.to_numpy(), active_nodes, active, idx)
     coverage = _coverage(derived, eff)

@@ -392,3 +392,38 @@ def unsubmitted_note(sensitivity: pd.DataFrame, district: str, year: int, lang: 
               f"（仅本区按此计分则为 {own}）。",
               f"{n} item(s) not submitted, and the rank depends on how they count: rank {int(r['rank'])} now, "
               f"{int(r['other_rank'])} {how_en} ({own} if only this district's items were counted so).", lang)
+
+
+def rectification(result: IndexResult, district: str, year: int, lang: str = "zh") -> list[dict[str, str]]:
+    """存在问题 and 整改建议 declared in the framework (``advice``), for the indicators whose data call for them.
+
+    An indicator's advice applies when its ``when`` holds for this district-year: ``score_below``
+    (it counts in the index and scores below the number) or ``below_peer_median``. Unscored
+    items get none (a missing item is reported as missing, not as a problem). Each entry has
+    ``code``, ``name``, ``score``, ``problem``, ``suggestion`` and ``unit`` (responsible unit) in
+    the report's language.
+    """
+    check_lang(lang)
+    district, year = check_row(result, district, year)
+    fw = result.framework
+    view = peer_view(result, year)
+    gaps = _gaps(result, district, year)
+    out = []
+    for code in fw.indicators:
+        advice = fw.nodes[code].advice
+        if advice is None or code not in gaps.index:
+            continue
+        score = float(view.scores.at[district, code])
+        if advice.when == "score_below":
+            hit = score < float(advice.score_below)
+        else:
+            hit = gaps[code] < -0.05
+        if not hit:
+            continue
+        node = fw.nodes[code]
+        out.append({
+            "code": code, "name": node.zh if lang == "zh" else node.en, "score": f"{score:.1f}",
+            "problem": bi(*advice.problem, lang), "suggestion": bi(*advice.suggestion, lang),
+            "unit": bi(*advice.unit, lang) if advice.unit[0] else "",
+        })
+    return out

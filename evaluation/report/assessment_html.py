@@ -149,3 +149,20 @@ def basis_html(issuer: str, issued: str, documents: Sequence[str], lang: str = "
                      f'{esc(bi("日期", "Date", lang))}: {esc(issued or "–")}</p>')
     return Fragment(f"<p>{esc(method)}</p><h3>{esc(bi('评估依据与数据来源文件', 'Basis and source documents', lang))}"
                     f"</h3><ul>{docs}</ul>{issued_by}")
+
+
+def rectification_html(items: Sequence[Mapping[str, str]], lang: str = "zh") -> Fragment:
+    """存在问题 and 整改建议 per indicator, with the responsible unit."""
+    check_lang(lang)
+    if not items:
+        none = bi("数据未显示需整改的问题。", "The data show no problem calling for rectification.", lang)
+        return Fragment(f'<p class="rol-note">{esc(none)}</p>')
+    head = "".join(f"<th>{bi_html(zh, en, lang)}</th>" for zh, en in
+                   (("指标", "Indicator"), ("得分", "Score"), ("存在问题", "Problem"), ("整改建议", "Suggestion"),
+                    ("责任单位", "Responsible unit")))
+    rows = "".join(
+        f'<tr><td class="rol-name">{esc(i["code"])} {esc(i["name"])}</td><td class="num">{esc(i["score"])}</td>'
+        f'<td>{esc(i["problem"])}</td><td>{esc(i["suggestion"])}</td><td>{esc(i["unit"] or "–")}</td></tr>'
+        for i in items)
+    return Fragment(f'<div class="rol-scroll"><table class="rol-table rol-rectify"><thead><tr>{head}</tr></thead>'
+                    f"<tbody>{rows}</tbody></table></div>")

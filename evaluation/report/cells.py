@@ -175,6 +175,14 @@ def findings(ctx: ReportContext) -> Fragment:
     return findings_html(found(ctx.result, ctx.district, ctx.year, _entries(ctx), ctx.lang), ctx.lang)
 
 
+def rectification(ctx: ReportContext) -> Fragment:
+    """存在问题 / 整改建议 declared in the framework, for the indicators whose data call for them."""
+    from .assessment import rectification as items
+    from .assessment_html import rectification_html
+
+    return rectification_html(items(ctx.result, ctx.district, ctx.year, ctx.lang), ctx.lang)
+
+
 def sources(ctx: ReportContext) -> Fragment:
     """Each indicator's document title and quote, and its caveats (lower bound, approximate, external year)."""
     from .assessment_html import sources_html

@@ -53,7 +53,7 @@ from ..batch.execute import check_parameters
 from ..errors import ReportDataError
 from ..fileio import atomic_write_text
 from . import content as report_data
-from . import index_page, store
+from . import index_page, store, templating
 
 __all__ = ["NOTEBOOK", "ReportsOutcome", "report_folder", "run_reports", "write_landing_page",
            "write_year_pages"]
@@ -66,8 +66,8 @@ TIMEOUT_S = 900.0
 #: about 2 s: kernel start, imports, loading the cached result).
 RECYCLE_EVERY = 500
 #: Code that decides what a report shows, beyond :func:`store.code_fingerprint`.
-_REPORT_CODE = ("report/content.py", "report/cells.py", "report/html.py", "report/charts.py", "batch/execute.py",
-                "batch/_kernel_reset.py", "report/uncertainty.py", "report/uncertainty_plots.py")
+_REPORT_CODE = ("report/content.py", "report/cells.py", "report/html.py", "report/charts.py", "report/templating.py",
+                "batch/execute.py", "batch/_kernel_reset.py", "report/uncertainty.py", "report/uncertainty_plots.py")
 _CODE_FILE = Path(".rolindex") / "code.sha256"
 
 
@@ -130,6 +130,7 @@ def _code_fingerprint_file(folder: Path) -> Path:
     for name in _REPORT_CODE:
         h.update(f"\0{name}\0".encode() + (here / name).read_bytes())
     h.update(b"\0" + NOTEBOOK.read_bytes())
+    h.update(b"\0templates\0" + templating.template_fingerprint().encode())  # shipped and deployment templates
     text = h.hexdigest() + "\n"
     path = folder / _CODE_FILE
     if not path.exists() or path.read_text(encoding="utf-8") != text:
@@ -269,6 +270,8 @@ def run_reports(
     timeout: float | None = TIMEOUT_S,
     uncertainty: str | Path | None = None,
     replications: int = 256,
+    templates: str | Path | None = None,
+    pdf: bool = False,
 ) -> list[ReportsOutcome]:
     """Produce every district's report for each year, with the year's index page and score table.
 
@@ -299,6 +302,11 @@ def run_reports(
         now with a Sobol design of base size ``replications`` (see
         :func:`evaluation.report.uncertainty.prepare`). None: no such sections.
     replications : base sample size of an analysis run from a spec.
+    templates : a deployment's template folder whose files replace the shipped templates by name
+        (and its ``branding.yaml``); put first in ``ROLINDEX_TEMPLATES`` while the batch runs, so
+        the report kernels use it (see :mod:`evaluation.report.templating`).
+    pdf : also print every page to ``<district>.pdf`` (and ``index.pdf``) with headless Chromium
+        (see :mod:`evaluation.report.pdf`); a district whose PDF fails is a failed district.
 
     Returns
     -------
@@ -315,6 +323,8 @@ def run_reports(
     report_data.check_lang(lang)
     if mode not in ("warm", "isolated"):
         raise ReportDataError(f"mode must be 'warm' or 'isolated', got {mode!r}")
+    if templates is not None:  # a missing folder or a bad branding.yaml: an error before anything runs
+        templating.branding([templates])
     year_list = [years] if isinstance(years, int) else list(dict.fromkeys(years))
     if not year_list:
         raise ReportDataError("give at least one year")
@@ -344,6 +354,7 @@ def run_reports(
 
     outcomes: list[ReportsOutcome] = []
     with contextlib.ExitStack() as stack:
+        stack.enter_context(templating.using([templates] if templates is not None else None))
         if scheduler is None and mode == "warm" and len(plans) > 1 and (workers is None or workers > 0):
             n = workers or max(1, min(default_workers(), max(len(c) for _, c in plans)))
             scheduler = stack.enter_context(shared_local_cluster(n))
@@ -399,7 +410,8 @@ def write_landing_page(sections: Sequence[tuple[str, Sequence[ReportsOutcome]]],
 
     ``sections`` are (heading, outcomes) pairs; links are relative to ``out_path``'s folder.
     """
-    from .html import document, esc
+    from . import templating
+    from .html import HTML_LANG
 
     report_data.check_lang(lang)
     base = Path(out_path).absolute().parent
@@ -407,15 +419,17 @@ def write_landing_page(sections: Sequence[tuple[str, Sequence[ReportsOutcome]]],
     for heading, outcomes in sections:
         rows = []
         for o in outcomes:
-            href = Path(o.index_page).absolute().relative_to(base).as_posix()
-            n_failed = report_data.bi(f"{len(o.failed)} 个失败", f"{len(o.failed)} failed", lang)
-            failed = f' <span class="rol-failed">{esc(n_failed)}</span>' if o.failed else ""
-            count = report_data.bi(f"{len(o.reports)} 份报告", f"{len(o.reports)} reports", lang)
-            rows.append(f'<li><a href="{esc(href)}">{esc(o.year)}</a> — {esc(count)}{failed}</li>')
-        parts.append(f"<h2>{esc(heading)}</h2><ul>{''.join(rows)}</ul>")
+            rows.append({
+                "href": Path(o.index_page).absolute().relative_to(base).as_posix(), "year": o.year,
+                "count": report_data.bi(f"{len(o.reports)} 份报告", f"{len(o.reports)} reports", lang),
+                "failed": (report_data.bi(f"{len(o.failed)} 个失败", f"{len(o.failed)} failed", lang)
+                           if o.failed else ""),
+            })
+        parts.append({"heading": heading, "rows": rows})
     title = report_data.bi("区级法治建设评估报告", "District rule-of-law assessment reports", lang)
-    body = f'<main class="rol-index"><h1>{esc(title)}</h1>{"".join(parts)}</main>'
-    return atomic_write_text(Path(out_path), document(title, body, lang))
+    page = templating.render("landing.html", title=title, lang=lang, html_lang=HTML_LANG[lang], script="",
+                             font_css="", sections=parts) + "\n"
+    return atomic_write_text(Path(out_path), page)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from markupsafe import Markup
 
-from . import templating
+from . import fonts, templating
 from .content import bi, check_lang, format_score
 
 if TYPE_CHECKING:  # nbformat costs ~1.3 s to import (jsonschema); kernels never need it
@@ -334,4 +334,4 @@ def render_html(nb: NotebookNode, *, title: str | None = None, lang: str | None 
             f"{params.get('district', '')} {params.get('year', '')} 法治建设评估报告",
             f"{params.get('district', '')} rule-of-law assessment {params.get('year', '')}", lang)
     body, _ = _exporter().from_notebook_node(nb)
-    return document(title, body, lang, template="report.html")
+    return document(title, body, lang, template="report.html", font_css=fonts.font_face_css())

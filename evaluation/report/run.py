@@ -40,6 +40,7 @@ import hashlib
 import json
 import logging
 import sys
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,7 +54,7 @@ from ..batch.execute import check_parameters
 from ..errors import ReportDataError
 from ..fileio import atomic_write_text
 from . import content as report_data
-from . import index_page, store, templating
+from . import fonts, index_page, store, templating
 
 __all__ = ["NOTEBOOK", "ReportsOutcome", "report_folder", "run_reports", "write_landing_page",
            "write_year_pages"]
@@ -90,11 +91,15 @@ class ReportsOutcome:
     districts: list[str]
     reports: dict[str, Path] = field(default_factory=dict)
     failed: dict[str, dict[str, Any]] = field(default_factory=dict)
+    font: Path | None = None
+    pdfs: dict[str, Path] = field(default_factory=dict)
+    pdf_failed: dict[str, str] = field(default_factory=dict)
+    pdf_s: float | None = None
 
     @property
     def exit_code(self) -> int:
-        """0 when every requested district has its report, else 1."""
-        return 1 if self.batch.failed else 0
+        """0 when every requested district has its report (and its PDF, when asked for), else 1."""
+        return 1 if self.batch.failed or self.pdf_failed else 0
 
     def summary(self) -> str:
         """Counts, every failure (district, cell, error name, message) and the files to open."""
@@ -111,6 +116,11 @@ class ReportsOutcome:
             lines.append(f"  FAILED {task.task_id}: {where}: {err.ename}: {message[0] if message else ''}")
         if b.failed:
             lines.append(f"  (details, tracebacks and the failed notebooks: {self.manifest})")
+        if self.pdf_s is not None:
+            lines.append(f"  PDF: {len(self.pdfs)} printed or unchanged, {len(self.pdf_failed)} failed "
+                         f"in {self.pdf_s:.1f} s")
+        for district, message in self.pdf_failed.items():
+            lines.append(f"  PDF FAILED {district}: {message}")
         lines.append(f"  index: {self.index_page}")
         return "\n".join(lines)
 
@@ -228,8 +238,52 @@ def write_year_pages(
     page = index_page.render_index_page(
         result, year, {d: p.name for d, p in reports.items()}, index_page.summary_charts(result, year, lang),
         folder / "index.html", lang, failed=failures, nav=nav, extra_html=year_html(uncertainty, result, year, lang),
+        font_css=fonts.font_face_css(),
     )
     return scores, page
+
+
+def ship_font(folder: Path, pages: Sequence[Path]) -> Path:
+    """Subset the CJK font for the characters of ``pages`` into ``folder/_fonts/`` and point the pages at it."""
+    chars: set[str] = set()
+    for page in pages:
+        chars |= fonts.page_chars(page.read_text(encoding="utf-8"))
+    font = fonts.subset_font(chars, folder)
+    fonts.apply(pages, font)
+    return font
+
+
+#: Per-page record of the PDF step: the HTML's sha256 each PDF was printed from, or the error.
+PDF_RECORD = Path(".rolindex") / "pdf.json"
+
+
+def print_pdfs(folder: Path, pages: Mapping[str, Path], *, force: bool = False
+               ) -> tuple[dict[str, Path], dict[str, str]]:
+    """Print every page to PDF beside it, skipping pages whose PDF was printed from the same HTML.
+
+    Failures are returned per page (and recorded in ``.rolindex/pdf.json``); they do not stop
+    the others.
+    """
+    from .pdf import print_pages
+
+    record_path = folder / PDF_RECORD
+    try:
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        record = {}
+    hashes = {k: hashlib.sha256(p.read_bytes()).hexdigest() for k, p in pages.items()}
+    todo = {k: p for k, p in pages.items()
+            if force or record.get(k, {}).get("html_sha256") != hashes[k] or not p.with_suffix(".pdf").is_file()
+            or record.get(k, {}).get("status") != "ok"}
+    done, failed = print_pages(todo)
+    for k in pages:
+        if k in done:
+            record[k] = {"status": "ok", "html_sha256": hashes[k], "pdf": done[k].name}
+        elif k in failed:
+            record[k] = {"status": "failed", "html_sha256": hashes[k], "error": failed[k]}
+    atomic_write_text(record_path, json.dumps(record, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+    ok = {k: p.with_suffix(".pdf") for k, p in pages.items() if k not in failed}
+    return ok, failed
 
 
 # ---------------------------------------------------------------------------------------------
@@ -362,7 +416,8 @@ def run_reports(
             outcomes.append(_run_year(
                 result, year, chosen, [y for y, _ in plans], out, out_fw, fig_path, fw_path, meth, meth_dict,
                 notebook, workers=workers, scheduler=scheduler, mode=mode, force=force, lang=lang,
-                keep_notebooks=keep_notebooks, progress=progress, timeout=timeout, uncertainty=analysis))
+                keep_notebooks=keep_notebooks, progress=progress, timeout=timeout, uncertainty=analysis,
+                pdf=pdf))
     return outcomes
 
 
@@ -370,7 +425,7 @@ def _run_year(
     result: IndexResult, year: int, chosen: list[str], all_years: list[int], out: str | Path, out_fw: Path,
     fig_path: Path, fw_path: Path, meth: Methodology, meth_dict: dict[str, Any], notebook: Path, *,
     workers: int | None, scheduler: Any, mode: str, force: bool, lang: str, keep_notebooks: bool, progress: bool,
-    timeout: float | None, uncertainty: Path | None,
+    timeout: float | None, uncertainty: Path | None, pdf: bool = False,
 ) -> ReportsOutcome:
     """One year: result cache, tasks, the batch, then scores.csv and index.html."""
     fw_id = result.framework.id
@@ -401,7 +456,15 @@ def _run_year(
     reports, failed = _links_and_failures(folder, all_params)
     scores, page = write_year_pages(result, year, folder, reports, failed, lang,
                                     _year_nav(out_fw, year, all_years, lang), uncertainty)
-    return ReportsOutcome(fw_id, year, folder, page, scores, batch.manifest_path, batch, chosen, reports, failed)
+    font = ship_font(folder, [*reports.values(), page])
+    outcome = ReportsOutcome(fw_id, year, folder, page, scores, batch.manifest_path, batch, chosen, reports, failed,
+                             font=font)
+    if pdf:
+        t0 = time.perf_counter()
+        wanted = {d: reports[d] for d in chosen if d in reports}
+        outcome.pdfs, outcome.pdf_failed = print_pdfs(folder, {**wanted, "index": page}, force=force)
+        outcome.pdf_s = time.perf_counter() - t0
+    return outcome
 
 
 def write_landing_page(sections: Sequence[tuple[str, Sequence[ReportsOutcome]]], out_path: str | Path,

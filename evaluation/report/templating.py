@@ -24,9 +24,12 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import EvaluationError
+
+if TYPE_CHECKING:
+    from markupsafe import Markup
 
 __all__ = ["ENV_VAR", "SHIPPED", "Branding", "TemplateConfigError", "branding", "environment", "render",
            "search_path", "template_fingerprint", "using"]
@@ -86,7 +89,20 @@ def _environment(dirs: tuple[Path, ...]) -> Any:
         autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         auto_reload=True,
     )
+    env.filters["css_string"] = css_string
     return env
+
+
+def css_string(value: Any) -> Markup:
+    """``value`` as a quoted CSS string: every character but letters, digits and spaces hex-escaped.
+
+    HTML escaping does not protect CSS (``</style>`` or a quote would end the rule), so text put
+    into a style sheet (the running header's district and year) goes through this filter.
+    """
+    from markupsafe import Markup
+
+    out = "".join(c if c.isalnum() or c == " " else f"\\{ord(c):x} " for c in str(value))
+    return Markup(f'"{out}"')
 
 
 def environment(extra: Sequence[str | Path] = ()) -> Any:

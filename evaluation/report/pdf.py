@@ -100,7 +100,7 @@ class PdfPrinter:
         if self._proc is not None:
             try:
                 self._send("Browser.close", {}, None)
-            except OSError:
+            except PdfError:
                 pass
             try:
                 self._proc.wait(timeout=10)
@@ -125,7 +125,10 @@ class PdfPrinter:
         msg: dict[str, Any] = {"id": self._next_id, "method": method, "params": params}
         if session:
             msg["sessionId"] = session
-        os.write(self._to_child, json.dumps(msg).encode() + b"\0")
+        try:
+            os.write(self._to_child, json.dumps(msg).encode() + b"\0")
+        except OSError as exc:  # a closed pipe: the browser is gone
+            raise PdfError(f"Chromium 意外退出 / Chromium exited unexpectedly ({exc})") from exc
         return self._next_id
 
     def _read(self, deadline: float) -> dict[str, Any]:

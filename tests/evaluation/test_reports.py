@@ -223,7 +223,7 @@ def test_report_batch_outputs_failure_resume_and_force(tiny_batch, capsys):
     assert re.search(r"FAILED z: cell \d+: IsADirectoryError: ", printed)
 
     names = sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
-    assert names == ["index.html", "manifest.json", "manifest.jsonl", "scores.csv", "x.html", "x.ipynb",
+    assert names == ["_fonts", "index.html", "manifest.json", "manifest.jsonl", "scores.csv", "x.html", "x.ipynb",
                      "x.json", "y.html", "y.ipynb", "y.json", "z.failed.ipynb", "z.json"]
     tasks = manifest(folder)["tasks"]
     assert {d: t["status"] for d, t in tasks.items()} == {"x": "ok", "y": "ok", "z": "failed"}

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from markupsafe import Markup
 
-from . import fonts, templating
+from . import fonts, templating, wording
 from .content import bi, check_lang, format_score
 
 if TYPE_CHECKING:  # nbformat costs ~1.3 s to import (jsonschema); kernels never need it
@@ -259,7 +259,7 @@ def methodology_html(note: Mapping[str, Any], lang: str = "zh") -> Fragment:
         label = bi(st["label_zh"], st["label_en"], lang)
         if st["scope"]:
             label += f" ({st['scope']})"
-        rows.append({"label": label, "lines": [_text(bi(st["text_zh"], st["text_en"], lang))]})
+        rows.append({"label": label, "lines": [_text(bi(*wording.step_sentence(st), lang))]})
     bands, grades = [], note["grades"]
     for i, g in enumerate(grades):
         if g["min"] is not None:

@@ -68,7 +68,8 @@ TIMEOUT_S = 900.0
 RECYCLE_EVERY = 500
 #: Code that decides what a report shows, beyond :func:`store.code_fingerprint`.
 _REPORT_CODE = ("report/content.py", "report/cells.py", "report/html.py", "report/charts.py", "report/templating.py",
-                "batch/execute.py", "batch/_kernel_reset.py", "report/uncertainty.py", "report/uncertainty_plots.py")
+                "batch/execute.py", "batch/_kernel_reset.py", "report/uncertainty.py", "report/uncertainty_plots.py",
+                "report/profile.py", "report/wording.py", "report/fonts.py")
 _CODE_FILE = Path(".rolindex") / "code.sha256"
 
 

@@ -407,7 +407,7 @@ def test_report_and_index_page_in_headless_chromium(tiny_batch):
     assert report.result["lang"] == "zh-CN"
     assert report.result["title"].startswith(f"{HOSTILE} 2024年法治建设评估报告")  # shown as text, not run
     assert report.result["cjk_chars"] > 200 and "法治" in report.result["cjk_sample"]
-    assert len(report.images) == 3 and report.result["scripts_external"] == 0
+    assert len(report.images) == 4 and report.result["scripts_external"] == 0
     assert all(i["width"] >= 300 and i["height"] >= 50 and not i["external"] for i in report.images), report.images
 
     index = browser.check_page(root, "2024/index.html", chromium=chromium)

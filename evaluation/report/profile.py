@@ -78,7 +78,7 @@ def profile_chart(result: IndexResult, district: str, year: int, lang: str = "zh
     legend = ((bi("本区", "district", lang), charts.ACCENT), (bi("同级中位数", "peer median", lang), charts.PEER))
     cols = 3
     rows = max(1, -(-len(dims) // cols))
-    panel_h = 1.45
+    panel_h = 1.55
     head = 0.30 + charts._legend_height(len(legend)) + 0.15
     height = head + rows * panel_h
     fig = charts._new(charts.WIDTH, height, title)
@@ -87,7 +87,7 @@ def profile_chart(result: IndexResult, district: str, year: int, lang: str = "zh
     for i, name in enumerate(names):
         r, c = divmod(i, cols)
         bottom = (height - head - (r + 1) * panel_h + 0.40) / height
-        ax = fig.add_axes((0.06 + c * 0.32, bottom, 0.26, (panel_h - 0.75) / height))
+        ax = fig.add_axes((0.06 + c * 0.32, bottom, 0.26, (panel_h - 0.90) / height))  # room for 2-line titles
         ax.set_xlim(-0.5, len(years) - 0.5)
         ax.set_ylim(0, 105)
         charts._value_grid(ax, "y", [0, 50, 100])
@@ -103,10 +103,13 @@ def profile_chart(result: IndexResult, district: str, year: int, lang: str = "zh
         dynamic += ax.plot(x, med[i], color=charts.PEER, linestyle="--", markersize=2.5, linewidth=1, **fixed)
         dynamic += ax.plot(x, own[i], color=charts.ACCENT, markersize=3.5, linewidth=1.6, **fixed)
         last = own[i, -1] if len(years) else np.nan
-        dynamic.append(ax.text(len(years) - 1, 104 if np.isnan(last) else min(last + 6, 104),
-                               charts._missing_label(lang) if np.isnan(last) else f"{last:.1f}",
-                               ha="right", va="bottom", fontsize=charts.TEXT_PT,
-                               color=charts.MISSING_COLOUR if np.isnan(last) else "#1f2933"))
+        if np.isnan(last):  # in the middle of the panel, clear of its title
+            dynamic.append(ax.text((len(years) - 1) / 2, 50, charts._missing_label(lang), ha="center", va="center",
+                                   fontsize=charts.TEXT_PT, color=charts.MISSING_COLOUR))
+        else:  # above the last point, or below it near the top (the panel title sits above 105)
+            high = last > 80
+            dynamic.append(ax.text(len(years) - 1, last - 6 if high else last + 6, f"{last:.1f}", ha="center",
+                                   va="top" if high else "bottom", fontsize=charts.TEXT_PT, color="#1f2933"))
     return charts._layered(fig, ("profile", title, legend, names, tuple(years), height), dynamic)
 
 

@@ -136,7 +136,8 @@ def profile_html(result: IndexResult, district: str, year: int, summary: dict[st
     for r in rows:
         change = "–"
         if r["change"] is not None:
-            change = f"{_fmt(r['change'], signed=True)} " + bi(f"（较{r['since']}年）", f"(vs {r['since']})", lang)
+            since = f"（较{r['since']}年）" if lang == "zh" else f" (vs {r['since']})"  # the header is bilingual
+            change = _fmt(r["change"], signed=True) + since
         table.append({
             "code": r["code"], "name": r["name"], "score": _fmt(r["score"]) or missing,
             "score_missing": r["score"] is None, "median": _fmt(r["median"]) or "–",

@@ -359,7 +359,7 @@ def test_report_batch_on_a_dask_local_cluster(tmp_path):
     # the uncertainty analysis: on the index page (interval chart, Sobol indices) and in each report
     assert "不确定性与敏感性分析 / Uncertainty and sensitivity" in index and index.count("<img ") >= 3
     report = (out / "tiny" / "2024" / "x.html").read_text(encoding="utf-8")
-    assert "排名的稳健性 / Rank robustness" in report and "次模拟" in report and report.count("<img ") == 4
+    assert "排名的稳健性 / Rank robustness" in report and "次模拟" in report and report.count("<img ") == 5
     params = json.loads((out / "tiny" / "2024" / "manifest.json").read_text(encoding="utf-8"))["tasks"]["x"]
     assert Path(params["parameters"]["uncertainty"]).parent == out / "tiny" / "uncertainty"
     assert any(p.endswith("ranks.npz") for p in params["inputs"])

@@ -92,6 +92,13 @@ def headline(ctx: ReportContext) -> Fragment:
     return report_html.headline_html(ctx.summary, (fw.zh, fw.en), ctx.lang)
 
 
+def profile(ctx: ReportContext) -> Fragment:
+    """The one-page profile: each dimension against the peer group this year and over the years."""
+    from .profile import profile_html
+
+    return profile_html(ctx.result, ctx.district, ctx.year, dict(ctx.summary), ctx.lang)
+
+
 def scorecard(ctx: ReportContext) -> Fragment:
     """Every dimension and indicator: value, source, score, peer median, rank, contribution."""
     table = report_data.scorecard(ctx.result, ctx.district, ctx.year, ctx.lang)

@@ -40,7 +40,7 @@ __all__ = ["ADVICE_KEYS", "Advice", "BonusItem", "VetoItem", "apply_bonus", "app
 _BONUS_KEYS = {"id", "zh", "en", "figure", "per_unit", "points", "threshold", "max"}
 _VETO_KEYS = {"id", "zh", "en", "figure", "threshold", "cap_grade"}
 ADVICE_KEYS = {"when", "problem", "suggestion", "unit"}
-_LINE = "__line__"
+_META = {"__line__", "__keylines__"}  # line bookkeeping of the framework loader
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,7 @@ def load_adjustments(data: Mapping, figures: Mapping, at, problems: list[str]
                 problems.append(f"{at(item)}each {key} item is a mapping, got {item!r}")
                 continue
             where = at(item, f"{key} {item.get('id', '?')}")
-            for k in sorted(set(item) - allowed - {_LINE}):
+            for k in sorted(set(item) - allowed - _META):
                 problems.append(f"{where}unknown key {k!r}; allowed: {', '.join(sorted(allowed))}")
             for k in ("id", "zh", "en", "figure"):
                 if not item.get(k):
@@ -156,11 +156,11 @@ def load_advice(item: Any, where: str, problems: list[str]) -> Advice | None:
     if not isinstance(item, Mapping):
         problems.append(f"{where}advice is a mapping {{when, problem, suggestion, unit}}, got {item!r}")
         return None
-    for k in sorted(set(item) - ADVICE_KEYS - {_LINE}):
+    for k in sorted(set(item) - ADVICE_KEYS - _META):
         problems.append(f"{where}advice: unknown key {k!r}; allowed: {', '.join(sorted(ADVICE_KEYS))}")
     when, below = item.get("when", "below_peer_median"), None
     if isinstance(when, Mapping):
-        extra = set(when) - {"score_below", _LINE}
+        extra = set(when) - {"score_below"} - _META
         below = _number(when, "score_below", f"{where}advice.when: ", problems)
         if extra or below is None:
             problems.append(f"{where}advice.when is 'below_peer_median' or {{score_below: number}}, got {dict(when)!r}")

@@ -27,6 +27,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_tuning.py
 	$(BIN)/python benchmarks/bench_reports.py
 	$(BIN)/python benchmarks/bench_forms.py
+	$(BIN)/python benchmarks/bench_intake.py
 	$(BIN)/python benchmarks/bench_extract.py
 
 clean:

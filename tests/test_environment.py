@@ -15,7 +15,7 @@ def _pyproject_pins() -> dict[str, str]:
     reqs = list(data["project"]["dependencies"]) + list(data["project"]["optional-dependencies"]["dev"])
     pins = {}
     for req in reqs:
-        m = re.fullmatch(r"([A-Za-z0-9_.-]+)==([^;\s]+)", req.strip())
+        m = re.fullmatch(r"([A-Za-z0-9_.-]+)(?:\[[a-z0-9,_-]+\])?==([^;\s]+)", req.strip())
         assert m, f"pyproject dependency {req!r} is not an exact pin"
         pins[m.group(1).lower()] = m.group(2)
     return pins
@@ -29,7 +29,7 @@ def _environment_pins() -> dict[str, str]:
             for item in dep.get("pip", []):
                 if "==" in item:
                     name, ver = item.split("==")
-                    pins[name.lower()] = ver
+                    pins[name.split("[")[0].lower()] = ver  # psycopg[binary]: the extra is pip's
             continue
         name, _, ver = dep.partition("=")
         if name not in ("python", "pip"):

@@ -57,4 +57,19 @@ COMMANDS: dict[str, Command] = {
                        "从工作报告提取指标并生成复核表 / extract figures from work reports into a review form"),
     "template": Command("evaluation.commands.template",
                         "生成各区县年度数据填报表（Excel） / write one Excel data form per district for a year"),
+    "districts": Command("evaluation.commands.districts",
+                         "区名册：导入、列出 / the districts register: import a CSV, list it"),
+    "intake": Command("evaluation.commands.intake",
+                      ("收取报送：校验并记入台账，逐区反馈 / returns in: validate, record in the ledger, "
+                       "feedback per district")),
+    "review": Command("evaluation.commands.review",
+                      ("复核：接受、调整或否决某项数据 / review: accept, adjust or reject one figure "
+                       "(recorded, never overwritten)")),
+    "history": Command("evaluation.commands.history",
+                       "历史：某区每项数据的每个版本 / history: every version of every figure of a district"),
+    "diff": Command("evaluation.commands.diff",
+                    ("变化：两个时点之间的数据、得分与排名变化 / diff: figures, scores and every rank "
+                     "between two points")),
+    "export": Command("evaluation.commands.export",
+                      "导出：台账当前数据为长表 CSV / export the ledger's current figures as long CSV"),
 }

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from .. import paths
-from .options import methodology_name
+from .options import add_ledger_source, figures_file_from_args, methodology_name
 
 HELP = ("某年各区报告（papermill 批量运行）、索引页、得分表 / "
         "every district's report for a year (papermill, batch-run), index page, score table")
@@ -18,12 +19,16 @@ HELP = ("某年各区报告（papermill 批量运行）、索引页、得分表 
 LANGS = ("zh", "en")
 
 
+#: The sample ``--figures`` reads unless told otherwise.
+FIGURES_DEFAULT = "synthetic_panel"
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The years, inputs, districts, workers/scheduler, language, outputs and uncertainty of ``rolindex report``."""
     p.description = ("Run the district report notebook for every district of a year (in parallel, resumable) "
                      "and write <out>/<framework>/<year>/{<district>.html, index.html, scores.csv, manifest.json}.")
     p.add_argument("--year", "-y", required=True, nargs="+", type=int, help="assessment year(s)")
-    p.add_argument("--figures", default="synthetic_panel",
+    p.add_argument("--figures", default=FIGURES_DEFAULT,
                    help="figures CSV/XLSX, or a sample name: synthetic_panel, seed_districts (default: %(default)s)")
     p.add_argument("--framework", "-f", default=str(paths.DEFAULT_FRAMEWORK),
                    help="framework YAML or a name in data/frameworks (default: district_rol)")
@@ -52,6 +57,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--pdf", action="store_true",
                    help="also print each page to <district>.pdf beside its HTML (A4, headless chromium)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_ledger_source(p)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -60,13 +66,19 @@ def run(args: argparse.Namespace) -> int:
     from ..report.run import run_reports
 
     try:
+        figures = args.figures
+        if args.ledger is not None and figures != FIGURES_DEFAULT:
+            print(f"error: --figures 与 --ledger 只能择一 / give --figures or --ledger, not both ({figures})",
+                  file=sys.stderr)
+            return 2
+        figures = figures_file_from_args(args, Path(args.out) / "ledger") or figures
         outcomes = run_reports(
-            args.year, args.figures, args.framework, args.methodology, districts=args.districts, out=args.out,
+            args.year, figures, args.framework, args.methodology, districts=args.districts, out=args.out,
             workers=args.workers, scheduler=args.scheduler, mode=args.mode, force=args.force, lang=args.lang,
             keep_notebooks=args.keep_notebooks, progress=not args.no_progress, uncertainty=args.uncertainty,
             replications=args.replications, templates=args.templates, pdf=args.pdf,
         )
-    except EvaluationError as exc:
+    except EvaluationError as exc:  # a LedgerError too (bad --ledger, --year or --as-of)
         print(f"error: {exc}", file=sys.stderr)
         return 2
     for o in outcomes:

@@ -15,7 +15,7 @@ from indicators.io import atomic_write_text
 
 from .. import paths
 from . import rollup_options
-from .options import USAGE, add_encoding, add_framework, add_methodology
+from .options import USAGE, add_encoding, add_framework, add_ledger_source, add_methodology, figures_from_args
 
 #: Suffixes ``--out`` may have: the table as CSV (UTF-8) or as an XLSX workbook.
 OUT_SUFFIXES = (".csv", ".xlsx")
@@ -26,13 +26,14 @@ HELP = ("校验、计算指数、写出结果表并打印排名 / "
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The submissions, ``--framework``, ``--methodology``, ``--out``, ``--year`` and ``--rollup``."""
-    p.add_argument("files", nargs="+", help="CSV or XLSX submissions")
+    p.add_argument("files", nargs="*", help="CSV or XLSX submissions (or --ledger … --year)")
     add_framework(p)
     add_methodology(p)
     add_encoding(p)
     p.add_argument("--out", "-o", help="result table, .csv or .xlsx (default: reports/<framework>/scores.csv)")
-    p.add_argument("--year", type=int, help="year to print (default: every year)")
+    p.add_argument("--year", type=int, help="year to print (default: every year); with --ledger, the year read")
     rollup_options.add_arguments(p)
+    add_ledger_source(p)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -45,17 +46,19 @@ def run(args: argparse.Namespace) -> int:
     fw = load_framework(args.framework)
     out = out or paths.REPORTS / fw.id / "scores.csv"
     return score_files(args.files, args.framework, args.methodology, out, args.year,
-                       rollup=rollup_options.options(args), encoding=args.encoding)
+                       rollup=rollup_options.options(args), encoding=args.encoding,
+                       submission=figures_from_args(args))
 
 
 def score_files(files: Sequence[str], framework: str, methodology: str, out: Path, year: int | None,
            title: str = "", rollup: rollup_options.RollupOptions | None = None,
-           encoding: str | None = None) -> int:
+           encoding: str | None = None, submission=None) -> int:
+    """Score ``files`` (or an already read ``submission``), write the table and print the ranking."""
     from indicators.submission import read_figures, validate
 
     fw = load_framework(framework)
     meth = load_methodology(paths.resolve(methodology, paths.METHODOLOGIES))
-    sub = read_figures(*files, encoding=encoding)
+    sub = submission if submission is not None else read_figures(*files, encoding=encoding)
     report = validate(sub, fw)
     if report.warnings:
         print(report.summary())

@@ -18,10 +18,10 @@ import numpy as np
 
 from indicators import load_framework, load_methodology
 from indicators.outputs import write_csv
-from indicators.submission import read_figures, validate
+from indicators.submission import validate
 
 from .. import paths
-from .options import add_framework, add_methodology
+from .options import add_framework, add_ledger_source, add_methodology, figures_from_args
 
 HELP = ("蒙特卡洛排名区间与排名的 Sobol 敏感性；--replay 重跑已保存的分析并逐位核对 / Monte Carlo rank intervals "
         "and Sobol sensitivity of the ranking; --replay re-runs a saved analysis and checks it bit for bit")
@@ -29,9 +29,10 @@ HELP = ("蒙特卡洛排名区间与排名的 Sobol 敏感性；--replay 重跑�
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The submissions, ``--framework``, ``--methodology``, the spec, design, seed, ``--replay`` and ``--out``."""
-    p.add_argument("files", nargs="+", help="CSV or XLSX submissions")
+    p.add_argument("files", nargs="*", help="CSV or XLSX submissions (or --ledger … --year)")
     add_framework(p)
     add_methodology(p)
+    add_ledger_source(p, add_year=True)
     p.add_argument("--spec", default=str(paths.DATA / "uncertainty" / "district_rol.yaml"),
                    help="uncertainty spec YAML (default: %(default)s)")
     p.add_argument("-n", "--replications", type=int, default=1024,
@@ -50,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     from indicators.uncertainty import load_uncertainty, replay, run_uncertainty
 
     fw = load_framework(args.framework)
-    sub = read_figures(*args.files)
+    sub = figures_from_args(args)
     validate(sub, fw).raise_if_errors()
     if args.replay:
         saved = load_uncertainty(args.replay)

@@ -42,6 +42,7 @@ import logging
 import os
 import sys
 import tempfile
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,7 +57,7 @@ from ..batch.execute import check_parameters
 from ..errors import ReportDataError
 from ..fileio import atomic_write_bytes, atomic_write_text, file_stem
 from . import content as report_data
-from . import index_page, store
+from . import fonts, index_page, store, templating
 
 __all__ = ["NOTEBOOK", "ReportsOutcome", "report_folder", "run_reports", "write_landing_page",
            "write_year_pages"]
@@ -69,8 +70,9 @@ TIMEOUT_S = 900.0
 #: about 2 s: kernel start, imports, loading the cached result).
 RECYCLE_EVERY = 500
 #: Code that decides what a report shows, beyond :func:`store.code_fingerprint`.
-_REPORT_CODE = ("report/content.py", "report/cells.py", "report/html.py", "report/charts.py", "batch/execute.py",
-                "batch/_kernel_reset.py", "report/uncertainty.py", "report/uncertainty_plots.py")
+_REPORT_CODE = ("report/content.py", "report/cells.py", "report/html.py", "report/charts.py", "report/templating.py",
+                "batch/execute.py", "batch/_kernel_reset.py", "report/uncertainty.py", "report/uncertainty_plots.py",
+                "report/profile.py", "report/wording.py", "report/fonts.py")
 _CODE_FILE = Path(".rolindex") / "code.sha256"
 
 
@@ -95,11 +97,15 @@ class ReportsOutcome:
     failed: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: Input files that changed while the batch ran (every page still shows the snapshot taken at start).
     inputs_changed: list[Path] = field(default_factory=list)
+    font: Path | None = None
+    pdfs: dict[str, Path] = field(default_factory=dict)
+    pdf_failed: dict[str, str] = field(default_factory=dict)
+    pdf_s: float | None = None
 
     @property
     def exit_code(self) -> int:
-        """0 when every requested district has its report, else 1."""
-        return 1 if self.batch.failed else 0
+        """0 when every requested district has its report (and its PDF, when asked for), else 1."""
+        return 1 if self.batch.failed or self.pdf_failed else 0
 
     def summary(self) -> str:
         """Counts, every failure (district, cell, error name, message) and the files to open."""
@@ -120,6 +126,11 @@ class ReportsOutcome:
             lines.append(f"  注意：{path} 在运行期间被修改；本批报告均基于开始时的快照，重新运行以采用新数据 / "
                          f"note: {path} changed while the batch ran; every page shows the snapshot taken "
                          "at the start — rerun to use the new file")
+        if self.pdf_s is not None:
+            lines.append(f"  PDF: {len(self.pdfs)} printed or unchanged, {len(self.pdf_failed)} failed "
+                         f"in {self.pdf_s:.1f} s")
+        for district, message in self.pdf_failed.items():
+            lines.append(f"  PDF FAILED {district}: {message}")
         lines.append(f"  index: {self.index_page}")
         return "\n".join(lines)
 
@@ -139,6 +150,7 @@ def _code_fingerprint_file(folder: Path) -> Path:
     for name in _REPORT_CODE:
         h.update(f"\0{name}\0".encode() + (here / name).read_bytes())
     h.update(b"\0" + NOTEBOOK.read_bytes())
+    h.update(b"\0templates\0" + templating.template_fingerprint().encode())  # shipped and deployment templates
     text = h.hexdigest() + "\n"
     path = folder / _CODE_FILE
     if not path.exists() or path.read_text(encoding="utf-8") != text:
@@ -272,8 +284,55 @@ def write_year_pages(
     page = index_page.render_index_page(
         result, year, {d: p.name for d, p in reports.items()}, index_page.summary_charts(result, year, lang),
         folder / "index.html", lang, failed=failures, nav=nav, extra_html=year_html(uncertainty, result, year, lang),
+        font_css=fonts.font_face_css(),
     )
     return scores, page
+
+
+def ship_font(folder: Path) -> Path:
+    """Subset the CJK font for the characters of every page in ``folder`` into ``folder/_fonts/``.
+
+    Pages name the font file by a fixed name, so they are never rewritten after the batch (the batch
+    engine verifies each report by its content hash) and every page of the folder, from this run or
+    an earlier one, is covered.
+    """
+    chars: set[str] = set()
+    for page in sorted(folder.glob("*.html")):
+        chars |= fonts.page_chars(page.read_text(encoding="utf-8"))
+    return fonts.subset_font(chars, folder)
+
+
+#: Per-page record of the PDF step: the HTML's sha256 each PDF was printed from, or the error.
+PDF_RECORD = Path(".rolindex") / "pdf.json"
+
+
+def print_pdfs(folder: Path, pages: Mapping[str, Path], *, force: bool = False
+               ) -> tuple[dict[str, Path], dict[str, str]]:
+    """Print every page to PDF beside it, skipping pages whose PDF was printed from the same HTML.
+
+    Failures are returned per page (and recorded in ``.rolindex/pdf.json``); they do not stop
+    the others.
+    """
+    from .pdf import print_pages
+
+    record_path = folder / PDF_RECORD
+    try:
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        record = {}
+    hashes = {k: hashlib.sha256(p.read_bytes()).hexdigest() for k, p in pages.items()}
+    todo = {k: p for k, p in pages.items()
+            if force or record.get(k, {}).get("html_sha256") != hashes[k] or not p.with_suffix(".pdf").is_file()
+            or record.get(k, {}).get("status") != "ok"}
+    done, failed = print_pages(todo)
+    for k in pages:
+        if k in done:
+            record[k] = {"status": "ok", "html_sha256": hashes[k], "pdf": done[k].name}
+        elif k in failed:
+            record[k] = {"status": "failed", "html_sha256": hashes[k], "error": failed[k]}
+    atomic_write_text(record_path, json.dumps(record, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+    ok = {k: p.with_suffix(".pdf") for k, p in pages.items() if k not in failed}
+    return ok, failed
 
 
 # ---------------------------------------------------------------------------------------------
@@ -314,6 +373,8 @@ def run_reports(
     timeout: float | None = TIMEOUT_S,
     uncertainty: str | Path | None = None,
     replications: int = 256,
+    templates: str | Path | None = None,
+    pdf: bool = False,
 ) -> list[ReportsOutcome]:
     """Produce every district's report for each year, with the year's index page and score table.
 
@@ -344,6 +405,11 @@ def run_reports(
         now with a Sobol design of base size ``replications`` (see
         :func:`evaluation.report.uncertainty.prepare`). None: no such sections.
     replications : base sample size of an analysis run from a spec.
+    templates : a deployment's template folder whose files replace the shipped templates by name
+        (and its ``branding.yaml``); put first in ``ROLINDEX_TEMPLATES`` while the batch runs, so
+        the report kernels use it (see :mod:`evaluation.report.templating`).
+    pdf : also print every page to ``<district>.pdf`` (and ``index.pdf``) with headless Chromium
+        (see :mod:`evaluation.report.pdf`); a district whose PDF fails is a failed district.
 
     Returns
     -------
@@ -360,6 +426,8 @@ def run_reports(
     report_data.check_lang(lang)
     if mode not in ("warm", "isolated"):
         raise ReportDataError(f"mode must be 'warm' or 'isolated', got {mode!r}")
+    if templates is not None:  # a missing folder or a bad branding.yaml: an error before anything runs
+        templating.branding([templates])
     year_list = [years] if isinstance(years, int) else list(dict.fromkeys(years))
     if not year_list:
         raise ReportDataError("give at least one year")
@@ -393,6 +461,7 @@ def run_reports(
     with contextlib.ExitStack() as stack:
         secret = store.new_cache_key()  # signs the result cache; only in this process and its kernels
         stack.enter_context(_environ(store.CACHE_KEY_ENV, secret.hex()))
+        stack.enter_context(templating.using([templates] if templates is not None else None))
         if scheduler is None and mode == "warm" and len(plans) > 1 and (workers is None or workers > 0):
             n = workers or max(1, min(default_workers(), max(len(c) for _, c in plans)))
             scheduler = stack.enter_context(shared_local_cluster(n))
@@ -400,7 +469,8 @@ def run_reports(
             outcomes.append(_run_year(
                 result, year, chosen, [y for y, _ in plans], out, out_fw, snapshots, meth, meth_dict,
                 notebook, secret, workers=workers, scheduler=scheduler, mode=mode, force=force, lang=lang,
-                keep_notebooks=keep_notebooks, progress=progress, timeout=timeout, uncertainty=analysis))
+                keep_notebooks=keep_notebooks, progress=progress, timeout=timeout, uncertainty=analysis,
+                pdf=pdf))
     return outcomes
 
 
@@ -422,7 +492,7 @@ def _run_year(
     result: IndexResult, year: int, chosen: list[str], all_years: list[int], out: str | Path, out_fw: Path,
     snapshots: tuple[_Snapshot, _Snapshot], meth: Methodology, meth_dict: dict[str, Any], notebook: Path,
     secret: bytes, *, workers: int | None, scheduler: Any, mode: str, force: bool, lang: str, keep_notebooks: bool,
-    progress: bool, timeout: float | None, uncertainty: Path | None,
+    progress: bool, timeout: float | None, uncertainty: Path | None, pdf: bool = False,
 ) -> ReportsOutcome:
     """One year: input snapshots, result cache, tasks, the batch, then scores.csv and index.html.
 
@@ -469,8 +539,15 @@ def _run_year(
         print(f"rolindex report: 注意：{path} 在运行期间被修改，本批报告均基于开始时的快照 / "
               f"note: {path} changed during the run; every page shows the snapshot taken at the start",
               file=sys.stderr)
-    return ReportsOutcome(fw_id, year, folder, page, scores, batch.manifest_path, batch, chosen, reports, failed,
-                          changed)
+    font = ship_font(folder)
+    outcome = ReportsOutcome(fw_id, year, folder, page, scores, batch.manifest_path, batch, chosen, reports, failed,
+                             changed, font=font)
+    if pdf:
+        t0 = time.perf_counter()
+        wanted = {d: reports[d] for d in chosen if d in reports}
+        outcome.pdfs, outcome.pdf_failed = print_pdfs(folder, {**wanted, "index": page}, force=force)
+        outcome.pdf_s = time.perf_counter() - t0
+    return outcome
 
 
 def _remove_tree(path: Path) -> None:
@@ -488,7 +565,8 @@ def write_landing_page(sections: Sequence[tuple[str, Sequence[ReportsOutcome]]],
 
     ``sections`` are (heading, outcomes) pairs; links are relative to ``out_path``'s folder.
     """
-    from .html import document, esc
+    from . import templating
+    from .html import HTML_LANG
 
     report_data.check_lang(lang)
     base = Path(out_path).absolute().parent
@@ -496,15 +574,17 @@ def write_landing_page(sections: Sequence[tuple[str, Sequence[ReportsOutcome]]],
     for heading, outcomes in sections:
         rows = []
         for o in outcomes:
-            href = Path(o.index_page).absolute().relative_to(base).as_posix()
-            n_failed = report_data.bi(f"{len(o.failed)} 个失败", f"{len(o.failed)} failed", lang)
-            failed = f' <span class="rol-failed">{esc(n_failed)}</span>' if o.failed else ""
-            count = report_data.bi(f"{len(o.reports)} 份报告", f"{len(o.reports)} reports", lang)
-            rows.append(f'<li><a href="{esc(href)}">{esc(o.year)}</a> — {esc(count)}{failed}</li>')
-        parts.append(f"<h2>{esc(heading)}</h2><ul>{''.join(rows)}</ul>")
+            rows.append({
+                "href": Path(o.index_page).absolute().relative_to(base).as_posix(), "year": o.year,
+                "count": report_data.bi(f"{len(o.reports)} 份报告", f"{len(o.reports)} reports", lang),
+                "failed": (report_data.bi(f"{len(o.failed)} 个失败", f"{len(o.failed)} failed", lang)
+                           if o.failed else ""),
+            })
+        parts.append({"heading": heading, "rows": rows})
     title = report_data.bi("区级法治建设评估报告", "District rule-of-law assessment reports", lang)
-    body = f'<main class="rol-index"><h1>{esc(title)}</h1>{"".join(parts)}</main>'
-    return atomic_write_text(Path(out_path), document(title, body, lang))
+    page = templating.render("landing.html", title=title, lang=lang, html_lang=HTML_LANG[lang], script="",
+                             font_css="", sections=parts) + "\n"
+    return atomic_write_text(Path(out_path), page)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -308,6 +308,50 @@ def write_result_cache(
     return path
 
 
+_NOTES: OrderedDict = OrderedDict()
+_SENSITIVITY: dict[int, tuple[weakref.ref, pd.DataFrame]] = {}
+
+
+def unsubmitted_sensitivity(result: IndexResult) -> pd.DataFrame:
+    """:func:`indicators.unsubmitted.unsubmitted_sensitivity` of ``result``, once per result object."""
+    from indicators.unsubmitted import unsubmitted_sensitivity as compute
+
+    with _LOCK:
+        entry = _SENSITIVITY.get(id(result))
+    if entry is not None and entry[0]() is result:
+        return entry[1]
+    table = compute(result)
+    with _LOCK:
+        for k in [k for k, (ref, _) in _SENSITIVITY.items() if ref() is None]:
+            del _SENSITIVITY[k]
+        _SENSITIVITY[id(result)] = (weakref.ref(result), table)
+    return table
+
+
+def figure_notes(figures_path: str | Path | None) -> pd.DataFrame | None:
+    """``source``, ``quote``, ``note`` of every figure of a submission file, memoised by file hash.
+
+    Indexed by (district, year, figure); None without a file. See
+    :func:`evaluation.report.assessment.figure_notes`.
+    """
+    if figures_path is None or str(figures_path) == "":
+        return None
+    from .assessment import figure_notes as notes_of
+
+    fig = resolve_figures(figures_path)
+    key = _file_hash(fig)
+    with _LOCK:
+        hit = _NOTES.get(key)
+    if hit is not None:
+        return hit
+    notes = notes_of(read_figures(fig))
+    with _LOCK:
+        _NOTES[key] = notes
+        while len(_NOTES) > _CACHE_SIZE:
+            _NOTES.popitem(last=False)
+    return notes
+
+
 def clear_cache() -> None:
     """Forget memoised results, file hashes, frameworks and per-year tables."""
     with _LOCK:
@@ -315,6 +359,8 @@ def clear_cache() -> None:
         _FILE_HASHES.clear()
         _FRAMEWORKS.clear()
         _VIEWS.clear()
+        _NOTES.clear()
+        _SENSITIVITY.clear()
 
 
 # ---------------------------------------------------------------------------------------------

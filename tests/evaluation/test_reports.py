@@ -265,7 +265,7 @@ def test_report_batch_outputs_failure_resume_and_force(tiny_batch, capsys):
     assert re.search(r"FAILED z: cell \d+: IsADirectoryError: ", printed)
 
     names = sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
-    assert names == ["index.html", "manifest.json", "manifest.jsonl", "scores.csv", "x.html", "x.ipynb",
+    assert names == ["_fonts", "index.html", "manifest.json", "manifest.jsonl", "scores.csv", "x.html", "x.ipynb",
                      "x.json", "y.html", "y.ipynb", "y.json", "z.failed.ipynb", "z.json"]
     tasks = manifest(folder)["tasks"]
     assert {d: t["status"] for d, t in tasks.items()} == {"x": "ok", "y": "ok", "z": "failed"}
@@ -458,7 +458,7 @@ def test_report_batch_on_a_dask_local_cluster(tmp_path):
     # the uncertainty analysis: on the index page (interval chart, Sobol indices) and in each report
     assert "不确定性与敏感性分析 / Uncertainty and sensitivity" in index and index.count("<img ") >= 3
     report = (out / "tiny" / "2024" / "x.html").read_text(encoding="utf-8")
-    assert "排名的稳健性 / Rank robustness" in report and "次模拟" in report and report.count("<img ") == 4
+    assert "排名的稳健性 / Rank robustness" in report and "次模拟" in report and report.count("<img ") == 5
     params = json.loads((out / "tiny" / "2024" / "manifest.json").read_text(encoding="utf-8"))["tasks"]["x"]
     assert Path(params["parameters"]["uncertainty"]).parent == out / "tiny" / "uncertainty"
     assert any(p.endswith("ranks.npz") for p in params["inputs"])
@@ -506,7 +506,7 @@ def test_report_and_index_page_in_headless_chromium(tiny_batch):
     assert report.result["lang"] == "zh-CN"
     assert report.result["title"].startswith(f"{HOSTILE} 2024年法治建设评估报告")  # shown as text, not run
     assert report.result["cjk_chars"] > 200 and "法治" in report.result["cjk_sample"]
-    assert len(report.images) == 3 and report.result["scripts_external"] == 0
+    assert len(report.images) == 4 and report.result["scripts_external"] == 0
     assert all(i["width"] >= 300 and i["height"] >= 50 and not i["external"] for i in report.images), report.images
 
     index = browser.check_page(root, "2024/index.html", chromium=chromium)

@@ -22,7 +22,7 @@ from . import html as report_html
 from .html import Fragment
 
 #: The notebook's parameters, in the order of its ``parameters`` cell (a test keeps them in step).
-PARAMETERS = ("district", "year", "framework", "methodology", "figures", "output_dir", "lang", "uncertainty")
+PARAMETERS = ("district", "year", "framework", "methodology", "figures", "output_dir", "lang", "uncertainty", "edition")
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,7 @@ class ReportContext:
     summary: Mapping[str, Any]
     synthetic: bool
     uncertainty: str | None = None
+    edition: Mapping[str, Any] | None = None
 
 
 def open_report(
@@ -47,6 +48,7 @@ def open_report(
     lang: str = "zh",
     output_dir: str | Path | None = None,
     uncertainty: str | Path | None = None,
+    edition: Mapping[str, Any] | None = None,
 ) -> ReportContext:
     """Check the parameters, load the year's result (memoised) and set up Chinese fonts.
 
@@ -56,6 +58,7 @@ def open_report(
     when it matches the inputs (see :func:`evaluation.report.store.load_result`): the same
     numbers, without each kernel re-reading and re-building a national panel. ``uncertainty``
     is a saved uncertainty analysis folder for :func:`rank_uncertainty` (None: no such section).
+    ``edition`` (``{"number": 1, "date": "2025-03-01"}``) is the published edition the headline shows.
     """
     report_data.check_lang(lang)
     if not isinstance(district, str) or not district:
@@ -69,6 +72,7 @@ def open_report(
         summary=report_data.district_summary(result, district, year),
         synthetic=store.is_synthetic(result),
         uncertainty=None if uncertainty is None or str(uncertainty) == "" else str(uncertainty),
+        edition=dict(edition) if edition else None,
     )
 
 
@@ -80,7 +84,7 @@ def banner(ctx: ReportContext) -> Fragment:
 def headline(ctx: ReportContext) -> Fragment:
     """Title and headline: index, grade, rank of N, change from last year, coverage."""
     fw = ctx.result.framework
-    return report_html.headline_html(ctx.summary, (fw.zh, fw.en), ctx.lang)
+    return report_html.headline_html(ctx.summary, (fw.zh, fw.en), ctx.lang, edition=ctx.edition)
 
 
 def scorecard(ctx: ReportContext) -> Fragment:

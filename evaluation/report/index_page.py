@@ -21,7 +21,7 @@ from ..errors import ReportDataError
 from ..fileio import atomic_write_text
 from . import charts
 from .content import bi, check_lang, check_year
-from .html import banner_html, bi_html, document, esc, figure_html
+from .html import banner_html, bi_html, document, edition_html, esc, figure_html
 from .store import is_synthetic
 
 __all__ = ["SORT_SCRIPT", "render_index_page", "summary_charts"]
@@ -98,6 +98,7 @@ def render_index_page(
     failed: Mapping[str, str] | None = None,
     nav: Sequence[tuple[str, str]] = (),
     extra_html: str = "",
+    edition: Mapping[str, object] | None = None,
 ) -> Path:
     """Write the year's index page and return its path.
 
@@ -117,6 +118,7 @@ def render_index_page(
     nav : (label, relative link) pairs shown above the title, e.g. the other years' pages.
     extra_html : trusted HTML appended after the summary charts (fragments built by this
         package with every data string escaped, e.g. uncertainty charts).
+    edition : the published edition (``{"number", "date"}``) shown under the title, or None.
     """
     check_lang(lang)
     year = check_year(result, year)
@@ -204,7 +206,7 @@ def render_index_page(
         items = " · ".join(f'<a href="{esc(href)}">{esc(label)}</a>' for label, href in nav_links)
         nav_html = f'<nav class="rol-nav">{esc(bi("其他年份", "Other years", lang))}: {items}</nav>'
     body = (
-        f"{nav_html}{banner_html(is_synthetic(result), lang)}<h1>{esc(title)}</h1>"
+        f"{nav_html}{banner_html(is_synthetic(result), lang)}<h1>{esc(title)}</h1>{edition_html(edition, lang)}"
         f"<p class=\"rol-note\">{esc(intro)}</p>"
         f"<h2>{esc(bi('排名', 'Ranking', lang))}</h2>"
         f'<div class="rol-scroll"><table class="rol-table rol-sortable"><thead><tr>{head_html}</tr></thead>'

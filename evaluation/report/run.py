@@ -167,10 +167,12 @@ def _select(result: IndexResult, year: int, districts: Sequence[str] | None) -> 
 
 
 def _params(district: str, year: int, framework: Path, methodology: dict[str, Any], figures: Path,
-            folder: Path, lang: str, uncertainty: Path | None = None) -> dict[str, Any]:
+            folder: Path, lang: str, uncertainty: Path | None = None,
+            edition: Mapping[str, Any] | None = None) -> dict[str, Any]:
     return {"district": district, "year": int(year), "framework": str(framework), "methodology": methodology,
             "figures": str(figures), "output_dir": str(folder), "lang": lang,
-            "uncertainty": None if uncertainty is None else str(uncertainty)}
+            "uncertainty": None if uncertainty is None else str(uncertainty),
+            "edition": dict(edition) if edition else None}
 
 
 def _links_and_failures(folder: Path, expected: Mapping[str, dict[str, Any]]
@@ -212,12 +214,13 @@ def _year_nav(out_fw: Path, year: int, years: Sequence[int], lang: str) -> list[
 def write_year_pages(
     result: IndexResult, year: int, folder: Path, reports: Mapping[str, Path],
     failed: Mapping[str, Mapping[str, Any]], lang: str, nav: Sequence[tuple[str, str]] = (),
-    uncertainty: Path | None = None,
+    uncertainty: Path | None = None, edition: Mapping[str, Any] | None = None,
 ) -> tuple[Path, Path]:
     """Write ``scores.csv`` (the year's ranking table) and ``index.html`` into ``folder``.
 
     With ``uncertainty`` (a saved analysis folder) the index page also shows every district's
-    rank interval, the year's stability summary and the Sobol sensitivity indices.
+    rank interval, the year's stability summary and the Sobol sensitivity indices. ``edition``
+    (``{"number", "date"}``) is the published edition the page names.
     """
     from .uncertainty import year_html
 
@@ -227,6 +230,7 @@ def write_year_pages(
     page = index_page.render_index_page(
         result, year, {d: p.name for d, p in reports.items()}, index_page.summary_charts(result, year, lang),
         folder / "index.html", lang, failed=failures, nav=nav, extra_html=year_html(uncertainty, result, year, lang),
+        edition=edition,
     )
     return scores, page
 
@@ -269,6 +273,7 @@ def run_reports(
     timeout: float | None = TIMEOUT_S,
     uncertainty: str | Path | None = None,
     replications: int = 256,
+    edition: Mapping[str, Any] | None = None,
 ) -> list[ReportsOutcome]:
     """Produce every district's report for each year, with the year's index page and score table.
 
@@ -299,6 +304,8 @@ def run_reports(
         now with a Sobol design of base size ``replications`` (see
         :func:`evaluation.report.uncertainty.prepare`). None: no such sections.
     replications : base sample size of an analysis run from a spec.
+    edition : the published edition (``{"number": 2, "date": "2025-03-01"}``) every report and the
+        index page show (``rolindex publish``); None for plain reports.
 
     Returns
     -------
@@ -351,7 +358,8 @@ def run_reports(
             outcomes.append(_run_year(
                 result, year, chosen, [y for y, _ in plans], out, out_fw, fig_path, fw_path, meth, meth_dict,
                 notebook, workers=workers, scheduler=scheduler, mode=mode, force=force, lang=lang,
-                keep_notebooks=keep_notebooks, progress=progress, timeout=timeout, uncertainty=analysis))
+                keep_notebooks=keep_notebooks, progress=progress, timeout=timeout, uncertainty=analysis,
+                edition=edition))
     return outcomes
 
 
@@ -359,7 +367,7 @@ def _run_year(
     result: IndexResult, year: int, chosen: list[str], all_years: list[int], out: str | Path, out_fw: Path,
     fig_path: Path, fw_path: Path, meth: Methodology, meth_dict: dict[str, Any], notebook: Path, *,
     workers: int | None, scheduler: Any, mode: str, force: bool, lang: str, keep_notebooks: bool, progress: bool,
-    timeout: float | None, uncertainty: Path | None,
+    timeout: float | None, uncertainty: Path | None, edition: Mapping[str, Any] | None = None,
 ) -> ReportsOutcome:
     """One year: result cache, tasks, the batch, then scores.csv and index.html."""
     fw_id = result.framework.id
@@ -367,7 +375,7 @@ def _run_year(
     folder.mkdir(parents=True, exist_ok=True)
     cache = store.write_result_cache(folder / store.RESULT_CACHE_DIR, fig_path, fw_path, meth)
     _code_fingerprint_file(folder)
-    all_params = {d: _params(d, year, fw_path, meth_dict, fig_path, folder, lang, uncertainty)
+    all_params = {d: _params(d, year, fw_path, meth_dict, fig_path, folder, lang, uncertainty, edition)
                   for d in _select(result, year, None)}
     inputs = (fig_path, fw_path, folder / _CODE_FILE)
     if uncertainty is not None:
@@ -389,7 +397,7 @@ def _run_year(
             stale.unlink(missing_ok=True)
     reports, failed = _links_and_failures(folder, all_params)
     scores, page = write_year_pages(result, year, folder, reports, failed, lang,
-                                    _year_nav(out_fw, year, all_years, lang), uncertainty)
+                                    _year_nav(out_fw, year, all_years, lang), uncertainty, edition)
     return ReportsOutcome(fw_id, year, folder, page, scores, batch.manifest_path, batch, chosen, reports, failed)
 
 

@@ -55,7 +55,7 @@ from ..fileio import atomic_write_text
 from . import content as report_data
 from . import index_page, store
 
-__all__ = ["NOTEBOOK", "ReportsOutcome", "report_folder", "run_reports", "write_landing_page",
+__all__ = ["NOTEBOOK", "ReportsOutcome", "report_code_hash", "report_folder", "run_reports", "write_landing_page",
            "write_year_pages"]
 
 #: The report template every district runs.
@@ -123,14 +123,19 @@ def report_folder(out: str | Path, framework_id: str, year: int) -> Path:
     return Path(out) / report_data.safe_name(framework_id) / str(int(year))
 
 
-def _code_fingerprint_file(folder: Path) -> Path:
-    """Write the fingerprint of the report code (only when it changed); a task input of every report."""
+def report_code_hash() -> str:
+    """SHA-256 of the code that computes and draws a report (and the notebook): a report's input."""
     h = hashlib.sha256(store.code_fingerprint().encode())
     here = Path(__file__).resolve().parents[1]  # evaluation/
     for name in _REPORT_CODE:
         h.update(f"\0{name}\0".encode() + (here / name).read_bytes())
     h.update(b"\0" + NOTEBOOK.read_bytes())
-    text = h.hexdigest() + "\n"
+    return h.hexdigest()
+
+
+def _code_fingerprint_file(folder: Path) -> Path:
+    """Write the fingerprint of the report code (only when it changed); a task input of every report."""
+    text = report_code_hash() + "\n"
     path = folder / _CODE_FILE
     if not path.exists() or path.read_text(encoding="utf-8") != text:
         atomic_write_text(path, text)

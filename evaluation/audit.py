@@ -44,6 +44,7 @@ from indicators.audit import correlation_flags, cronbach_alpha, indicator_stats,
 from indicators.errors import DataError
 from indicators.importance import importance_table
 from indicators.io import atomic_write_text
+from indicators.outputs import write_csv
 
 __all__ = ["AuditReport", "audit", "audit_years"]
 
@@ -95,8 +96,7 @@ class AuditReport:
         """Write every table as UTF-8 CSV (with BOM, for Excel) plus ``summary.txt``."""
         folder = Path(folder)
         for name in ("indicators", "flags", "pairs", "correlations", "groups", "importance"):
-            text = getattr(self, name).to_csv(lineterminator="\n")
-            atomic_write_text(folder / f"audit_{self.year}_{name}.csv", "\ufeff" + text)
+            write_csv(getattr(self, name), folder / f"audit_{self.year}_{name}.csv", bom=True, index=True)
         atomic_write_text(folder / f"audit_{self.year}_summary.txt", self.summary() + "\n")
         return folder
 

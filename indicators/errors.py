@@ -69,6 +69,10 @@ class ConstantIndicatorWarning(IndicatorsWarning):
     """An indicator is constant within a year, so a within-year normalisation is undefined."""
 
 
+class ZeroWeightWarning(IndicatorsWarning):
+    """A framework node has weight 0 (allowed: it is shown but does not count); names file and line."""
+
+
 class JudgementError(ProblemsError):
     """An AHP pairwise-judgement matrix or judgement file is malformed (names file, row, column)."""
 
@@ -83,3 +87,7 @@ def did_you_mean(name: object, choices: Iterable[object]) -> str:
 
     close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+class ExtractionError(ProblemsError):
+    """A report cannot be read for extraction (unknown format, undecodable, too large, no text)."""

@@ -1,7 +1,11 @@
 """Whitelisted arithmetic over raw-figure ids, for indicator formulas declared in frameworks.
 
 A formula is parsed once with :mod:`ast` (never ``eval``); only numbers, figure names, ``+ - * /``,
-unary minus, parentheses and the functions in :data:`FUNCTIONS` are accepted. Evaluation is
+unary minus, parentheses and the functions in :data:`FUNCTIONS` are accepted, within bounds on
+length, size and nesting (:data:`MAX_CHARS`, :data:`MAX_NODES`, :data:`MAX_DEPTH`) checked without
+recursion before the recursive checker runs, and constants must be finite and of a sane magnitude
+(:data:`MAX_CONSTANT`); a constant divisor of 0 is refused (the indicator would always be missing).
+Evaluation is
 vectorised over pandas Series and tracks *why* a value is missing: a ratio whose denominator is 0
 is undefined (NaN with reason ``zero denominator``), never 0 or 100 %.
 
@@ -11,6 +15,8 @@ References: the framework brief (``district-framework.md``), "Ratios whose denom
 from __future__ import annotations
 
 import ast
+import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -32,6 +38,16 @@ FUNCTIONS: dict[str, int | None] = {
 POPULATION = "population"
 
 _BINOPS = (ast.Add, ast.Sub, ast.Mult, ast.Div)
+
+#: Longest formula text accepted (the framework's longest is under 100 characters).
+MAX_CHARS = 500
+#: Most syntax-tree nodes in one formula (a 1,000-term sum is refused, not evaluated).
+MAX_NODES = 200
+#: Deepest nesting of operations (``- - - x`` or ``a+b+c+...`` nest one level per operator).
+MAX_DEPTH = 40
+#: Largest magnitude of a constant or of a constant sub-expression; the smallest nonzero is its
+#: inverse. Beyond that a factor is a typo (``1e999`` is infinity; ``1e-400`` underflows to 0).
+MAX_CONSTANT = 1e9
 
 
 @dataclass(frozen=True)
@@ -56,15 +72,82 @@ def parse_formula(text: str) -> Formula:
     """Parse ``text``; raise :class:`FormulaError` naming the first construct that is not allowed."""
     if not isinstance(text, str) or not text.strip():
         raise FormulaError("formula is empty")
+    if len(text) > MAX_CHARS:
+        raise FormulaError(f"公式过长 / formula is too long: {len(text)} characters (at most {MAX_CHARS}); "
+                           "split it into several indicators or figures")
     try:
         tree = ast.parse(text.strip(), mode="eval").body
-    except SyntaxError as exc:
-        raise FormulaError(f"formula {text!r} is not valid arithmetic: {exc.msg}") from None
+    except (SyntaxError, MemoryError, RecursionError) as exc:
+        msg = getattr(exc, "msg", None) or "nested too deeply"
+        raise FormulaError(f"formula {text!r} is not valid arithmetic: {msg}") from None
+    _check_size(tree, text)
     names: list[str] = []
     _check(tree, text, names)
+    _check_constants(tree, text)
     if any(isinstance(n, ast.Call) and n.func.id == "per10k" for n in ast.walk(tree)):
         names.append(POPULATION)
     return Formula(text, tree, tuple(dict.fromkeys(names)))
+
+
+def _check_size(tree: ast.AST, text: str) -> None:
+    """Refuse formulas with too many nodes or too deep a nesting, without recursing."""
+    count, depth = 0, 0
+    stack = [(tree, 1)]
+    while stack:
+        node, d = stack.pop()
+        count += 1
+        depth = max(depth, d)
+        if count > MAX_NODES or depth > MAX_DEPTH:
+            what = f"{MAX_NODES} terms" if count > MAX_NODES else f"{MAX_DEPTH} levels of nesting"
+            raise FormulaError(f"公式过于复杂 / formula {text[:40]!r}… is too complex: more than {what} "
+                               "(write a long sum as sum(a, b, …), or split it into several indicators)")
+        stack.extend((child, d + 1) for child in ast.iter_child_nodes(node) if not isinstance(
+            child, ast.operator | ast.unaryop | ast.expr_context))
+
+
+def _constant(node: ast.AST) -> float | None:
+    """Value of a sub-expression made only of numbers and + - * / (None if it reads a figure)."""
+    if isinstance(node, ast.Constant):
+        return float(node.value)
+    if isinstance(node, ast.UnaryOp):
+        v = _constant(node.operand)
+        return None if v is None else (-v if isinstance(node.op, ast.USub) else v)
+    if isinstance(node, ast.BinOp):
+        a, b = _constant(node.left), _constant(node.right)
+        if a is None or b is None:
+            return None
+        if isinstance(node.op, ast.Div):
+            return float("nan") if b == 0 else a / b
+        return {ast.Add: a + b, ast.Sub: a - b, ast.Mult: a * b}[type(node.op)]
+    return None
+
+
+def _check_constants(tree: ast.AST, text: str) -> None:
+    """Refuse non-finite or absurd constants and constant zero divisors (checked after :func:`_check`)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant):
+            v = float(node.value)
+            literal = ast.get_source_segment(text.strip(), node) or repr(node.value)
+            if not math.isfinite(v) or abs(v) > MAX_CONSTANT:
+                raise FormulaError(f"常数 {literal} 非有限或过大 / formula {text!r}: constant {literal} is "
+                                   f"{'not finite' if not math.isfinite(v) else 'absurdly large'} "
+                                   f"(at most {MAX_CONSTANT:g} in magnitude)")
+            if v == 0 and re.search(r"[1-9]", literal.split("e")[0].split("E")[0]):
+                raise FormulaError(f"常数 {literal} 下溢为 0 / formula {text!r}: constant {literal} underflows "
+                                   "to 0")
+            if 0 < abs(v) < 1 / MAX_CONSTANT:
+                raise FormulaError(f"常数 {literal} 过小 / formula {text!r}: constant {literal} is absurdly small "
+                                   f"(at least {1 / MAX_CONSTANT:g} in magnitude, or 0)")
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+            d = _constant(node.right)
+            if d is not None and (d == 0 or not math.isfinite(d)):
+                raise FormulaError(f"除数恒为 0 / formula {text!r}: divides by the constant "
+                                   f"{ast.unparse(node.right)} = 0: the indicator would always be missing")
+    for node in ast.walk(tree):
+        sub = _constant(node) if isinstance(node, ast.BinOp) else None
+        if sub is not None and (not math.isfinite(sub) or abs(sub) > MAX_CONSTANT):
+            raise FormulaError(f"常数表达式过大 / formula {text!r}: constant part {ast.unparse(node)} evaluates "
+                               f"to {sub:g} (at most {MAX_CONSTANT:g} in magnitude)")
 
 
 def _check(node: ast.AST, text: str, names: list[str]) -> None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import math
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -21,17 +23,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import FormulaError, FrameworkError, did_you_mean
+from .configfile import config_loader, read_config_text, yaml_error
+from .errors import FormulaError, FrameworkError, ZeroWeightWarning, did_you_mean
 from .formula import Formula, parse_formula
 
 FIGURE_KINDS = ("count", "amount", "rate", "binary")
 DEFAULT_RANGES = {"count": (0.0, None), "amount": (0.0, None), "rate": (0.0, 1.0), "binary": (0.0, 1.0)}
 _TOP_KEYS = {"id", "version", "name", "unit_of_assessment", "scale", "figures", "checks", "nodes",
              "description", "source"}
-_FIGURE_KEYS = {"id", "zh", "en", "unit", "kind", "range", "required", "note"}
+_FIGURE_KEYS = {"id", "zh", "en", "unit", "kind", "range", "required", "note", "extract"}
+#: Keys of a figure's optional ``extract:`` vocabulary (read by :mod:`indicators.extract`).
+EXTRACT_KEYS = {"before": "list", "after": "list", "context": "list", "exclude": "list",
+                "exclude_segment": "list", "units": "list", "zero": "list", "gap": "int", "hint": "str"}
 _NODE_KEYS = {"code", "parent", "weight", "zh", "en", "unit", "direction", "formula", "reported",
               "goalposts", "target", "scoring", "note", "denominator", "due"}
 _LINE = "__line__"
+_KEYLINES = "__keylines__"  # {key: line} of each mapping, so a problem names the key's own line
+_META = {_LINE, _KEYLINES}
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,9 @@ class FigureSpec:
     upper: float | None
     required: bool = False
     line: int | None = None
+    #: How to find the figure in a narrative report (``extract:`` in the YAML): an immutable
+    #: mapping of tuples, empty when the framework declares no vocabulary for it.
+    extract: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), compare=False)
 
 
 @dataclass(frozen=True)
@@ -203,10 +214,14 @@ class Framework:
 # ---------------------------------------------------------------------------------------------
 @functools.cache
 def _line_loader() -> type:
-    """SafeLoader that records each mapping's line and rejects duplicate keys (yaml imported when used)."""
+    """Strict config loader recording each mapping's (and key's) line, rejecting duplicate keys.
+
+    Built on first use (yaml imported when used); aliases and anchors are refused
+    (:func:`indicators.configfile.config_loader`).
+    """
     import yaml
 
-    class _LineLoader(yaml.SafeLoader):
+    class _LineLoader(config_loader()):
         def construct_mapping(self, node, deep=False):
             seen: dict[Any, int] = {}
             for key_node, _ in node.value:
@@ -218,6 +233,7 @@ def _line_loader() -> type:
                 seen[key] = key_node.start_mark.line + 1
             mapping = super().construct_mapping(node, deep=True)
             mapping[_LINE] = node.start_mark.line + 1
+            mapping[_KEYLINES] = seen
             return mapping
 
     return _LineLoader
@@ -226,18 +242,13 @@ def _line_loader() -> type:
 def load_framework(path: str | Path) -> Framework:
     """Load and validate a framework YAML file; raise one error listing every problem."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise FrameworkError(f"cannot read framework file {path}: {exc.strerror}") from None
+    text = read_config_text(path, "framework file", FrameworkError)
     import yaml
 
     try:
         data = yaml.load(text, Loader=_line_loader())
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise FrameworkError(f"{path.name}{where}: not valid YAML: {exc}") from None
+        raise yaml_error(exc, path.name, FrameworkError) from None
     return framework_from_dict(data, source=path.name)
 
 
@@ -245,14 +256,17 @@ def framework_from_dict(data: Any, source: str = "<dict>") -> Framework:
     """Build a :class:`Framework` from parsed YAML (a dict), validating everything."""
     problems: list[str] = []
 
-    def at(obj: Any, what: str = "") -> str:
+    def at(obj: Any, what: str = "", key: str | None = None) -> str:
         line = obj.get(_LINE) if isinstance(obj, dict) else None
+        if key is not None and isinstance(obj, dict):
+            line = (obj.get(_KEYLINES) or {}).get(key, line)
+            what = f"{what}, {key}" if what else key
         loc = f"{source} line {line}" if line else source
         return f"{loc}{' (' + what + ')' if what else ''}: "
 
     if not isinstance(data, dict):
         raise FrameworkError(f"{source}: a framework is a mapping with keys id, version, figures, nodes")
-    for key in sorted(set(data) - _TOP_KEYS - {_LINE}):
+    for key in sorted(set(data) - _TOP_KEYS - _META):
         problems.append(f"{at(data)}unknown top-level key {key!r}; allowed: {', '.join(sorted(_TOP_KEYS))}")
     for key in ("id", "version", "figures", "nodes"):
         if key not in data:
@@ -262,24 +276,39 @@ def framework_from_dict(data: Any, source: str = "<dict>") -> Framework:
         problems.append(f"{at(data)}'name' must give both zh and en")
         name = {}
 
+    scale = data.get("scale", 100)
+    if isinstance(scale, bool) or not isinstance(scale, int | float) or not (0 < scale < 1e9):
+        problems.append(f"{at(data, key='scale')}量表上限必须是有限正数 / scale must be a finite positive number, "
+                        f"got {scale!r}")
+        scale = 100
+
     figures = _load_figures(data.get("figures") or [], at, problems)
     checks = _load_checks(data.get("checks") or [], figures, at, problems)
-    nodes, root = _load_nodes(data.get("nodes") or [], figures, at, problems)
+    zero_weights: list[str] = []
+    nodes, root = _load_nodes(data.get("nodes") or [], figures, at, problems, zero_weights)
 
     if problems:
-        raise FrameworkError(f"framework {source} is invalid", problems)
+        raise FrameworkError(f"框架无效 / framework {source} is invalid", problems)
+    for where in zero_weights:  # only when the framework loads: a failed load's problems say enough
+        warnings.warn(ZeroWeightWarning(
+            f"{where}权重为 0，该节点不计入上级得分 / weight 0: the node does not count towards its parent"
+        ), stacklevel=3)
     clean = _strip_lines(data)
-    digest = hashlib.sha256(json.dumps(clean, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    # The extraction vocabulary says how to find a figure in text, not what is measured: it is
+    # left out of the content hash so that adding words never changes a published result's hash.
+    measured = {**clean, "figures": [{k: v for k, v in f.items() if k != "extract"} if isinstance(f, dict) else f
+                                     for f in clean.get("figures") or []]}
+    digest = hashlib.sha256(json.dumps(measured, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
     return Framework(
         id=str(data["id"]), version=str(data["version"]), zh=name.get("zh", ""), en=name.get("en", ""),
-        scale=float(data.get("scale", 100)), figures=MappingProxyType(figures), checks=tuple(checks),
+        scale=float(scale), figures=MappingProxyType(figures), checks=tuple(checks),
         nodes=MappingProxyType(nodes), root=root, content_hash=digest, source=source, raw=clean,
     )
 
 
 def _strip_lines(obj: Any) -> Any:
     if isinstance(obj, dict):
-        return {k: _strip_lines(v) for k, v in obj.items() if k != _LINE}
+        return {k: _strip_lines(v) for k, v in obj.items() if k not in _META}
     if isinstance(obj, list):
         return [_strip_lines(v) for v in obj]
     return obj
@@ -288,8 +317,8 @@ def _strip_lines(obj: Any) -> Any:
 def _num(value: Any) -> float | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise TypeError  # .nan / .inf bounds or goalposts would make every score missing
     return float(value)
 
 
@@ -304,7 +333,7 @@ def _load_figures(items: Any, at, problems: list[str]) -> dict[str, FigureSpec]:
             continue
         fid = str(item["id"])
         where = at(item, f"figure {fid}")
-        for key in sorted(set(item) - _FIGURE_KEYS - {_LINE}):
+        for key in sorted(set(item) - _FIGURE_KEYS - _META):
             problems.append(f"{where}unknown key {key!r}; allowed: {', '.join(sorted(_FIGURE_KEYS))}")
         if fid in figures:
             problems.append(f"{where}duplicate figure id {fid!r} (first on line {figures[fid].line})")
@@ -326,10 +355,45 @@ def _load_figures(items: Any, at, problems: list[str]) -> dict[str, FigureSpec]:
                 problems.append(f"{where}range must be [lower, upper] with numbers or null, lower <= upper")
         if not item.get("zh") or not item.get("en"):
             problems.append(f"{where}needs both a Chinese (zh) and an English (en) name")
+        extract = _load_extract(item.get("extract"), fid, where, at, problems) if "extract" in item else {}
         figures[fid] = FigureSpec(fid, str(item.get("zh", "")), str(item.get("en", "")),
                                   str(item.get("unit", "")), kind, lower, upper,
-                                  bool(item.get("required", False)), item.get(_LINE))
+                                  bool(item.get("required", False)), item.get(_LINE),
+                                  MappingProxyType(extract))
     return figures
+
+
+def _load_extract(spec: Any, fid: str, where: str, at, problems: list[str]) -> dict[str, Any]:
+    """Validate a figure's ``extract:`` vocabulary; lists become tuples (immutable)."""
+    if not isinstance(spec, dict):
+        problems.append(f"{where}extract must be a mapping with keys {', '.join(sorted(EXTRACT_KEYS))}")
+        return {}
+    loc = at(spec, f"figure {fid}, extract") if spec.get(_LINE) else where
+    out: dict[str, Any] = {}
+    for key, value in spec.items():
+        if key in _META:
+            continue
+        kind = EXTRACT_KEYS.get(key)
+        if kind is None:
+            problems.append(f"{loc}unknown extract key {key!r}{did_you_mean(str(key), EXTRACT_KEYS)}; "
+                            f"allowed: {', '.join(sorted(EXTRACT_KEYS))}")
+        elif kind == "list":
+            if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+                problems.append(f"{loc}extract {key} must be a list of non-empty strings, got {value!r}")
+            else:
+                out[key] = tuple(v.strip() for v in value)
+        elif kind == "int":
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 40:
+                problems.append(f"{loc}extract {key} must be an integer 0-40, got {value!r}")
+            else:
+                out[key] = value
+        elif not isinstance(value, str):
+            problems.append(f"{loc}extract {key} must be text, got {value!r}")
+        else:
+            out[key] = value
+    return out
+
+
 
 
 def _load_checks(items: Any, figures, at, problems: list[str]) -> list[tuple[str, str]]:
@@ -352,7 +416,8 @@ def _load_checks(items: Any, figures, at, problems: list[str]) -> list[tuple[str
     return out
 
 
-def _load_nodes(items: Any, figures, at, problems: list[str]) -> tuple[dict[str, Node], str]:
+def _load_nodes(items: Any, figures, at, problems: list[str],
+                zero_weights: list[str]) -> tuple[dict[str, Node], str]:
     from .scoring import SCORING_RULES  # scoring rules are validated by name here
 
     raw: dict[str, dict] = {}
@@ -400,7 +465,7 @@ def _load_nodes(items: Any, figures, at, problems: list[str]) -> tuple[dict[str,
 
     for code, item in raw.items():
         where = at(item, "node " + code)
-        for key in sorted(set(item) - _NODE_KEYS - {_LINE}):
+        for key in sorted(set(item) - _NODE_KEYS - _META):
             problems.append(f"{where}unknown key {key!r}; allowed: {', '.join(sorted(_NODE_KEYS))}")
         if not item.get("zh") or not item.get("en"):
             problems.append(f"{where}needs both a Chinese (zh) and an English (en) name")
@@ -409,9 +474,13 @@ def _load_nodes(items: Any, figures, at, problems: list[str]) -> tuple[dict[str,
         if weight is None:
             problems.append(f"{where}needs a 'weight' (expert points)")
             weight = 0.0
-        elif isinstance(weight, bool) or not isinstance(weight, int | float) or weight < 0:
-            problems.append(f"{where}weight must be a non-negative number, got {weight!r}")
+        elif (isinstance(weight, bool) or not isinstance(weight, int | float) or not math.isfinite(weight)
+              or not 0 <= weight <= 1e9):
+            problems.append(f"{at(item, 'node ' + code, 'weight')}权重必须是有限的非负数 / weight must be a "
+                            f"finite non-negative number (at most 1e9), got {weight!r}")
             weight = 0.0
+        elif weight == 0 and not is_root and "weight" in item:
+            zero_weights.append(at(item, "node " + code, "weight"))
         is_indicator = code not in has_children
         formula = None
         direction = 1
@@ -427,11 +496,14 @@ def _load_nodes(items: Any, figures, at, problems: list[str]) -> tuple[dict[str,
                 try:
                     formula = parse_formula(str(item["formula"]))
                 except FormulaError as exc:
-                    problems.append(f"{where}{exc}")
+                    problems.append(f"{at(item, 'node ' + code, 'formula')}{exc}")
                 else:
                     for fig in formula.figures:
                         if fig not in figures:
                             problems.append(f"{where}formula names unknown figure {fig!r}{did_you_mean(fig, figures)}")
+            if item.get("target") is not None and _safe_num(item["target"]) is None:
+                problems.append(f"{at(item, 'node ' + code, 'target')}目标值必须是有限数 / target must be a finite "
+                                f"number, got {item['target']!r}")
             d = str(item.get("direction", "")).strip()
             if d in ("+", "1", "+1"):
                 direction = 1
@@ -468,7 +540,11 @@ def _load_nodes(items: Any, figures, at, problems: list[str]) -> tuple[dict[str,
                 if not isinstance(sc, dict) or "rule" not in sc:
                     problems.append(f"{where}scoring must be a mapping with a 'rule'")
                 else:
-                    params = {k: v for k, v in sc.items() if k not in ("rule", _LINE)}
+                    params = {k: v for k, v in sc.items() if k not in ("rule", *_META)}
+                    for k, v in params.items():
+                        if isinstance(v, float) and not math.isfinite(v):
+                            problems.append(f"{at(sc, 'node ' + code + ', scoring', k)}参数必须是有限数 / "
+                                            f"scoring parameter {k!r} must be a finite number, got {v!r}")
                     try:
                         method = SCORING_RULES.get(sc["rule"])
                         rule_params = {k: v for k, v in params.items() if k not in ("due", "basis")}

@@ -66,13 +66,10 @@ def sha256_file(path: str | Path) -> str:
 
 
 def read_yaml(path: str | Path, what: str, error: type[Exception]) -> Any:
-    """Parse a YAML file; raise ``error`` naming the file (``what`` says what it is) when it can't."""
-    import yaml  # imported where used: keeps `import indicators` light
+    """Parse a configuration YAML file strictly (UTF-8, no aliases); errors name the file and line.
 
-    path = Path(path)
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except OSError as exc:
-        raise error(f"cannot read {what} {path}: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise error(f"{path.name}: not valid YAML: {exc}") from None
+    See :mod:`indicators.configfile`; ``what`` says what the file is.
+    """
+    from .configfile import read_config_yaml
+
+    return read_config_yaml(path, what, error)[0]

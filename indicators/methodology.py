@@ -5,12 +5,19 @@ converts to and from a plain dict (so it travels as a papermill parameter and is
 result) and to YAML files in ``data/methodologies/``. :meth:`Methodology.validate` resolves every
 method name in its registry and binds parameters to the method's signature before anything is
 computed, reporting every problem at once.
+
+A methodology loaded from a file (:func:`load_methodology`) privately keeps where each of its keys
+is in that file (:class:`~indicators.configfile.SourceMarks`), so every problem found then or later
+— in :meth:`Methodology.validate` against a framework — names the file, line and key. The marks are
+not a field: equality, hashing and :meth:`Methodology.to_dict` ignore them, and a modified copy
+(:meth:`Methodology.replace`) drops them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -122,41 +129,77 @@ class Methodology:
                 f"methodology: unknown key(s) {sorted(unknown)}; allowed: {', '.join(sorted(_KEYS))}"
             )
         kw: dict[str, Any] = {}
+        problems: list[str] = []
+
+        def step(value: Any, where: str) -> Step | None:
+            try:
+                return Step.from_any(value, where)
+            except MethodologyError as exc:
+                problems.append(exc.summary)
+                return None
+
+        def mapping(key: str) -> Mapping[Any, Any]:
+            value = data[key] or {}
+            if not isinstance(value, Mapping):
+                problems.append(f"{key}: 应为映射 / must be a mapping of keys to steps, got {value!r}")
+                return {}
+            return value
+
         for key in ("name", "description"):
             if key in data:
                 kw[key] = str(data[key])
         for key in (*_OPTIONAL_STEP_KEYS, *_STEP_KEYS):
-            if key in data:
-                kw[key] = Step.from_any(data[key], key)
+            if key in data and (s := step(data[key], key)) is not None:
+                kw[key] = s
         if "normalise_overrides" in data:
             kw["normalise_overrides"] = {
-                str(k): Step.from_any(v, f"normalise_overrides.{k}")
-                for k, v in (data["normalise_overrides"] or {}).items()
+                str(k): s for k, v in mapping("normalise_overrides").items()
+                if (s := step(v, f"normalise_overrides.{k}")) is not None
             }
         for key in ("aggregate_levels", "missing_levels"):
             if key in data:
-                kw[key] = {_level(k, key): Step.from_any(v, f"{key}.{k}")
-                           for k, v in (data[key] or {}).items()}
+                levels = {}
+                for k, v in mapping(key).items():
+                    try:
+                        lvl = _level(k, f"{key}.{k}")
+                    except MethodologyError as exc:
+                        problems.append(exc.summary)
+                        continue
+                    if (s := step(v, f"{key}.{k}")) is not None:
+                        levels[lvl] = s
+                kw[key] = levels
         if "grades" in data:
             bands = []
-            for i, g in enumerate(data["grades"] or []):
+            grades = data["grades"] or []
+            if not isinstance(grades, list):
+                problems.append(f"grades: 应为列表 / must be a list of bands, got {grades!r}")
+                grades = []
+            for i, g in enumerate(grades):
                 try:
                     lo = float("-inf") if g.get("min") is None else float(g["min"])
+                    if isinstance(g.get("min"), bool) or math.isnan(lo) or lo == float("inf"):
+                        raise ValueError
                     bands.append(GradeBand(lo, str(g["zh"]), str(g["en"])))
                 except (AttributeError, KeyError, TypeError, ValueError):
-                    raise MethodologyError(
-                        f"grades[{i}]: each band is {{min: number or null, zh: ..., en: ...}}, got {g!r}"
-                    ) from None
+                    problems.append(
+                        f"grades[{i}]: each band is {{min: finite number or null, zh: ..., en: ...}}, got {g!r}"
+                    )
             kw["grades"] = tuple(bands)
         if "exclude" in data:
-            kw["exclude"] = tuple(str(c) for c in data["exclude"] or ())
+            exclude = data["exclude"] or ()
+            if isinstance(exclude, str) or not isinstance(exclude, list | tuple):
+                problems.append(f"exclude: 应为指标代码列表 / must be a list of indicator codes, got {exclude!r}")
+                exclude = ()
+            kw["exclude"] = tuple(str(c) for c in exclude)
+        if problems:
+            raise MethodologyError("方法无效 / methodology is invalid", problems)
         return cls(**kw)
 
     def to_yaml(self) -> str:
         """YAML text of :meth:`to_dict` (Chinese kept readable)."""
-        import yaml
+        from .configfile import dump_config
 
-        return yaml.safe_dump(self.to_dict(), allow_unicode=True, sort_keys=False)
+        return dump_config(self.to_dict())
 
     def save(self, path: str | Path) -> Path:
         """Write the methodology to a YAML file atomically; return the path."""
@@ -199,15 +242,15 @@ class Methodology:
         if framework is not None:
             for code in self.normalise_overrides:
                 if code not in framework.indicators:
-                    problems.append(f"normalise_overrides: {code!r} is not an indicator of {framework.id}")
+                    problems.append(f"normalise_overrides.{code}: {code!r} is not an indicator of {framework.id}")
             levels = {n.level for n in framework.nodes.values() if not n.is_indicator}
             for key in ("aggregate_levels", "missing_levels"):
                 for lvl in getattr(self, key):
                     if lvl not in levels:
-                        problems.append(f"{key}: level {lvl} has no aggregates; levels are {sorted(levels)}")
-            for code in self.exclude:
+                        problems.append(f"{key}.{lvl}: level {lvl} has no aggregates; levels are {sorted(levels)}")
+            for i, code in enumerate(self.exclude):
                 if code not in framework.indicators:
-                    problems.append(f"exclude: {code!r} is not an indicator of {framework.id}")
+                    problems.append(f"exclude[{i}]: {code!r} is not an indicator of {framework.id}")
             if self.denominate.method == "declared":
                 from .denominate import denominators_used
 
@@ -216,7 +259,11 @@ class Methodology:
                 except MethodologyError as exc:
                     problems.extend(f"denominate: {p}" for p in exc.problems)
         if problems:
-            raise MethodologyError(f"methodology {self.name!r} is invalid", problems)
+            marks = self.__dict__.get("_marks")
+            if marks is not None:  # loaded from a file: name its line for each problem
+                raise MethodologyError(f"方法文件无效 / methodology {self.name!r} is invalid ({marks.name})",
+                                       marks.locate_all(problems))
+            raise MethodologyError(f"方法无效 / methodology {self.name!r} is invalid", problems)
 
 
 def _level(key: Any, where: str) -> int:
@@ -246,12 +293,20 @@ def as_methodology(value: Methodology | Mapping[str, Any] | str | Path | None,
 
 
 def load_methodology(path: str | Path) -> Methodology:
-    """Read a methodology YAML file (errors name the file)."""
-    from .io import read_yaml
+    """Read and validate a methodology YAML file; every problem names the file, line and key.
+
+    The file is parsed strictly (:func:`indicators.configfile.read_config_yaml`) and its key lines
+    are kept on the returned value (not a field), so :meth:`Methodology.validate` against a
+    framework later still names them.
+    """
+    from .configfile import read_config_yaml
 
     path = Path(path)
-    data = read_yaml(path, "methodology file", MethodologyError)
+    data, marks = read_config_yaml(path, "methodology file", MethodologyError)
     try:
-        return Methodology.from_dict(data)
+        meth = Methodology.from_dict(data)
     except MethodologyError as exc:
-        raise MethodologyError(f"{path.name}: {exc.summary}", exc.problems) from None
+        raise MethodologyError(f"{path.name}: {exc.summary}", marks.locate_all(exc.problems)) from None
+    object.__setattr__(meth, "_marks", marks)
+    meth.validate()
+    return meth

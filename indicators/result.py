@@ -13,7 +13,6 @@ from typing import Any
 import pandas as pd
 
 from .framework import Framework
-from .io import atomic_write_text
 from .methodology import Methodology
 
 
@@ -117,5 +116,17 @@ class IndexResult:
         return t.sort_values(["rank", "district"], na_position="last").reset_index(drop=True)
 
     def to_csv(self, path: str | Path) -> Path:
-        """Write :meth:`table` as UTF-8 CSV atomically; identical inputs give identical bytes."""
-        return atomic_write_text(Path(path), self.table().to_csv(index=False, lineterminator="\n"))
+        """Write :meth:`table` as UTF-8 CSV atomically; identical inputs give identical bytes.
+
+        Text (district codes and names, grades) is neutralised so a spreadsheet never runs it as a
+        formula (:mod:`indicators.outputs`); numbers are written unchanged.
+        """
+        from .outputs import write_csv
+
+        return write_csv(self.table(), Path(path))
+
+    def to_xlsx(self, path: str | Path) -> Path:
+        """Write :meth:`table` as an XLSX workbook (sheet ``scores``) atomically; text cells are strings."""
+        from .outputs import write_xlsx
+
+        return write_xlsx({"scores": self.table()}, Path(path))

@@ -44,7 +44,6 @@ from pandas.api.typing import DataFrameGroupBy
 
 from .errors import DataError, did_you_mean
 from .framework import Framework
-from .io import atomic_write_text
 from .registry import Registry
 from .result import IndexResult
 from .scoring import SCORING_RULES
@@ -119,8 +118,14 @@ class Rollup:
         return out.reset_index()
 
     def to_csv(self, path: str | Path) -> Path:
-        """Write :meth:`table` as UTF-8 CSV atomically; identical inputs give identical bytes."""
-        return atomic_write_text(Path(path), self.table().to_csv(index=False, lineterminator="\n"))
+        """Write :meth:`table` as UTF-8 CSV atomically; identical inputs give identical bytes.
+
+        Text (district codes and names, grades) is neutralised so a spreadsheet never runs it as a
+        formula (:mod:`indicators.outputs`); numbers are written unchanged.
+        """
+        from .outputs import write_csv
+
+        return write_csv(self.table(), Path(path))
 
 
 def binary_items(framework: Framework) -> tuple[str, ...]:

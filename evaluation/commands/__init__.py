@@ -53,6 +53,8 @@ COMMANDS: dict[str, Command] = {
                            "蒙特卡洛排名区间与排名的 Sobol 敏感性；--replay 重跑已保存的分析并逐位核对 / Monte Carlo "
                            "rank intervals and Sobol sensitivity of the ranking; --replay re-runs a saved analysis "
                            "and checks it bit for bit"),
+    "extract": Command("evaluation.commands.extract",
+                       "从工作报告提取指标并生成复核表 / extract figures from work reports into a review form"),
     "template": Command("evaluation.commands.template",
                         "生成各区县年度数据填报表（Excel） / write one Excel data form per district for a year"),
     "districts": Command("evaluation.commands.districts",

@@ -5,10 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import pandas as pd
-
 from indicators import load_framework
-from indicators.io import atomic_write_bytes
+from indicators.outputs import write_csv, write_xlsx
 
 from .options import add_framework
 
@@ -27,19 +25,14 @@ def run(args: argparse.Namespace) -> int:
     fw = load_framework(args.framework)
     out = Path(args.out)
     table = fw.to_table()
+    # through indicators.outputs: a node named "=..." never becomes a formula cell
     if out.suffix.lower() == ".xlsx":
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(f".{out.name}.tmp")
-        with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
-            table.to_excel(xw, sheet_name="nodes", index=False)
-            fw.figures_table().to_excel(xw, sheet_name="figures", index=False)
-        tmp.replace(out)
+        write_xlsx({"nodes": table, "figures": fw.figures_table()}, out)
     else:
         # UTF-8 with BOM so Excel opens the Chinese names correctly; figures go beside the nodes.
         figures_out = out.with_name(out.name.replace(".nodes", "").replace(".csv", "") + ".figures.csv")
-        atomic_write_bytes(out, table.to_csv(index=False, lineterminator="\n").encode("utf-8-sig"))
-        atomic_write_bytes(figures_out, fw.figures_table().to_csv(
-            index=False, lineterminator="\n").encode("utf-8-sig"))
+        write_csv(table, out, bom=True)
+        write_csv(fw.figures_table(), figures_out, bom=True)
         print(f"wrote {figures_out} ({len(fw.figures)} figures)")
     print(f"wrote {out} ({len(table)} nodes)")
     return 0

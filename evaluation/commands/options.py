@@ -36,6 +36,13 @@ def methodology_name(value: str) -> str:
         f"{did_you_mean(value, names)}; available: {', '.join(names)}")
 
 
+def add_encoding(p: argparse.ArgumentParser) -> None:
+    """``--encoding``: the encoding of CSV submissions, instead of detecting it per file."""
+    p.add_argument("--encoding", metavar="NAME",
+                   help="CSV 文件的编码（默认逐个文件检测） / encoding of the CSV files, e.g. utf-8 or gbk "
+                        "(default: detected per file; a file mixing encodings is an error)")
+
+
 def add_methodology(p: argparse.ArgumentParser) -> None:
     """``--methodology/-m``: a methodology YAML path or a name in data/methodologies."""
     p.add_argument("--methodology", "-m", default=str(paths.DEFAULT_METHODOLOGY), type=methodology_name,
@@ -89,7 +96,7 @@ def figures_from_args(args: argparse.Namespace, files_attr: str = "files"):
             raise LedgerError("请给出数据文件或 --ledger … --year / give CSV/XLSX files or --ledger … --year")
         from indicators.submission import read_figures
 
-        return read_figures(*files)
+        return read_figures(*files, encoding=getattr(args, "encoding", None))
     from ..ledger import figures_from_ledger
     from ..ledger.errors import LedgerError
 

@@ -15,7 +15,10 @@ from indicators.io import atomic_write_text
 
 from .. import paths
 from . import rollup_options
-from .options import USAGE, add_framework, add_ledger_source, add_methodology, figures_from_args
+from .options import USAGE, add_encoding, add_framework, add_ledger_source, add_methodology, figures_from_args
+
+#: Suffixes ``--out`` may have: the table as CSV (UTF-8) or as an XLSX workbook.
+OUT_SUFFIXES = (".csv", ".xlsx")
 
 HELP = ("校验、计算指数、写出结果表并打印排名 / "
         "validate, build the index, write the result table, print the ranking")
@@ -26,7 +29,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("files", nargs="*", help="CSV or XLSX submissions (or --ledger … --year)")
     add_framework(p)
     add_methodology(p)
-    p.add_argument("--out", "-o", help="result table CSV (default: reports/<framework>/scores.csv)")
+    add_encoding(p)
+    p.add_argument("--out", "-o", help="result table, .csv or .xlsx (default: reports/<framework>/scores.csv)")
     p.add_argument("--year", type=int, help="year to print (default: every year); with --ledger, the year read")
     rollup_options.add_arguments(p)
     add_ledger_source(p)
@@ -34,20 +38,27 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Score submissions and print the ranking."""
+    out = Path(args.out) if args.out else None
+    if out is not None and out.suffix.lower() not in OUT_SUFFIXES:
+        print(f"error: 结果表只能写成 .csv 或 .xlsx / --out {out.name}: the result table is written as "
+              f".csv or .xlsx, not {out.suffix or 'a file without suffix'}", file=sys.stderr)
+        return USAGE
     fw = load_framework(args.framework)
-    out = Path(args.out) if args.out else paths.REPORTS / fw.id / "scores.csv"
+    out = out or paths.REPORTS / fw.id / "scores.csv"
     return score_files(args.files, args.framework, args.methodology, out, args.year,
-                       rollup=rollup_options.options(args), submission=figures_from_args(args))
+                       rollup=rollup_options.options(args), encoding=args.encoding,
+                       submission=figures_from_args(args))
 
 
 def score_files(files: Sequence[str], framework: str, methodology: str, out: Path, year: int | None,
-           title: str = "", rollup: rollup_options.RollupOptions | None = None, submission=None) -> int:
+           title: str = "", rollup: rollup_options.RollupOptions | None = None,
+           encoding: str | None = None, submission=None) -> int:
     """Score ``files`` (or an already read ``submission``), write the table and print the ranking."""
     from indicators.submission import read_figures, validate
 
     fw = load_framework(framework)
     meth = load_methodology(paths.resolve(methodology, paths.METHODOLOGIES))
-    sub = submission if submission is not None else read_figures(*files)
+    sub = submission if submission is not None else read_figures(*files, encoding=encoding)
     report = validate(sub, fw)
     if report.warnings:
         print(report.summary())
@@ -58,7 +69,10 @@ def score_files(files: Sequence[str], framework: str, methodology: str, out: Pat
         print(f"error: 数据中没有 {year} 年 / no figures for {year}; years present: "
               f"{', '.join(map(str, result.years))}", file=sys.stderr)
         return USAGE
-    result.to_csv(out)
+    if out.suffix.lower() == ".xlsx":
+        result.to_xlsx(out)  # a real workbook; text cells as strings (indicators.outputs)
+    else:
+        result.to_csv(out)
     prov = dict(result.provenance)
     atomic_write_text(out.with_suffix(".provenance.json"),
                       json.dumps(prov, ensure_ascii=False, indent=2, sort_keys=True) + "\n")

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from indicators import load_framework, load_methodology
-from indicators.io import atomic_write_text
+from indicators.outputs import write_csv
 from indicators.submission import validate
 
 from .. import paths
@@ -75,12 +75,12 @@ def _save(res: Any, out: Path, k: int) -> None:
     """Save the analysis and its tables in ``out``; print the per-year summary and the sensitivity."""
     res.save(out)
     summary = res.summary(k=k)
-    atomic_write_text(out / "summary.csv", summary.to_csv(lineterminator="\n"))
+    write_csv(summary, out / "summary.csv", index=True)
     print(f"\n排名稳健性 / rank robustness (within ±{k} places):")
     print(summary.round(3).to_string())
     if res.assumptions.design == "sobol":
         sens = res.sensitivity()
-        atomic_write_text(out / "sensitivity.csv", sens.to_csv(lineterminator="\n"))
+        write_csv(sens, out / "sensitivity.csv", index=True)
         print("\n敏感性 / sensitivity of the mean rank shift (Sobol first-order S1, total ST, 95 % intervals):")
         print(sens.round(3).to_string())
     latest = int(max(res.years))

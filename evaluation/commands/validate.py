@@ -8,7 +8,7 @@ from pathlib import Path
 from indicators import load_framework
 
 from . import rollup_options
-from .options import add_framework
+from .options import add_encoding, add_framework
 
 HELP = ("校验报送数据，逐条列出问题（文件/行/列） / "
         "check submitted figures; list every problem with file/row/column")
@@ -18,6 +18,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     """The submissions, ``--framework`` and ``--rollup`` (without its outputs)."""
     p.add_argument("files", nargs="+", help="CSV or XLSX submissions (long or wide format)")
     add_framework(p)
+    add_encoding(p)
     rollup_options.add_arguments(p, outputs=False)
 
 
@@ -26,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     from indicators.submission import read_figures, validate
 
     fw = load_framework(args.framework)
-    sub = read_figures(*args.files)
+    sub = read_figures(*args.files, encoding=args.encoding)
     report = validate(sub, fw)
     print(report.summary())
     mapped = rollup_options.report_mapping(sub, Path(args.rollup)) if args.rollup else True

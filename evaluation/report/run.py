@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from indicators import IndexResult, Methodology
+from indicators.outputs import write_csv
 
 from .. import paths
 from ..batch.engine import MANIFEST, BatchOutcome, Task, default_workers, run_batch
@@ -230,7 +231,7 @@ def write_year_pages(
     from .uncertainty import year_html
 
     table = result.ranking(year)
-    scores = atomic_write_text(folder / "scores.csv", table.to_csv(index=False, lineterminator="\n"))
+    scores = write_csv(table, folder / "scores.csv")  # neutralised: opened in Excel (indicators.outputs)
     failures = {d: f"{e.get('ename', '')}: {e.get('evalue', '')}".strip(": ") for d, e in failed.items()}
     page = index_page.render_index_page(
         result, year, {d: p.name for d, p in reports.items()}, index_page.summary_charts(result, year, lang),

@@ -12,6 +12,7 @@ import pandas as pd
 from indicators import IndexResult
 from indicators.framework import Framework
 from indicators.io import atomic_write_text
+from indicators.outputs import write_csv
 
 from .result import Reproduction, tree_order
 
@@ -218,14 +219,14 @@ def write_report(rep: Reproduction, out: str | Path) -> dict[str, Path]:
     scores = res.node_scores()
     scores = scores[[c for c in tree_order(res.framework) if c in scores.columns]].reset_index()
 
-    def csv(df: pd.DataFrame) -> str:
-        return df.to_csv(index=False, lineterminator="\n", float_format=_FLOAT)
+    def csv(df: pd.DataFrame, name: str) -> Path:  # text neutralised for spreadsheets (indicators.outputs)
+        return write_csv(df, out / name, float_format=_FLOAT)
 
     files = {
-        "nodes": atomic_write_text(out / "nodes.csv", csv(rep.nodes)),
-        "differences": atomic_write_text(out / "differences.csv", csv(rep.differences)),
-        "ranks": atomic_write_text(out / "ranks.csv", csv(rep.ranks)),
-        "scores": atomic_write_text(out / "scores.csv", csv(scores)),
+        "nodes": csv(rep.nodes, "nodes.csv"),
+        "differences": csv(rep.differences, "differences.csv"),
+        "ranks": csv(rep.ranks, "ranks.csv"),
+        "scores": csv(scores, "scores.csv"),
         "summary": atomic_write_text(out / "summary.md", summary_markdown(rep)),
         "provenance": atomic_write_text(out / "provenance.json", json.dumps(
             _plain(rep.provenance), ensure_ascii=False, indent=2, sort_keys=True) + "\n"),

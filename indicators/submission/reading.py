@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+from ..textdecode import decode_strict
 from .types import (
     _CATEGORICAL,
     _IDENTIFIERS,
@@ -41,12 +42,16 @@ SUFFIXES = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm
 # ---------------------------------------------------------------------------------------------
 # reading files
 # ---------------------------------------------------------------------------------------------
-def read_figures(*paths: str | Path) -> Submission:
+def read_figures(*paths: str | Path, encoding: str | None = None) -> Submission:
     """Read submitted figures from CSV/XLSX files (long or wide format), concatenated.
 
     Every problem in the files (undecodable text, missing columns, bad years, unreadable values)
     is collected in :attr:`Submission.problems`; only a path that does not exist or has an
     unsupported extension raises :class:`~indicators.errors.DataError` at once.
+
+    CSV text is decoded in one encoding per file (:func:`indicators.textdecode.decode_strict`):
+    detected from the first row with Chinese text, or ``encoding`` when given (``--encoding``); a
+    file whose rows mix encodings is an error naming the first row in the other one.
     """
     if not paths:
         raise DataError("read_figures needs at least one CSV or XLSX file")
@@ -67,7 +72,7 @@ def read_figures(*paths: str | Path) -> Submission:
         data = path.read_bytes()
         files[label] = hashlib.sha256(data).hexdigest()
         if SUFFIXES[path.suffix.lower()] == "csv":
-            table, file_problems = _read_csv(data, label)
+            table, file_problems = _read_csv(data, label, encoding)
         else:
             table, file_problems = _read_xlsx(data, label)
         problems.extend(file_problems)
@@ -109,25 +114,11 @@ class _Table:
     numbers: list[int]
 
 
-def _decode(data: bytes) -> str | None:
-    """Decode CSV bytes: UTF-16 by BOM, else UTF-8 (BOM optional), else GB18030 (⊃ GBK)."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encodings = ("utf-16",)
-    else:
-        encodings = ("utf-8-sig", "gb18030")
-    for encoding in encodings:
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return None
-
-
-def _read_csv(data: bytes, label: str) -> tuple[_Table | None, list[Problem]]:
-    text = _decode(data)
-    if text is None:
-        return None, [Problem("error", "cannot decode the file as UTF-8 or GBK/GB18030; save it "
-                              "as 'CSV UTF-8' from Excel", label)]
+def _read_csv(data: bytes, label: str, encoding: str | None = None) -> tuple[_Table | None, list[Problem]]:
+    decoded = decode_strict(data, encoding)
+    if decoded.text is None:
+        return None, [Problem("error", decoded.error or "cannot decode the file", label, decoded.line)]
+    text = decoded.text
     first = text.split("\n", 1)[0]
     delimiter = ","
     if "," not in first:

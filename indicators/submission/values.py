@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
@@ -111,6 +112,9 @@ def parse_value(raw: Any) -> ParsedValue:
     value = float(dec / 100) if percent else float(dec)
     if not math.isfinite(value):
         return ParsedValue(math.nan, error=f"{raw.strip()!r} is too large to be a figure")
+    if dec != 0 and abs(value) < sys.float_info.min:  # 1e-400 would silently become 0 (or lose digits)
+        return ParsedValue(math.nan, error=f"{raw.strip()!r} 过小，会被存为 0（下溢） / is too small to be a figure: "
+                                           "it would be stored as 0 (underflow); write 0 if the figure is zero")
     return ParsedValue(value, decimals, percent, approx)
 
 

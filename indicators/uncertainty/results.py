@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..errors import DataError, MethodologyError
 from ..io import atomic_write_bytes, atomic_write_text
+from ..outputs import write_csv
 from .sampling import (
     Assumptions,
     _factors_of,
@@ -197,7 +198,7 @@ class UncertaintyResult:
             arrays["scores"] = self.scores
         np.savez_compressed(buf, **arrays)
         atomic_write_bytes(folder / "ranks.npz", buf.getvalue())
-        atomic_write_text(folder / "rank_stats.csv", self.rank_stats().to_csv(lineterminator="\n"))
+        write_csv(self.rank_stats(), folder / "rank_stats.csv", index=True)
         atomic_write_text(folder / "timing.json", json.dumps(dict(self.timing), indent=2) + "\n")
         return folder
 

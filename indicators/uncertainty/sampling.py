@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,10 +12,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..configfile import dump_config
 from ..errors import MethodologyError
 from ..framework import Framework
-from ..io import atomic_write_bytes, atomic_write_text
+from ..io import atomic_write_text, read_yaml
 from ..methodology import Methodology, Step, as_methodology
+from ..outputs import write_csv
 from .spec import (
     _LEVEL_FIELDS,
     Choice,
@@ -133,31 +134,23 @@ class Assumptions:
             "methodology": self.methodology.to_dict(),
             "weight_sets": {k: f"weight_sets_{i}.csv" for i, k in enumerate(self.weight_sets)},
         }
-        import yaml
-
-        atomic_write_text(folder / "uncertainty.yaml", yaml.safe_dump(meta, allow_unicode=True, sort_keys=False))
-        atomic_write_bytes(folder / "assumptions.csv", _exact_csv(self.table, index_label="replication"))
+        atomic_write_text(folder / "uncertainty.yaml", dump_config(meta))
+        _exact_csv(self.table, folder / "assumptions.csv", index_label="replication")
         for i, (_, df) in enumerate(self.weight_sets.items()):
-            atomic_write_bytes(folder / f"weight_sets_{i}.csv", _exact_csv(df, index_label="set"))
+            _exact_csv(df, folder / f"weight_sets_{i}.csv", index_label="set")
         return folder
 
 
-def _exact_csv(df: pd.DataFrame, index_label: str) -> bytes:
-    buf = io.StringIO()
-    df.to_csv(buf, float_format="%.17g", index_label=index_label, lineterminator="\n")
-    return buf.getvalue().encode("utf-8")
+def _exact_csv(df: pd.DataFrame, path: Path, index_label: str) -> Path:
+    """Floats to the last bit (replayed bit for bit); text neutralised (:mod:`indicators.outputs`)."""
+    return write_csv(df, path, index=True, float_format="%.17g", index_label=index_label)
 
 
 def load_assumptions(folder: str | Path) -> Assumptions:
     """Read what :meth:`Assumptions.save` wrote."""
     folder = Path(folder)
     path = folder / "uncertainty.yaml"
-    import yaml
-
-    try:
-        meta = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise MethodologyError(f"cannot read {path}: {exc.strerror}") from None
+    meta = read_yaml(path, "uncertainty file", MethodologyError)
     if not isinstance(meta, Mapping) or meta.get("format") != "rolindex-uncertainty-1":
         raise MethodologyError(f"{path}: not a rolindex uncertainty file (format rolindex-uncertainty-1)")
     spec = UncertaintySpec.from_dict(meta["spec"])

@@ -189,9 +189,9 @@ class UncertaintySpec:
         return cls(tuple(inputs))
 
     def to_yaml(self) -> str:
-        import yaml
+        from ..configfile import dump_config
 
-        return yaml.safe_dump(self.to_dict(), allow_unicode=True, sort_keys=False)
+        return dump_config(self.to_dict())
 
     @classmethod
     def load(cls, path: str | Path) -> UncertaintySpec:

@@ -481,12 +481,9 @@ def load_judgements(path: str | Path) -> dict[str, Judgements]:
         raise JudgementError(
             f"{path}: unsupported judgement file type {suffix!r}; use .yaml, .yml or .csv"
         )
-    import yaml
+    from ..configfile import read_config_yaml
 
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise JudgementError(f"{path}: not valid YAML ({exc})") from None
+    doc = read_config_yaml(path, "judgement file", JudgementError)[0]  # strict UTF-8, no aliases
     if isinstance(doc, Mapping) and set(doc) == {"judgements"}:
         entries = doc["judgements"]
     elif isinstance(doc, Mapping) and "parent" in doc:

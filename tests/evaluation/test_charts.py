@@ -71,7 +71,7 @@ def test_fonts_work_with_a_fresh_matplotlib_cache(tmp_path):
         import warnings
         from matplotlib import font_manager
         from matplotlib.figure import Figure
-        from evaluation import charts
+        from evaluation.report import charts
         charts.setup_fonts()
         fig = Figure(figsize=(3, 1), dpi=60)
         fig.suptitle("法治建设 / rule of law")

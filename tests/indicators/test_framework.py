@@ -214,7 +214,7 @@ def test_formula_naming_unknown_figure_with_suggestion(tmp_path):
 
 def test_formula_outside_the_whitelist(tmp_path):
     p = only(problems_of(tmp_path, edit("formula: closed / cases", "formula: closed ** 2")))
-    assert p.startswith(at(I1_LINE, "I1")) and "operator Pow is not allowed" in p
+    assert p.startswith(f"mini.yaml line {I1_LINE} (node I1, formula): ") and "operator Pow is not allowed" in p
 
 
 def test_indicator_without_formula(tmp_path):
@@ -235,7 +235,8 @@ def test_missing_direction(tmp_path):
 @pytest.mark.parametrize("bad", ["-1", "'heavy'", "true"])
 def test_bad_weight(tmp_path, bad):
     p = only(problems_of(tmp_path, edit("weight: 60", f"weight: {bad}")))
-    assert p.startswith(at(D1_LINE, "D1") + "weight must be a non-negative number, got ")
+    assert p.startswith(f"mini.yaml line {D1_LINE} (node D1, weight): 权重必须是有限的非负数 / "
+                        "weight must be a finite non-negative number (at most 1e9), got ")
 
 
 def test_missing_weight(tmp_path):
@@ -262,7 +263,7 @@ def test_unknown_keys(tmp_path):
     p = only(problems_of(tmp_path, edit("weight: 40,", "weight: 40, colour: red,")))
     assert p.startswith(at(13, "D2") + "unknown key 'colour'; allowed: code, denominator, direction, due, en,")
     p = only(problems_of(tmp_path, edit("kind: rate}", "kind: rate, colour: red}")))
-    assert p.startswith("mini.yaml line 8 (figure rate): unknown key 'colour'; allowed: en, id,")
+    assert p.startswith("mini.yaml line 8 (figure rate): unknown key 'colour'; allowed: en, extract, id,")
     p = only(problems_of(tmp_path, "colour: red\n" + MINI))
     assert p.startswith("mini.yaml line 1: unknown top-level key 'colour'; allowed: checks,")
 
@@ -341,13 +342,13 @@ def test_self_parent_is_a_cycle(tmp_path):
 
 def test_duplicate_yaml_key(tmp_path):
     text = edit("weight: 40,", "weight: 40, weight: 50,")
-    with pytest.raises(FrameworkError, match="mini.yaml line 13: not valid YAML") as info:
+    with pytest.raises(FrameworkError, match="mini.yaml line 13: YAML 无效 / not valid YAML") as info:
         load_framework(write(tmp_path, text))
     assert "duplicate key 'weight' (first on line 13)" in str(info.value)
 
 
 def test_invalid_yaml(tmp_path):
-    with pytest.raises(FrameworkError, match=r"mini.yaml line \d+: not valid YAML"):
+    with pytest.raises(FrameworkError, match=r"mini.yaml line \d+: YAML 无效 / not valid YAML"):
         load_framework(write(tmp_path, "id: [unclosed\n"))
 
 
@@ -404,10 +405,10 @@ def test_many_problems_reported_at_once(tmp_path):
         load_framework(write(tmp_path, text))
     err = info.value
     assert len(err.problems) == 5
-    assert str(err).startswith("framework mini.yaml is invalid: 5 problems\n  - ")
+    assert str(err).startswith("框架无效 / framework mini.yaml is invalid: 5 problems\n  - ")
     assert str(err).count("\n  - ") == 5
     joined = "\n".join(err.problems)
-    for needle in ("line 14 (node I2): direction", "line 11 (node D1): weight",
+    for needle in ("line 14 (node I2): direction", "line 11 (node D1, weight): 权重必须是有限的非负数 / weight",
                    "line 12 (node I1): formula names unknown figure 'casez'",
                    "line 12 (node I1): goalposts", "line 8 (figure rate): unknown key 'colour'"):
         assert needle in joined

@@ -207,14 +207,14 @@ def test_level_keys_validated_against_the_framework():
     m = Methodology().replace(aggregate_levels={4: "geometric"}, missing_levels={1: "strict"})
     p = problems(m, FW)
     assert p == [
-        "aggregate_levels: level 4 has no aggregates; levels are [2, 3]",
-        "missing_levels: level 1 has no aggregates; levels are [2, 3]",
+        "aggregate_levels.4: level 4 has no aggregates; levels are [2, 3]",
+        "missing_levels.1: level 1 has no aggregates; levels are [2, 3]",
     ]
     m.validate()  # without a framework there is nothing to check the levels against
 
 
 def test_level_keys_must_be_integers():
-    with pytest.raises(MethodologyError, match="aggregate_levels: level keys are integers "
+    with pytest.raises(MethodologyError, match="aggregate_levels.dims: level keys are integers "
                                                r"\(2 = dimensions\), got 'dims'"):
         Methodology.from_dict({"aggregate_levels": {"dims": "geometric"}})
 
@@ -222,12 +222,12 @@ def test_level_keys_must_be_integers():
 def test_codes_validated_against_the_framework():
     m = Methodology().replace(normalise_overrides={"Z1": "minmax"}, exclude=("Z2",))
     assert problems(m, FW) == [
-        "normalise_overrides: 'Z1' is not an indicator of toy",
-        "exclude: 'Z2' is not an indicator of toy",
+        "normalise_overrides.Z1: 'Z1' is not an indicator of toy",
+        "exclude[0]: 'Z2' is not an indicator of toy",
     ]
     # an aggregate is not an indicator either
     assert problems(Methodology().replace(exclude=("A",)), FW) == [
-        "exclude: 'A' is not an indicator of toy"
+        "exclude[0]: 'A' is not an indicator of toy"
     ]
 
 
@@ -240,7 +240,7 @@ def test_every_problem_reported_at_once():
     with pytest.raises(MethodologyError) as info:
         m.validate(FW)
     assert len(info.value.problems) == 5
-    assert str(info.value).startswith("methodology 'baseline' is invalid: 5 problems")
+    assert str(info.value).startswith("方法无效 / methodology 'baseline' is invalid: 5 problems")
     assert any(p.startswith("normalise_overrides.A1: unknown normaliser 'zscor'")
                for p in info.value.problems)
 
@@ -253,7 +253,7 @@ def test_every_problem_reported_at_once():
          r"normalise: unexpected key\(s\) \['parms'\]; a step is \{method, params\}"),
         ({"normalise": 3}, r"normalise: a step is a method name or \{method, params\}, got 3"),
         ({"normalise": {"params": {}}}, "normalise: a step is a method name or"),
-        ({"grades": [{"min": 90, "zh": "优秀"}]}, r"grades\[0\]: each band is \{min: number or"),
+        ({"grades": [{"min": 90, "zh": "优秀"}]}, r"grades\[0\]: each band is \{min: finite number or"),
         ({"grades": [{"min": "high", "zh": "优", "en": "E"}]}, r"grades\[0\]: each band is"),
         ({"grades": ["优秀"]}, r"grades\[0\]: each band is"),
     ],
@@ -275,7 +275,7 @@ def test_load_methodology_errors_name_the_file(tmp_path):
         load_methodology(bad)
     broken = tmp_path / "broken.yaml"
     broken.write_text("normalise: [unclosed\n", encoding="utf-8")
-    with pytest.raises(MethodologyError, match="broken.yaml: not valid YAML"):
+    with pytest.raises(MethodologyError, match="broken.yaml line 2: YAML 无效 / not valid YAML"):
         load_methodology(broken)
     with pytest.raises(MethodologyError, match="cannot read methodology file"):
         load_methodology(tmp_path / "absent.yaml")

@@ -240,9 +240,9 @@ def test_undecodable_csv_is_an_error_naming_the_file(tmp_path, fw):
     path.write_bytes(HEADER.encode() + b"jingan,2020,population,\xff\xff\xff\n")
     report = validate(read_figures(path), fw)
     assert not report.ok
-    problem = only(report.errors, "cannot decode")
-    assert problem.file == "broken.csv"
-    with pytest.raises(DataError, match=r"broken\.csv: cannot decode the file as UTF-8 or GBK"):
+    problem = only(report.errors, "line 2 is neither UTF-8 nor GBK/GB18030")
+    assert (problem.file, problem.row) == ("broken.csv", 2)
+    with pytest.raises(DataError, match=r"broken\.csv row 2: 第 2 行既不是 UTF-8 也不是 GBK 编码 / line 2 is neither"):
         report.raise_if_errors()
 
 

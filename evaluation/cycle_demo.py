@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import shutil
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from . import paths
+from .fileio import atomic_write_text
 
 #: The year the demo collects (the synthetic panel's figures of that year fill the forms).
 YEAR = 2024
@@ -48,11 +50,12 @@ def _form_of(forms: Path, district: str) -> Path:
 
 
 def run_cycle(base: str | Path = paths.REPORTS / "cycle", *, workers: int | None = None,
-              scheduler: Any = None) -> int:
+              scheduler: Any = None, districts: Sequence[str] | None = None) -> int:
     """Run the cycle in ``base`` (emptied first: it is the demo's own folder); return 0 when every step went as planned.
 
     The planted mistakes make the first intake exit 1 on purpose (``sample_03`` rejected); any
-    other unexpected exit code makes the result 1.
+    other unexpected exit code makes the result 1. ``districts`` limits the cycle to some of the
+    synthetic districts (they must include ``sample_03`` and ``sample_05``; the tests use four).
     """
     from indicators import load_framework
 
@@ -66,6 +69,13 @@ def run_cycle(base: str | Path = paths.REPORTS / "cycle", *, workers: int | None
     base.mkdir(parents=True)
     led = str(base / "ledger.sqlite")
     register = paths.DATA / "districts" / "synthetic_districts.csv"
+    if districts is not None:
+        import pandas as pd
+
+        table = pd.read_csv(register, dtype=str, keep_default_na=False)
+        register = base / "districts.csv"
+        atomic_write_text(register, table[table["district"].isin(districts)].to_csv(index=False,
+                                                                                    lineterminator="\n"))
     panel = paths.SUBMISSIONS / "synthetic_panel.csv"
     fw = load_framework(paths.DEFAULT_FRAMEWORK)
     y = str(YEAR)

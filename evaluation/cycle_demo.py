@@ -23,9 +23,10 @@ from .fileio import atomic_write_text
 YEAR = 2024
 #: The district whose return carries the planted mistakes, and the mistakes.
 MISTAKEN = "sample_03"
-#: The correction sent after v1: district, figure, corrected value (police referrals under-counted by 473).
-#: It lifts sample_05 one place above sample_10 and moves no peer median, so v2 re-issues those two
-#: reports and carries the other 14 over from v1 (a correction that moves a peer median re-issues all).
+#: The correction sent after v1: district, figure, corrected value (police referrals under-counted by 473,
+#: so the share answered falls). sample_05 drops one place below sample_10 (index 64.58 -> 61.22) and no
+#: peer median moves, so v2 re-issues those two reports and carries the other 14 over from v1 (measured;
+#: a correction that moves a peer median re-issues every report).
 CORRECTION = ("sample_05", "police_referrals", 5204.0)
 
 

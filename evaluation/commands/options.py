@@ -96,7 +96,8 @@ def figures_from_args(args: argparse.Namespace, files_attr: str = "files"):
             raise LedgerError("请给出数据文件或 --ledger … --year / give CSV/XLSX files or --ledger … --year")
         from indicators.submission import read_figures
 
-        return read_figures(*files, encoding=getattr(args, "encoding", None))
+        encoding = getattr(args, "encoding", None)
+        return read_figures(*files, encoding=encoding) if encoding else read_figures(*files)
     from ..ledger import figures_from_ledger
     from ..ledger.errors import LedgerError
 

@@ -128,6 +128,21 @@ def _cell_value(value: Any) -> Any:
     return neutralise(_ILLEGAL_XML.sub("\ufffd", str(value)))
 
 
+def neutralise_workbook(wb: Any) -> Any:
+    """Neutralise every text cell of an openpyxl workbook built by hand (forms, feedback, review forms).
+
+    Writers that lay out a styled workbook themselves call this just before saving, so a district
+    name or a quoted sentence typed as ``=HYPERLINK(…)`` is stored as text, never as a formula.
+    """
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and (cell.data_type == "f" or starts_formula(cell.value)):
+                    cell.value = neutralise(_ILLEGAL_XML.sub("\ufffd", cell.value))
+                    cell.data_type = "s"
+    return wb
+
+
 def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: str | Path, *, index: bool = False) -> Path:
     """Write one sheet per ``{name: frame}`` to an XLSX workbook atomically; text cells are strings.
 

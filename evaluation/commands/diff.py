@@ -25,9 +25,9 @@ def _run(args: argparse.Namespace) -> int:
     import datetime as dt
 
     from indicators import load_framework, load_methodology
+    from indicators.outputs import write_csv
 
     from .. import paths
-    from ..fileio import atomic_write_text
     from ..ledger import open_ledger
     from ..ledger.diff import diff, render
     from ..ledger.store import editions, resolve_point
@@ -44,7 +44,7 @@ def _run(args: argparse.Namespace) -> int:
         d = diff(ledger, args.year, fw, meth, before, after, (label, args.end or "现在 / now"))
     print(render(d))
     if args.out:
-        atomic_write_text(args.out, d.index.to_csv(index=False, lineterminator="\n"))
+        write_csv(d.index, args.out)
     return OK
 
 

@@ -10,6 +10,7 @@ from .options import FAILED, OK, add_framework, add_ledger
 HELP = "收取报送：校验并记入台账，逐区反馈 / returns in: validate, record in the ledger, feedback per district"
 
 
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Files or folders, ``--ledger``, ``--submitted-by``, ``--framework``, ``--year``, ``--out``, ``--workers``."""
     p.add_argument("files", nargs="+", help="returned forms, CSV/XLSX submissions, or folders of them")
@@ -24,8 +25,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from indicators import load_framework
+    from indicators.outputs import write_csv
 
-    from ..fileio import atomic_write_text
     from ..ledger import open_ledger
     from ..ledger.intake import find_returns, intake, summary
 
@@ -39,7 +40,7 @@ def _run(args: argparse.Namespace) -> int:
                           else fw, year=args.year, submitted_by=args.submitted_by, feedback_dir=out,
                           workers=args.workers)
         table = summary(ledger, outcomes, fw, args.year)
-    atomic_write_text(out / "intake_summary.csv", table.to_csv(index=False, lineterminator="\n"))
+    write_csv(table, out / "intake_summary.csv")
     show = table.drop(columns=["first_problem"]).fillna("")
     print(show.to_string(index=False) if len(show) else "(nothing to read)")
     new = sum(o.new for o in outcomes)

@@ -21,6 +21,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 
+from indicators.outputs import neutralise_workbook
 from indicators.submission import Problem
 
 from ..fileio import atomic_write_bytes
@@ -146,6 +147,7 @@ def write_feedback(form: ReturnedForm, report: Any | None, out_path: str | Path)
         _mark(wb[title], ref, items, for_form=bool(form.meta))
     _summary(wb, form, report, located)
     buf = io.BytesIO()
+    neutralise_workbook(wb)  # text typed as =… stays text (OWASP CSV/formula injection)
     wb.save(buf)
     return atomic_write_bytes(Path(out_path), buf.getvalue())
 

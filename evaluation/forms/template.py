@@ -33,6 +33,7 @@ from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from indicators.framework import FigureSpec, Framework
+from indicators.outputs import neutralise_workbook
 from indicators.submission import parse_value
 
 from ..fileio import atomic_write_bytes
@@ -364,6 +365,7 @@ def _protect(ws) -> None:
 
 def _save(wb: Workbook, path: Path) -> Path:
     buf = io.BytesIO()
+    neutralise_workbook(wb)  # text typed as =… stays text (OWASP CSV/formula injection)
     wb.save(buf)
     return atomic_write_bytes(path, buf.getvalue(), durable=False)
 

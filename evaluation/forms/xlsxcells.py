@@ -25,6 +25,11 @@ _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _CELL_REF = re.compile(r"([A-Z]+)(\d+)")
 
 
+#: Largest uncompressed part read from a workbook: a district form's parts are a few hundred KB, so
+#: anything this large is damaged or a zip bomb, refused before it is inflated.
+MAX_PART_BYTES = 64 * 1024 * 1024
+
+
 class XlsxError(ValueError):
     """The bytes are not a readable XLSX workbook (damaged zip, missing part or bad XML)."""
 
@@ -107,13 +112,20 @@ class Workbook:
     def close(self) -> None:
         self._zip.close()
 
+    def _read(self, name: str) -> bytes:
+        """A part's bytes, refusing parts whose declared size is implausibly large (zip bombs)."""
+        if self._zip.getinfo(name).file_size > MAX_PART_BYTES:
+            raise XlsxError(f"part {name!r} of the workbook is larger than {MAX_PART_BYTES // 2**20} MB "
+                            "uncompressed; not a district form")
+        return self._zip.read(name)
+
     def _xml(self, name: str) -> ElementTree.Element:
-        return ElementTree.fromstring(self._zip.read(name))
+        return ElementTree.fromstring(self._read(name))
 
     def _sheet_bytes(self, name: str) -> bytes:
         if name not in self._raw:
             try:
-                self._raw[name] = self._zip.read(self._sheets[name])
+                self._raw[name] = self._read(self._sheets[name])
             except (KeyError, zipfile.BadZipFile, OSError, EOFError) as exc:
                 raise XlsxError(f"sheet {name!r} cannot be read ({type(exc).__name__})") from None
         return self._raw[name]

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..io import atomic_write_bytes
+from ..outputs import neutralise_workbook
 from .documents import Document
 from .matcher import Extraction, Proposal
 
@@ -131,6 +132,7 @@ def write_review_form(rows: Sequence[ReviewRow], path: str | Path, notes: Iterab
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     info["A1"].font = Font(bold=True, size=13)
     buf = io.BytesIO()
+    neutralise_workbook(book)  # text typed as =… stays text (OWASP CSV/formula injection)
     book.save(buf)
     return atomic_write_bytes(Path(path), buf.getvalue())
 

@@ -511,3 +511,18 @@ def test_removed_protection_is_a_warning_and_structure_still_checked(tmp_path, b
     [p] = form.problems
     assert p.message == ("工作表“填报 Figures”：工作表保护已被取消（结构仍已逐格核对） / sheet '填报 Figures': "
                          "the sheet's protection was removed (its structure was still checked cell by cell)")
+
+
+def test_a_workbook_part_too_large_uncompressed_is_refused_before_inflating(tmp_path, monkeypatch):
+    """A zip bomb (a tiny file declaring a huge part) is refused with a clear error, never inflated."""
+    import io
+    import zipfile
+
+    from evaluation.forms import xlsxcells
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("_rels/.rels", b"<Relationships/>" + b" " * 2048)
+    monkeypatch.setattr(xlsxcells, "MAX_PART_BYTES", 1024)
+    with pytest.raises(xlsxcells.XlsxError, match="larger than"):
+        xlsxcells.Workbook(buf.getvalue())

@@ -256,3 +256,14 @@ def test_write_forms_in_worker_processes_gives_the_same_forms(tmp_path, fw, dist
         ma, mb = (json.loads(open_form(x)["_rolindex"]["A3"].value) for x in (a, b))
         assert ma == mb  # same district, framework hash, layout hash, rows
     assert read_form(parallel[0], fw).problems[0].message.endswith("fill in the yellow value cells")  # a real form
+
+
+def test_a_hostile_district_name_is_written_as_text_never_a_formula(tmp_path, fw):
+    """A name typed as a formula in the districts table reaches the form as text (OWASP)."""
+    hostile = District("sample_99", '=HYPERLINK("http://x","y")', "\t=1+1", "示例市", "A")
+    path = write_form(fw, hostile, 2025, tmp_path / "f.xlsx")
+    book = openpyxl.load_workbook(path)
+    cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    named = [c.value for c in cells if "HYPERLINK" in c.value]
+    assert named and all(not v.startswith("=") for v in named)

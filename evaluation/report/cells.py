@@ -23,7 +23,7 @@ from .html import Fragment
 
 #: The notebook's parameters, in the order of its ``parameters`` cell (a test keeps them in step).
 PARAMETERS = ("district", "year", "framework", "methodology", "figures", "output_dir", "lang", "uncertainty",
-              "issuer", "issued")
+              "issuer", "issued", "edition")
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,7 @@ class ReportContext:
     figures: str | None = None
     issuer: str = ""
     issued: str = ""
+    edition: Mapping[str, Any] | None = None
 
 
 def open_report(
@@ -53,6 +54,7 @@ def open_report(
     uncertainty: str | Path | None = None,
     issuer: str | None = None,
     issued: str | None = None,
+    edition: Mapping[str, Any] | None = None,
 ) -> ReportContext:
     """Check the parameters, load the year's result (memoised) and set up Chinese fonts.
 
@@ -64,6 +66,7 @@ def open_report(
     is a saved uncertainty analysis folder for :func:`rank_uncertainty` (None: no such section).
     ``issuer`` and ``issued`` are the issuing unit and date printed under :func:`basis` (e.g.
     "某市司法局 / City Justice Bureau", "2025-03-31").
+    ``edition`` (``{"number": 1, "date": "2025-03-01"}``) is the published edition the headline shows.
     """
     report_data.check_lang(lang)
     if not isinstance(district, str) or not district:
@@ -78,6 +81,7 @@ def open_report(
         synthetic=store.is_synthetic(result),
         uncertainty=None if uncertainty is None or str(uncertainty) == "" else str(uncertainty),
         figures=str(store.resolve_figures(figures)), issuer=str(issuer or ""), issued=str(issued or ""),
+        edition=dict(edition) if edition else None,
     )
 
 
@@ -89,7 +93,7 @@ def banner(ctx: ReportContext) -> Fragment:
 def headline(ctx: ReportContext) -> Fragment:
     """Title and headline: index, grade, rank of N, change from last year, coverage."""
     fw = ctx.result.framework
-    return report_html.headline_html(ctx.summary, (fw.zh, fw.en), ctx.lang)
+    return report_html.headline_html(ctx.summary, (fw.zh, fw.en), ctx.lang, edition=ctx.edition)
 
 
 def profile(ctx: ReportContext) -> Fragment:

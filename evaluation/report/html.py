@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # nbformat costs ~1.3 s to import (jsonschema); kernels never
     from nbformat import NotebookNode
 
 __all__ = [
-    "Fragment", "banner_html", "document", "esc", "figure_html", "headline_html",
+    "Fragment", "banner_html", "document", "edition_html", "esc", "figure_html", "headline_html",
     "methodology_html", "render_html", "scorecard_html", "strengths_html",
 ]
 
@@ -111,11 +111,13 @@ def _signed(x: float, digits: int = 1) -> str:
     return f"{x:+.{digits}f}".replace("-", "−")
 
 
-def headline_html(summary: Mapping[str, Any], framework_name: tuple[str, str], lang: str = "zh") -> Fragment:
+def headline_html(summary: Mapping[str, Any], framework_name: tuple[str, str], lang: str = "zh",
+                  edition: Mapping[str, Any] | None = None) -> Fragment:
     """Title and headline cards: index, grade, rank of N, change from the previous year, coverage.
 
     A missing index is shown as missing with its reason; the coverage card always states how many
-    indicators have data. ``framework_name`` is the (zh, en) name of the index.
+    indicators have data. ``framework_name`` is the (zh, en) name of the index; ``edition`` the
+    published edition (``{"number", "date"}``) shown under the title, if any.
     """
     check_lang(lang)
     s = summary
@@ -155,7 +157,8 @@ def headline_html(summary: Mapping[str, Any], framework_name: tuple[str, str], l
     reason = bi(r["zh"], r["en"], lang) if r else ""
     return _fragment("headline.html", meta={"title": title, "lang": lang, "district": s["district"],
                                             "year": s["year"]},
-                     title=title, cards=cards, reason=reason, lang=lang)
+                     title=title, cards=cards, reason=reason, lang=lang,
+                     edition=Markup(edition_html(edition, lang)))
 
 
 _SC_HEADERS = (
@@ -163,6 +166,14 @@ _SC_HEADERS = (
     ("同级中位数", "Peer median", "num"), ("数据来源", "Source", "rol-src"), ("得分", "Score", "num"),
     ("中位数得分", "Peer median score", "num"), ("排名", "Rank", "num"), ("贡献（分）", "Contribution (points)", "num"),
 )
+
+
+def edition_html(edition: Mapping[str, Any] | None, lang: str = "zh") -> str:
+    """One line naming the published edition and its date ("第 2 版，2025-03-01 发布 / edition 2 …"); "" for None."""
+    if not edition:
+        return ""
+    n, date = edition["number"], edition["date"]
+    return f'<p class="rol-edition">{esc(bi(f"第 {n} 版，{date} 发布", f"Edition {n}, published {date}", lang))}</p>'
 
 
 def bi_html(zh: str, en: str, lang: str) -> str:

@@ -23,7 +23,7 @@ from ..errors import ReportDataError
 from ..fileio import atomic_write_text
 from . import charts, templating
 from .content import bi, check_lang, check_year
-from .html import HTML_LANG, banner_html, figure_html
+from .html import HTML_LANG, banner_html, edition_html, figure_html
 from .store import is_synthetic, unsubmitted_sensitivity
 
 __all__ = ["SORT_SCRIPT", "render_index_page", "summary_charts"]
@@ -117,6 +117,7 @@ def render_index_page(
     nav: Sequence[tuple[str, str]] = (),
     extra_html: str = "",
     font_css: str = "",
+    edition: Mapping[str, object] | None = None,
 ) -> Path:
     """Write the year's index page and return its path.
 
@@ -137,6 +138,7 @@ def render_index_page(
     extra_html : trusted HTML appended after the summary charts (fragments built by this
         package with every data string escaped, e.g. uncertainty charts).
     font_css : trusted ``@font-face`` rule of the batch's font (see :mod:`evaluation.report.fonts`).
+    edition : the published edition (``{"number", "date"}``) shown under the title, or None.
     """
     check_lang(lang)
     year = check_year(result, year)
@@ -253,6 +255,7 @@ def render_index_page(
         heads=[{"zh": zh, "en": en, "kind": kind} for zh, en, kind in heads], rows=rows,
         ungraded_label=bi("不评定等次（不参与排名）", "Not graded (not ranked)", lang),
         ungraded_heads=ungraded_heads, ungraded_rows=ungraded_rows,
+        edition=Markup(edition_html(edition, lang)),
         overview_label=bi("概览", "Overview", lang), figures=figures, extra=Markup(extra_html),
     ) + "\n"
     return atomic_write_text(Path(out_path), page)

@@ -59,7 +59,7 @@ from ..fileio import atomic_write_bytes, atomic_write_text, file_stem
 from . import content as report_data
 from . import fonts, index_page, store, templating
 
-__all__ = ["NOTEBOOK", "ReportsOutcome", "report_folder", "run_reports", "write_landing_page",
+__all__ = ["NOTEBOOK", "ReportsOutcome", "report_code_hash", "report_folder", "run_reports", "write_landing_page",
            "write_year_pages"]
 
 #: The report template every district runs.
@@ -143,15 +143,19 @@ def report_folder(out: str | Path, framework_id: str, year: int) -> Path:
     return Path(out) / report_data.safe_name(framework_id) / str(int(year))
 
 
-def _code_fingerprint_file(folder: Path) -> Path:
-    """Write the fingerprint of the report code (only when it changed); a task input of every report."""
+def report_code_hash() -> str:
+    """SHA-256 of the code that computes and draws a report (and the notebook): a report's input."""
     h = hashlib.sha256(store.code_fingerprint().encode())
     here = Path(__file__).resolve().parents[1]  # evaluation/
     for name in _REPORT_CODE:
         h.update(f"\0{name}\0".encode() + (here / name).read_bytes())
     h.update(b"\0" + NOTEBOOK.read_bytes())
-    h.update(b"\0templates\0" + templating.template_fingerprint().encode())  # shipped and deployment templates
-    text = h.hexdigest() + "\n"
+    return h.hexdigest()
+
+
+def _code_fingerprint_file(folder: Path) -> Path:
+    """Write the fingerprint of the report code (only when it changed); a task input of every report."""
+    text = report_code_hash() + "\n"
     path = folder / _CODE_FILE
     if not path.exists() or path.read_text(encoding="utf-8") != text:
         atomic_write_text(path, text)
@@ -188,10 +192,12 @@ def _select(result: IndexResult, year: int, districts: Sequence[str] | None) -> 
 
 
 def _params(district: str, year: int, framework: Path | str, methodology: dict[str, Any], figures: Path | str,
-            folder: Path | str, lang: str, uncertainty: Path | str | None = None) -> dict[str, Any]:
+            folder: Path | str, lang: str, uncertainty: Path | str | None = None,
+            edition: Mapping[str, Any] | None = None) -> dict[str, Any]:
     return {"district": district, "year": int(year), "framework": str(framework), "methodology": methodology,
             "figures": str(figures), "output_dir": str(folder), "lang": lang,
-            "uncertainty": None if uncertainty is None else str(uncertainty)}
+            "uncertainty": None if uncertainty is None else str(uncertainty),
+            "edition": dict(edition) if edition else None}
 
 
 #: Snapshots of a batch's input files, by content, relative to a year folder (the kernels' cwd).
@@ -269,12 +275,13 @@ def _year_nav(out_fw: Path, year: int, years: Sequence[int], lang: str) -> list[
 def write_year_pages(
     result: IndexResult, year: int, folder: Path, reports: Mapping[str, Path],
     failed: Mapping[str, Mapping[str, Any]], lang: str, nav: Sequence[tuple[str, str]] = (),
-    uncertainty: Path | None = None,
+    uncertainty: Path | None = None, edition: Mapping[str, Any] | None = None,
 ) -> tuple[Path, Path]:
     """Write ``scores.csv`` (the year's ranking table) and ``index.html`` into ``folder``.
 
     With ``uncertainty`` (a saved analysis folder) the index page also shows every district's
-    rank interval, the year's stability summary and the Sobol sensitivity indices.
+    rank interval, the year's stability summary and the Sobol sensitivity indices. ``edition``
+    (``{"number", "date"}``) is the published edition the page names.
     """
     from .uncertainty import year_html
 
@@ -284,7 +291,7 @@ def write_year_pages(
     page = index_page.render_index_page(
         result, year, {d: p.name for d, p in reports.items()}, index_page.summary_charts(result, year, lang),
         folder / "index.html", lang, failed=failures, nav=nav, extra_html=year_html(uncertainty, result, year, lang),
-        font_css=fonts.font_face_css(),
+        font_css=fonts.font_face_css(), edition=edition,
     )
     return scores, page
 
@@ -375,6 +382,7 @@ def run_reports(
     replications: int = 256,
     templates: str | Path | None = None,
     pdf: bool = False,
+    edition: Mapping[str, Any] | None = None,
 ) -> list[ReportsOutcome]:
     """Produce every district's report for each year, with the year's index page and score table.
 
@@ -410,6 +418,8 @@ def run_reports(
         the report kernels use it (see :mod:`evaluation.report.templating`).
     pdf : also print every page to ``<district>.pdf`` (and ``index.pdf``) with headless Chromium
         (see :mod:`evaluation.report.pdf`); a district whose PDF fails is a failed district.
+    edition : the published edition (``{"number": 2, "date": "2025-03-01"}``) every report and the
+        index page show (``rolindex publish``); None for plain reports.
 
     Returns
     -------
@@ -470,7 +480,7 @@ def run_reports(
                 result, year, chosen, [y for y, _ in plans], out, out_fw, snapshots, meth, meth_dict,
                 notebook, secret, workers=workers, scheduler=scheduler, mode=mode, force=force, lang=lang,
                 keep_notebooks=keep_notebooks, progress=progress, timeout=timeout, uncertainty=analysis,
-                pdf=pdf))
+                pdf=pdf, edition=edition))
     return outcomes
 
 
@@ -493,6 +503,7 @@ def _run_year(
     snapshots: tuple[_Snapshot, _Snapshot], meth: Methodology, meth_dict: dict[str, Any], notebook: Path,
     secret: bytes, *, workers: int | None, scheduler: Any, mode: str, force: bool, lang: str, keep_notebooks: bool,
     progress: bool, timeout: float | None, uncertainty: Path | None, pdf: bool = False,
+    edition: Mapping[str, Any] | None = None,
 ) -> ReportsOutcome:
     """One year: input snapshots, result cache, tasks, the batch, then scores.csv and index.html.
 
@@ -511,7 +522,7 @@ def _run_year(
     cache = store.write_result_cache(folder / store.RESULT_CACHE_DIR, fig_path, fw_path, meth, secret)
     _code_fingerprint_file(folder)
     unc = None if uncertainty is None else os.path.relpath(uncertainty, folder)
-    all_params = {d: _params(d, year, fw_snap.relpath(), meth_dict, fig_snap.relpath(), ".", lang, unc)
+    all_params = {d: _params(d, year, fw_snap.relpath(), meth_dict, fig_snap.relpath(), ".", lang, unc, edition)
                   for d in _select(result, year, None)}
     inputs = (fig_path, fw_path, folder / _CODE_FILE)
     if uncertainty is not None:
@@ -533,7 +544,7 @@ def _run_year(
             stale.unlink(missing_ok=True)
     reports, failed = _links_and_failures(folder, all_params)
     scores, page = write_year_pages(result, year, folder, reports, failed, lang,
-                                    _year_nav(out_fw, year, all_years, lang), uncertainty)
+                                    _year_nav(out_fw, year, all_years, lang), uncertainty, edition)
     changed = [snap.source for snap in snapshots if snap.changed()]
     for path in changed:
         print(f"rolindex report: 注意：{path} 在运行期间被修改，本批报告均基于开始时的快照 / "

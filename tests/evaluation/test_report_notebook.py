@@ -68,7 +68,7 @@ def test_cells_are_single_calls_into_report_cells():
         assert not any(isinstance(n, ast.If | ast.For | ast.While | ast.Lambda | ast.IfExp) for n in ast.walk(stmt))
         assert callable(getattr(rc, call.func.attr))
         called.append(call.func.attr)
-    assert called == ["open_report", "banner", "headline", "scorecard", "dimension_chart", "trend_chart",
+    assert called == ["open_report", "banner", "headline", "profile", "scorecard", "dimension_chart", "trend_chart",
                       "contribution_chart", "rank_uncertainty", "strengths_weaknesses", "methodology_note",
                       "write_sidecar"]
 

@@ -12,7 +12,8 @@ Run from the repository root::
     python benchmarks/bench_validate.py --memory [--rows 1000000]
 
 ``--memory`` writes a good long CSV of ``--rows`` rows and, each in a fresh subprocess, measures the
-peak RSS (``resource.getrusage``) of ``read_figures`` + ``validate`` and of the naive way (every
+peak RSS (``VmHWM`` of ``/proc/self/status``, Linux; ``ru_maxrss`` would carry the parent's peak
+across ``exec``) of ``read_figures`` + ``validate`` and of the naive way (every
 cell held as a Python string in a list per row, as ``list(csv.reader(...))`` gives), both above
 the RSS of the same process after its imports. Target: the validation's own peak < 4× the file
 size.
@@ -124,12 +125,16 @@ def naive(df: pd.DataFrame, fw: Framework) -> tuple[int, pd.DataFrame]:
 
 
 _MEMORY_CHILD = """
-import csv, io, resource, sys, time
+import csv, io, sys, time
+def hwm():  # this process's own peak RSS in KiB (ru_maxrss would include the parent's, kept across exec)
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
 sys.path.insert(0, {root!r})
 from indicators.framework import load_framework
 from indicators.submission import read_figures, validate
 fw = load_framework({fw!r})
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+base = hwm()
 t0 = time.perf_counter()
 if {naive!r}:
     data = open({path!r}, "rb").read()
@@ -138,7 +143,7 @@ if {naive!r}:
 else:
     report = validate(read_figures({path!r}), fw)
     n = report.rows
-print(n, base, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, time.perf_counter() - t0)
+print(n, base, hwm(), time.perf_counter() - t0)
 """
 
 

@@ -31,4 +31,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_extract.py
 
 clean:
-	rm -rf $(VENV) reports/district_rol reports/seed_districts reports/synthetic_panel reports/screenshots reports/index.html
+	rm -rf $(VENV) reports/district_rol reports/seed_districts reports/synthetic_panel reports/screenshots reports/index.html reports/cycle

@@ -19,6 +19,11 @@ process, workers and kernels: insensitive to other load), peak resident memory o
 plus all descendants (workers and kernels; psutil, sampled every 50 ms) and the average number of
 cores busy with *other* work meanwhile (a shared machine slows every strategy).
 
+``--pdf`` also measures the PDF step on the batch's reports: (c) :func:`evaluation.report.run.print_pdfs`
+— one headless Chromium for all pages over the DevTools pipe — against (c') the naive way, a
+``chromium --headless --print-to-pdf`` process per page; per-report cost and the ratio are printed,
+and the PDF time for all N is extrapolated from ``--pdf-sample`` reports (default: all).
+
 ``--full`` makes 2,850 districts (China's county-level count): the batch runs them all, the naive
 loops run a sample (``--naive-sample``, default 20 for (a') and 5 for (a), whose kernels each
 spend ~15-25 s building the national index) and their wall time is EXTRAPOLATED to 2,850 (the
@@ -107,6 +112,31 @@ def batch(csv: Path, out: Path, workers: int | None) -> dict:
             "cpu": (cpu_seconds() - c0) / len(times), "folder": outcome.folder, "workers": outcome.batch.workers}
 
 
+def pdf_step(folder: Path, sample: int, naive_sample: int) -> dict:
+    """(c) one Chromium for ``sample`` reports; (c') one ``chromium --print-to-pdf`` per page for ``naive_sample``."""
+    import subprocess
+
+    from evaluation.browser import FLAGS, find_chromium
+    from evaluation.report.run import print_pdfs
+
+    pages = sorted(p for p in folder.glob("*.html") if p.name != "index.html")
+    ours = {p.stem: p for p in pages[:sample]}
+    t0 = time.perf_counter()
+    done, failed = print_pdfs(folder, ours, force=True)
+    wall = time.perf_counter() - t0
+    if failed:
+        raise SystemExit(f"PDF step failed: {failed}")
+    chromium = find_chromium()
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="bench-pdf-") as tmp:
+        for p in pages[:naive_sample]:
+            subprocess.run([chromium, *FLAGS, f"--user-data-dir={tmp}/profile", "--no-pdf-header-footer",
+                            f"--print-to-pdf={tmp}/{p.stem}.pdf", p.as_uri()], check=True, capture_output=True,
+                           timeout=120)
+    naive_wall = time.perf_counter() - t0
+    return {"n": len(done), "per": wall / len(done), "naive_n": naive_sample, "naive_per": naive_wall / naive_sample}
+
+
 def row(name: str, n: int, r: dict) -> str:
     wall = r["wall"] / r["n"] * n
     note = "" if r["n"] == n else f"  <- measured on {r['n']}, wall EXTRAPOLATED to {n:,}"
@@ -122,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workers", type=int, help="batch worker processes (default: the cores)")
     p.add_argument("--naive-sample", type=int, help="districts run by each naive loop (default: all; --full: 20/5)")
     p.add_argument("--skip-naive", action="store_true", help="only the batch")
+    p.add_argument("--pdf", action="store_true", help="also measure the PDF step (one Chromium vs one per page)")
+    p.add_argument("--pdf-sample", type=int, help="reports printed by the PDF step (default: all)")
     args = p.parse_args(argv)
     n = FULL_N if args.full else args.n
     sample_cached = args.naive_sample or (20 if args.full else n)
@@ -148,6 +180,11 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(row("(a) naive papermill loop + HTML", n, a))
             rows.append(row("(a') naive loop, kernels load the cached index", n, a2))
         rows.append(row(f"(b) rolindex report, {b['workers']} warm workers", n, b))
+        pdf = None
+        if args.pdf:
+            print("(c) PDF step: one Chromium for the batch, vs (c') one chromium --print-to-pdf per page ...",
+                  flush=True)
+            pdf = pdf_step(b["folder"], args.pdf_sample or n, min(5, args.pdf_sample or n))
     print(f"\n{'strategy':<44} {'N':>6} {'wall s':>9} {'reports/s':>9} {'median s':>9} {'CPU s/rep':>9} "
           f"{'peak MiB':>8} {'other':>6}")
     print("\n".join(rows))
@@ -157,6 +194,11 @@ def main(argv: list[str] | None = None) -> int:
               + ("  (naive side extrapolated)" if a["n"] != n else ""))
         print(f"throughput (b) / (a'): {a2['wall'] / a2['n'] * n / wall_b:.1f}x"
               + ("  (naive side extrapolated)" if a2["n"] != n else ""))
+    if pdf is not None:
+        print(f"(c) PDF, one Chromium:        {pdf['per']:.3f} s/report (measured on {pdf['n']}); "
+              f"{n:,} reports ~ {pdf['per'] * n:.0f} s" + ("  (EXTRAPOLATED)" if pdf["n"] != n else ""))
+        print(f"(c') PDF, chromium per page:  {pdf['naive_per']:.3f} s/report (measured on {pdf['naive_n']})")
+        print(f"PDF step (c') / (c): {pdf['naive_per'] / pdf['per']:.1f}x")
     print("(b) includes everything `rolindex report` does: reading the figures and building the index once, "
           "the result cache, worker and kernel start-up, every report, the index page and scores.csv.\n"
           "median s: per report (naive: papermill + HTML; batch: inside a worker); CPU s/rep: this process, "

@@ -9,6 +9,14 @@ implementation of the same checks is timed on a subset in the same run and scale
 Run from the repository root::
 
     python benchmarks/bench_validate.py [--districts 2850] [--years 10] [--naive-districts 100]
+    python benchmarks/bench_validate.py --memory [--rows 1000000]
+
+``--memory`` writes a good long CSV of ``--rows`` rows and, each in a fresh subprocess, measures the
+peak RSS (``VmHWM`` of ``/proc/self/status``, Linux; ``ru_maxrss`` would carry the parent's peak
+across ``exec``) of ``read_figures`` + ``validate`` and of the naive way (every
+cell held as a Python string in a list per row, as ``list(csv.reader(...))`` gives), both above
+the RSS of the same process after its imports. Target: the validation's own peak < 4× the file
+size.
 """
 
 from __future__ import annotations
@@ -116,6 +124,59 @@ def naive(df: pd.DataFrame, fw: Framework) -> tuple[int, pd.DataFrame]:
     return problems, wide
 
 
+_MEMORY_CHILD = """
+import csv, io, sys, time
+def hwm():  # this process's own peak RSS in KiB (ru_maxrss would include the parent's, kept across exec)
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+sys.path.insert(0, {root!r})
+from indicators.framework import load_framework
+from indicators.submission import read_figures, validate
+fw = load_framework({fw!r})
+base = hwm()
+t0 = time.perf_counter()
+if {naive!r}:
+    data = open({path!r}, "rb").read()
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    n = len(rows)
+else:
+    report = validate(read_figures({path!r}), fw)
+    n = report.rows
+print(n, base, hwm(), time.perf_counter() - t0)
+"""
+
+
+def memory(rows: int) -> None:
+    """Peak RSS of reading + validating a good ``rows``-row CSV, against the naive way, in subprocesses."""
+    import subprocess
+    import tempfile
+
+    fw = load_framework(FRAMEWORK)
+    per = len(fw.figures)
+    df = make_panel(fw, math.ceil(rows / per / 10) + 1, 10, n_planted=0).head(rows).drop(columns="group")
+    root = str(Path(__file__).resolve().parents[1])
+    with tempfile.TemporaryDirectory() as tmp:
+        path = str(Path(tmp) / "figures.csv")
+        df.to_csv(path, index=False)
+        del df
+        size = Path(path).stat().st_size
+        print(f"file: {rows:,} rows, {size / 1e6:.1f} MB")
+        results = {}
+        for label, naive_way in (("read_figures + validate", False), ("naive: list of cell strings per row", True)):
+            code = _MEMORY_CHILD.format(root=root, fw=str(FRAMEWORK), path=path, naive=naive_way)
+            out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+            n, base, peak, secs = out.split()
+            extra = (int(peak) - int(base)) * 1024  # ru_maxrss is in KiB on Linux
+            results[label] = extra
+            print(f"{label}: peak RSS {int(peak) / 1024:.0f} MB (after imports {int(base) / 1024:.0f} MB), "
+                  f"its own {extra / 1e6:.0f} MB = {extra / size:.1f}× the file, {float(secs):.1f} s, {n} rows")
+        ours = results["read_figures + validate"]
+        print(f"ratio to the naive way: {ours / results['naive: list of cell strings per row']:.2f}")
+        print(f"verdict: {'PASS' if ours < 4 * size else 'FAIL'} (target: < 4× the file size, "
+              f"{4 * size / 1e6:.0f} MB)")
+
+
 def main() -> None:
     """Parse arguments, build the panel, time both implementations and print the numbers."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -123,7 +184,12 @@ def main() -> None:
     ap.add_argument("--years", type=int, default=10)
     ap.add_argument("--naive-districts", type=int, default=100)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--memory", action="store_true", help="measure peak memory instead of time")
+    ap.add_argument("--rows", type=int, default=1_000_000)
     args = ap.parse_args()
+    if args.memory:
+        memory(args.rows)
+        return
     fw = load_framework(FRAMEWORK)
     df = make_panel(fw, args.districts, args.years)
     print(f"{len(df):,} rows: {args.districts:,} districts × {args.years} years × "

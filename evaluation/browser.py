@@ -9,10 +9,11 @@ sortable table sorts — plus every console message Chromium logged (a clean pag
 every request the server could not answer. :func:`screenshot` photographs a page for humans
 (``scripts/screenshot_reports.py``).
 
-Fonts: a bare Linux machine has no CJK font, and the report's CSS names the usual system fonts
-(PingFang, Microsoft YaHei, Noto Sans CJK …) that a reader's machine provides. Chromium here gets
-the Noto Sans CJK SC shipped by ``mplfonts`` (the charts' font) through a private fontconfig file
-(:func:`font_env`), so screenshots show Chinese as a reader sees it; nothing is installed.
+Fonts: a bare Linux machine has no CJK font. Chromium runs here with the machine's fonts only, as
+on such a reader's machine: a report's Chinese must come from the font its batch ships
+(``@font-face``, :mod:`evaluation.report.fonts`), and :meth:`PageCheck.problems` reports a page
+whose Chinese has no loaded font (it would print as boxes). :func:`font_env` (mplfonts' Noto Sans
+CJK SC through a private fontconfig file) remains for screenshots of pages without the font.
 
 Chromium is started with a fresh profile and without background networking (this machine's
 closed network refuses those connections), as root with ``--no-sandbox``.
@@ -48,6 +49,8 @@ FLAGS = (
 )
 CHECK_PATH = "/__rolindex_check__.html"
 _RESULT_ID = "rolindex-check"
+#: The family of the report's ``@font-face`` rule (:mod:`evaluation.report.fonts`).
+CJK_FAMILY = "Noto Sans CJK SC"
 _CONSOLE = re.compile(r":CONSOLE(?:\(\d+\))?:?\d*\]\s*(.*)")
 
 
@@ -107,9 +110,13 @@ CHECKER_HTML = """<!DOCTYPE html>
       return r.cells[col].getAttribute("data-v");
     });
   }
-  frame.onload = function () {
+  frame.onload = function () { frame.contentDocument.fonts.ready.then(inspect); };
+  function inspect() {
     var d = frame.contentDocument, res = {};
     try {
+      res.webfonts = Array.prototype.map.call(Array.from(d.fonts), function (f) {
+        return [f.family.replace(/["']/g, ""), f.status];
+      });
       var text = d.body ? d.body.innerText : "";
       var cjk = text.match(/[\\u4e00-\\u9fff]/g) || [];
       res.title = d.title;
@@ -152,7 +159,7 @@ CHECKER_HTML = """<!DOCTYPE html>
     } catch (e) {
       res.error = String(e); out.textContent = JSON.stringify(res);
     }
-  };
+  }
   frame.src = target;
   document.body.appendChild(frame);
 })();
@@ -208,12 +215,13 @@ def serve(folder: str | Path) -> Iterator[tuple[str, list[str]]]:
 # ---------------------------------------------------------------------------------------------
 # running Chromium
 # ---------------------------------------------------------------------------------------------
-def _run(chromium: str | None, args: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
+def _run(chromium: str | None, args: list[str], timeout: float, private_fonts: bool = False
+         ) -> subprocess.CompletedProcess[str]:
     exe = chromium or find_chromium()
     if exe is None:
         raise BrowserError("no Chromium found (install Debian's 'chromium' package)")
     with tempfile.TemporaryDirectory(prefix="rolindex-chromium-") as tmp:
-        env = font_env(Path(tmp) / "fontconfig")
+        env = font_env(Path(tmp) / "fontconfig") if private_fonts else None
         cmd = [exe, *FLAGS, f"--user-data-dir={Path(tmp) / 'profile'}", *args]
         try:
             return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
@@ -252,6 +260,9 @@ class PageCheck:
         out += [f"link {h!r} answered {s}" for h, s in self.links.items() if s != 200]
         if not self.result.get("cjk_chars"):
             out.append("no Chinese text in the rendered page")
+        elif not any(f == CJK_FAMILY and s == "loaded" for f, s in self.result.get("webfonts", [])):
+            out.append(f"Chinese text without a loaded {CJK_FAMILY!r} font (@font-face): it renders as boxes "
+                       f"where no CJK font is installed; fonts: {self.result.get('webfonts')}")
         return out
 
 
@@ -278,13 +289,16 @@ def check_page(folder: str | Path, page: str, *, chromium: str | None = None, ti
 
 
 def screenshot(target: str, png: str | Path, *, width: int = 1280, height: int = 2000, chromium: str | None = None,
-               timeout: float = 60.0) -> Path:
-    """Photograph ``target`` (a URL or a file path) at ``width`` × ``height`` pixels into ``png``."""
+               timeout: float = 60.0, private_fonts: bool = False) -> Path:
+    """Photograph ``target`` (a URL or a file path) at ``width`` × ``height`` pixels into ``png``.
+
+    With the machine's fonts only, unless ``private_fonts`` (mplfonts' CJK font through :func:`font_env`).
+    """
     url = target if re.match(r"^[a-z]+://", target) else Path(target).absolute().as_uri()
     png = Path(png).absolute()
     png.parent.mkdir(parents=True, exist_ok=True)
     proc = _run(chromium, [f"--window-size={int(width)},{int(height)}", f"--screenshot={png}",
-                           "--virtual-time-budget=5000", url], timeout)
+                           "--virtual-time-budget=5000", url], timeout, private_fonts)
     if not png.is_file():
         raise BrowserError(f"chromium wrote no screenshot of {target} (exit {proc.returncode}): {proc.stderr[-2000:]}")
     return png

@@ -17,6 +17,7 @@ renaming operation and refer either to the file referred to by new or old".
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import string
 from collections.abc import Iterable
@@ -26,8 +27,29 @@ from indicators.io import TEMP_SUFFIX, atomic_write_bytes, atomic_write_text, te
 
 _HEX = frozenset(string.hexdigits.lower())
 
-__all__ = ["TEMP_SUFFIX", "atomic_write_bytes", "atomic_write_text", "remove_stale_temps", "temp_path_for",
-           "temp_target"]
+__all__ = ["MAX_STEM_BYTES", "TEMP_SUFFIX", "atomic_write_bytes", "atomic_write_text", "file_stem",
+           "remove_stale_temps", "temp_path_for", "temp_target"]
+
+#: Longest file stem derived from an id, in UTF-8 bytes: room for ``.failed.ipynb`` and the
+#: temporary-file decoration within the usual 255-byte name limit.
+MAX_STEM_BYTES = 100
+_STEM_HASH = 12
+
+
+def file_stem(identifier: str, max_bytes: int = MAX_STEM_BYTES) -> str:
+    """A bounded, collision-free file stem for an id (a district code, a task id).
+
+    An id of at most ``max_bytes`` UTF-8 bytes is its own stem. A longer one is cut at a
+    character boundary and followed by ``~`` and the first 12 hex digits of the SHA-256 of the
+    whole id, so two long ids sharing a prefix get different names; the full id stays in the
+    manifest and on the pages.
+    """
+    data = identifier.encode("utf-8")
+    if len(data) <= max_bytes:
+        return identifier
+    digest = hashlib.sha256(data).hexdigest()[:_STEM_HASH]
+    head = data[: max_bytes - _STEM_HASH - 1].decode("utf-8", errors="ignore")
+    return f"{head}~{digest}"
 
 
 def temp_target(name: str) -> str | None:

@@ -30,13 +30,13 @@ from .formula import Formula, parse_formula
 FIGURE_KINDS = ("count", "amount", "rate", "binary")
 DEFAULT_RANGES = {"count": (0.0, None), "amount": (0.0, None), "rate": (0.0, 1.0), "binary": (0.0, 1.0)}
 _TOP_KEYS = {"id", "version", "name", "unit_of_assessment", "scale", "figures", "checks", "nodes",
-             "description", "source"}
+             "description", "source", "bonus", "veto"}
 _FIGURE_KEYS = {"id", "zh", "en", "unit", "kind", "range", "required", "note", "extract"}
 #: Keys of a figure's optional ``extract:`` vocabulary (read by :mod:`indicators.extract`).
 EXTRACT_KEYS = {"before": "list", "after": "list", "context": "list", "exclude": "list",
                 "exclude_segment": "list", "units": "list", "zero": "list", "gap": "int", "hint": "str"}
 _NODE_KEYS = {"code", "parent", "weight", "zh", "en", "unit", "direction", "formula", "reported",
-              "goalposts", "target", "scoring", "note", "denominator", "due"}
+              "goalposts", "target", "scoring", "note", "denominator", "due", "advice"}
 _LINE = "__line__"
 _KEYLINES = "__keylines__"  # {key: line} of each mapping, so a problem names the key's own line
 _META = {_LINE, _KEYLINES}
@@ -85,6 +85,8 @@ class Node:
     #: First year the indicator is assessed (a target with a deadline): earlier years score
     #: missing, "not yet due", under every normaliser — never 0.
     due: int | None = None
+    #: 存在问题 / 整改建议 shown in reports when the data says so (:class:`indicators.adjustments.Advice`).
+    advice: Any = None
 
     @property
     def label(self) -> str:
@@ -116,6 +118,9 @@ class Framework:
     content_hash: str
     source: str = ""
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    #: 加分 and 一票否决 items (:mod:`indicators.adjustments`).
+    bonus: tuple = ()
+    veto: tuple = ()
 
     # -- tree queries -------------------------------------------------------------------------
     @cached_property
@@ -286,6 +291,9 @@ def framework_from_dict(data: Any, source: str = "<dict>") -> Framework:
     checks = _load_checks(data.get("checks") or [], figures, at, problems)
     zero_weights: list[str] = []
     nodes, root = _load_nodes(data.get("nodes") or [], figures, at, problems, zero_weights)
+    from .adjustments import load_adjustments
+
+    bonus, veto = load_adjustments(data, figures, at, problems)
 
     if problems:
         raise FrameworkError(f"框架无效 / framework {source} is invalid", problems)
@@ -303,6 +311,7 @@ def framework_from_dict(data: Any, source: str = "<dict>") -> Framework:
         id=str(data["id"]), version=str(data["version"]), zh=name.get("zh", ""), en=name.get("en", ""),
         scale=float(scale), figures=MappingProxyType(figures), checks=tuple(checks),
         nodes=MappingProxyType(nodes), root=root, content_hash=digest, source=source, raw=clean,
+        bonus=bonus, veto=veto,
     )
 
 
@@ -574,9 +583,12 @@ def _load_nodes(items: Any, figures, at, problems: list[str],
                     except (FrameworkError, ValueError) as exc:
                         problems.append(f"{where}{str(exc).replace(chr(10) + '  - ', '; ')}")
         else:
-            for key in ("formula", "direction", "reported", "goalposts", "scoring", "denominator", "due"):
+            for key in ("formula", "direction", "reported", "goalposts", "scoring", "denominator", "due", "advice"):
                 if key in item:
                     problems.append(f"{where}{key!r} is only allowed on indicators; {code} has children")
+        from .adjustments import load_advice
+
+        advice = load_advice(item.get("advice"), where, problems) if is_indicator else None
         nodes[code] = Node(
             code=code, zh=str(item.get("zh", "")), en=str(item.get("en", "")),
             parent=str(item["parent"]) if not is_root else None, weight=float(weight),
@@ -586,6 +598,7 @@ def _load_nodes(items: Any, figures, at, problems: list[str],
             denominator=str(item["denominator"]) if is_indicator and item.get("denominator") is not None else None,
             due=item["due"] if is_indicator and isinstance(item.get("due"), int) and not isinstance(
                 item.get("due"), bool) else None,
+            advice=advice,
         )
     for code in has_children & set(raw):
         kids = [c for c, i in raw.items() if str(i.get("parent") or "") == code]

@@ -29,7 +29,7 @@ from .registry import Step
 from .steps import OPTIONAL_STEP_KEYS as _OPTIONAL_STEP_KEYS
 from .steps import OVERRIDE_KEYS as _OVERRIDE_KEYS
 from .steps import STEP_KEYS as _STEP_KEYS
-from .steps import methodology_steps
+from .steps import methodology_steps, step_kind
 
 __all__ = ["DEFAULT_GRADES", "GradeBand", "Methodology", "Step", "as_methodology", "load_methodology"]
 
@@ -61,7 +61,10 @@ class Methodology:
 
     ``screen`` drops district-years with too little data, before or after imputing (its
     ``stage`` parameter); ``denominate`` divides indicators by the denominators the framework
-    declares. Both default to ``none`` and are then left out of :meth:`to_dict`.
+    declares; ``unsubmitted`` says whether an unsubmitted item is skipped (``redistribute``) or
+    scores 0 (``zero``); ``grading`` says when a district-year is graded at all
+    (:mod:`indicators.grading`). Left at their defaults they are left out of :meth:`to_dict`, so
+    the content hash of an older methodology is unchanged.
     """
 
     name: str = "baseline"
@@ -79,6 +82,8 @@ class Methodology:
     exclude: tuple[str, ...] = ()
     denominate: Step = Step("none")
     screen: Step = Step("none")
+    unsubmitted: Step = Step("redistribute")
+    grading: Step = Step("none")
 
     def __post_init__(self) -> None:
         # steps may be given as names or {method, params} dicts, here as in from_dict and replace
@@ -100,7 +105,7 @@ class Methodology:
             out["description"] = self.description
         for key in _OPTIONAL_STEP_KEYS:
             step = getattr(self, key)
-            if step != Step("none"):
+            if step != Step(step_kind(key).default):
                 out[key] = step.to_dict()
         for key in _STEP_KEYS:
             out[key] = getattr(self, key).to_dict()
@@ -248,6 +253,11 @@ class Methodology:
                 for lvl in getattr(self, key):
                     if lvl not in levels:
                         problems.append(f"{key}.{lvl}: level {lvl} has no aggregates; levels are {sorted(levels)}")
+            names = {g.zh for g in self.grades} | {g.en for g in self.grades}
+            for v in getattr(framework, "veto", ()):
+                if v.cap_grade not in names:
+                    problems.append(f"veto {v.id!r} of {framework.id}: cap_grade {v.cap_grade!r} is not a grade band "
+                                    f"of this methodology; bands: {', '.join(g.zh for g in self.grades)}")
             for i, code in enumerate(self.exclude):
                 if code not in framework.indicators:
                     problems.append(f"exclude[{i}]: {code!r} is not an indicator of {framework.id}")

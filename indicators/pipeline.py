@@ -16,11 +16,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .adjustments import apply_bonus, apply_veto
 from .aggregate import AGGREGATORS, MISSING_POLICIES, name_units
 from .denominate import DENOMINATORS
 from .derive import derive_indicators
 from .errors import DataError, did_you_mean
 from .framework import Framework, load_framework
+from .grading import GRADING, NOT_GRADED, UNSUBMITTED, grading_facts
 from .impute import IMPUTERS, ImputeContext
 from .methodology import Methodology, as_methodology
 from .normalise import normalise_all
@@ -198,10 +200,19 @@ def _build(
     norm_cols, learned = normed.values, normed.learned
     for code, reasons in normed.reasons.items():
         hit = pd.notna(reasons) & source[code].isin(["counts", "reported"]).to_numpy()
+        # an item not yet due was not owed: that, not the unsubmitted figure, is why it is missing
+        not_due = pd.Series(reasons, dtype=object).astype(str).str.startswith("not yet due").to_numpy()
+        hit |= not_due & source[code].astype(str).str.startswith("missing figure ").to_numpy()
         source.loc[hit, code] = reasons[hit]
     normalised = pd.DataFrame(np.column_stack([norm_cols[c] for c in active]) if active else None,
                               index=idx, columns=active)
     explain["normalise"] = pd.DataFrame.from_dict(learned, orient="index")
+
+    # unsubmitted items: skipped (weights redistributed) or scored 0
+    unsub = UNSUBMITTED.get(meth.unsubmitted.method)
+    normalised, source = unsub.func(normalised, source, **unsub.bind(meth.unsubmitted.params))
+    for code in active:
+        norm_cols[code] = normalised[code].to_numpy(dtype=float)
 
     # weights
     weighter = WEIGHTERS.get(meth.weights.method)
@@ -236,11 +247,25 @@ def _build(
     score_df = pd.DataFrame({c: scores[c] for c in fw.aggregates}, index=idx)
 
     index = score_df[fw.root].rename("index")
-    ranks = index.groupby(level="year").rank(method="min", ascending=False).astype("Int64")
+    if fw.bonus:  # 加分项: added to the index, never above the scale
+        index, explain["bonus"] = apply_bonus(index, wide, fw.bonus, fw.scale)
+        index = index.rename("index")
+        score_df[fw.root] = index
+    grader = GRADING.get(meth.grading.method)
+    facts = grading_facts(fw, derived, source, score_df, index)
+    grading = grader.func(facts, **grader.bind(meth.grading.params))
+    graded = grading["graded"].to_numpy(dtype=bool)
+    # a district-year below the grading rule is neither graded nor ranked (its index is still shown)
+    ranks = index.where(graded).groupby(level="year").rank(method="min", ascending=False).astype("Int64")
     grades = _grades(index, meth)
+    not_graded = index.notna() & ~graded
+    grades.loc[not_graded, "zh"], grades.loc[not_graded, "en"] = NOT_GRADED["zh"], NOT_GRADED["en"]
+    if fw.veto:  # 一票否决: the grade of a graded row is capped as declared
+        grades, explain["veto"] = apply_veto(grades, graded, wide, fw.veto, meth.grades)
     eff = _effective_weights(fw, weights, active)
     contrib = _contributions(fw, weights, values, index.to_numpy(), active_nodes, active, idx)
     coverage = _coverage(derived, eff)
+    grading = pd.concat([grading, facts[["indicators_used", "dimensions_scored", "dimensions_total"]]], axis=1)
     provenance = {
         "package": "rolindex",
         "version": package_version(),
@@ -258,7 +283,7 @@ def _build(
         indicator_source=source, imputed=imputed, treated=treated, normalised=normalised,
         scores=score_df, index=index, ranks=ranks, grades=grades, weights=weights,
         effective_weights=eff, contributions=contrib, coverage=coverage, explain=explain,
-        provenance=provenance,
+        provenance=provenance, grading=grading,
     )
 
 

@@ -35,6 +35,11 @@ class IndexResult:
     effective_weights : each indicator's nominal weight in the index (product along its path).
     contributions : each indicator's contribution to each row's index (rows sum to the index).
     coverage : indicators present (before imputation) per row, count and weighted share.
+    grading : per row, ``graded`` (the methodology's grading rule is met) and, when not, the
+        reason (``reason_zh``, ``reason_en``; such rows are 不评定等次 and not ranked);
+        ``indicators_used`` (indicators with data that count in the index: every aggregate above
+        them is scored — fewer than ``coverage.indicators_present`` when a dimension lacks data),
+        ``dimensions_scored`` of ``dimensions_total``.
     explain : learned or diagnostic tables: ``normalise`` (goalposts used), ``denominate`` (one
         row per indicator divided), ``screen`` (data availability of every district-year and
         whether it was kept), ``impute`` (every imputed cell and its value), ``treat`` (skewness,
@@ -63,6 +68,7 @@ class IndexResult:
     coverage: pd.DataFrame
     explain: Mapping[str, Any] = field(default_factory=dict)
     provenance: Mapping[str, Any] = field(default_factory=dict)
+    grading: pd.DataFrame | None = None
 
     @property
     def stages(self) -> dict[str, pd.DataFrame]:
@@ -103,10 +109,16 @@ class IndexResult:
         out["n_ranked"] = self.ranks.groupby(level="year").transform("count")
         out["grade_zh"] = self.grades["zh"]
         out["grade_en"] = self.grades["en"]
+        if self.grading is not None:
+            out["graded"] = self.grading["graded"]
+            out["grade_reason"] = (self.grading["reason_zh"] + " / " + self.grading["reason_en"]).where(
+                ~self.grading["graded"] & (self.grading["reason_zh"] != ""), "")
         for d in dims:
             out[d] = self.scores[d]
         out["coverage"] = self.coverage["coverage"]
         out["weighted_coverage"] = self.coverage["weighted_coverage"]
+        if self.grading is not None:
+            out["indicators_used"] = self.grading["indicators_used"]
         return out.reset_index()
 
     def ranking(self, year: int) -> pd.DataFrame:

@@ -1,7 +1,8 @@
 """The step table: every kind of methodology step, its registry, pipeline order and bilingual label.
 
 One row per step kind, in pipeline order (denominate → screen → impute → treat → normalise →
-weights → aggregate → missing). :meth:`Methodology.validate <indicators.methodology.Methodology.validate>`,
+unsubmitted → weights → aggregate → missing → grading).
+:meth:`Methodology.validate <indicators.methodology.Methodology.validate>`,
 the pipeline, ``rolindex methods`` and the reports' methodology note all read this table, so a new
 step kind is added here once; a new method registers itself (with its own bilingual label) in its
 kind's registry.
@@ -15,6 +16,7 @@ from typing import Any
 
 from .aggregate import AGGREGATORS, MISSING_POLICIES
 from .denominate import DENOMINATORS
+from .grading import GRADING, UNSUBMITTED
 from .impute import IMPUTERS
 from .normalise import NORMALISERS
 from .registry import Registry, Step
@@ -29,7 +31,7 @@ class StepKind:
     """One kind of step: its methodology key, registry, bilingual label and where overrides live.
 
     ``optional`` steps are written by ``Methodology.to_dict`` only when they do something (their
-    method is not ``none``); ``overrides`` names the methodology field holding per-indicator or
+    method is not ``default``, ``none`` for most); ``overrides`` names the methodology field holding per-indicator or
     per-level steps of this kind (``normalise_overrides``, ``aggregate_levels``, ...).
     """
 
@@ -39,6 +41,7 @@ class StepKind:
     en: str
     optional: bool = False
     overrides: str = ""
+    default: str = "none"
 
     @property
     def order(self) -> int:
@@ -53,9 +56,12 @@ STEPS: tuple[StepKind, ...] = (
     StepKind("impute", IMPUTERS, "缺失值插补", "Imputation"),
     StepKind("treat", TREATMENTS, "异常值处理", "Outlier treatment"),
     StepKind("normalise", NORMALISERS, "标准化", "Normalisation", overrides="normalise_overrides"),
+    StepKind("unsubmitted", UNSUBMITTED, "未报送项计分", "Unsubmitted items", optional=True,
+             default="redistribute"),
     StepKind("weights", WEIGHTERS, "权重", "Weights"),
     StepKind("aggregate", AGGREGATORS, "加总", "Aggregation", overrides="aggregate_levels"),
     StepKind("missing", MISSING_POLICIES, "缺失数据规则", "Missing-data rule", overrides="missing_levels"),
+    StepKind("grading", GRADING, "评定等次规则", "Grading rule", optional=True),
 )
 
 #: Registries used inside a step rather than as one (per-indicator scoring rules of ``normalise:
@@ -82,11 +88,11 @@ def methodology_steps(meth: Any, *, used_only: bool = False) -> Iterator[tuple[s
 
     The key path is where the step sits in the methodology file (``"aggregate_levels.2"``); the
     scope says what an override applies to (an indicator code or ``"level 2"``). ``used_only``
-    leaves out optional steps that are ``none``.
+    leaves out optional steps left at their default (``none``; ``redistribute`` for unsubmitted).
     """
     for kind in STEPS:
         step = getattr(meth, kind.key)
-        if not (used_only and kind.optional and step.method == "none"):
+        if not (used_only and kind.optional and step.method == kind.default):
             yield kind.key, kind, step, ""
     for kind in STEPS:
         if kind.overrides:

@@ -3,8 +3,10 @@
 Each page is first opened by :func:`evaluation.browser.check_page` (which also measures its full
 height and lists any problem: console errors, images without size, broken links, no Chinese
 text), then photographed at its full height (capped by ``--max-height``) with
-``chromium --headless --screenshot``. Chinese renders with the Noto Sans CJK SC font shipped by
-mplfonts (see :mod:`evaluation.browser`); nothing is installed.
+``chromium --headless --screenshot``. Chromium sees the machine's fonts only: Chinese renders
+with the font the batch ships beside the pages (``_fonts/``, see :mod:`evaluation.report.fonts`).
+With ``--print`` each page is also photographed as laid out for print at A4 width
+(``<name>_print.png``, unpaginated).
 
 Usage, from the repository root (after ``make demo``)::
 
@@ -38,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default=str(ROOT / "reports" / "screenshots"), help="folder for the PNGs")
     p.add_argument("--width", type=int, default=1280)
     p.add_argument("--max-height", type=int, default=8000, help="cap of the screenshot height in pixels")
+    p.add_argument("--print", action="store_true", help="also photograph the print layout (A4 width)")
     args = p.parse_args(argv)
 
     chromium = find_chromium()
@@ -58,6 +61,12 @@ def main(argv: list[str] | None = None) -> int:
         with serve(root) as (base, _):
             png = screenshot(f"{base}{rel}", out / ("_".join(folder.absolute().parts[-3:]) + f"_{Path(page).stem}.png"),
                              width=args.width, height=height, chromium=chromium)
+        if args.print:
+            from evaluation.report.pdf import PdfPrinter
+
+            with PdfPrinter(chromium) as printer:
+                shot = printer.capture(folder / page, png.with_name(png.stem + "_print.png"))
+            print(f"{shot}  (print layout, A4 width)")
         problems = check.problems()
         status |= bool(problems)
         print(f"{png}  ({args.width}x{height}; {len(check.images)} images, {check.result.get('cjk_chars')} "

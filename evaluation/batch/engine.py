@@ -19,13 +19,17 @@ Record keeping (all in the output folder):
   ``skipped``), parameters, input hash, outputs with sizes, timing and, for failures, the cell,
   ``ename`` and ``evalue``. Rebuilt from the previous ``manifest.json`` plus the journal at the
   start of every batch, rewritten atomically every few seconds while running and at the end;
-  after the final rewrite the journal is emptied.
+  after the final rewrite the journal is compacted to one line per task, so either file rebuilds
+  the other. An unreadable or wrong-shaped manifest or journal line is "unknown state": it is
+  ignored with a bilingual warning and the state rebuilt from the rest.
 - ``.rolindex/lock`` — an exclusive ``flock`` so two batches cannot write the same folder (the
   operating system releases it when the process dies); ``.rolindex/logs/`` — kernel stderr.
 
 Resume: a task is skipped when the manifest says it succeeded with the same input hash (SHA-256
 of the notebook file, the canonical JSON of the parameters and every declared input file) and all
-its outputs still exist with the recorded sizes; ``force=True`` reruns everything. Outputs are
+its outputs still exist with the recorded sizes and SHA-256 — keyed on content, never on paths
+outside the folder or times, so a copied folder resumes and a report edited in place is redone;
+``force=True`` reruns everything. Outputs are
 only ever created by atomic rename (:mod:`evaluation.fileio`) and temporary files left by a
 killed run are deleted before tasks start, so a half-written report never exists under its final
 name. A failing task does not stop the others; failed tasks are listed in the
@@ -59,8 +63,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from indicators.io import sha256_file
+
 from ..errors import BatchLockedError, NotebookParameterError, NotebookRunError, TaskError
-from ..fileio import atomic_write_text, remove_stale_temps
+from ..fileio import atomic_write_text, file_stem, remove_stale_temps
 from .execute import (
     WarmKernel,
     check_parameters,
@@ -148,14 +154,16 @@ class Task:
         ipynb: bool = True,
         **kwargs: Any,
     ) -> Task:
-        """A task writing ``<output_dir>/<task_id>.html`` and/or ``.ipynb``."""
+        """A task writing ``<output_dir>/<stem>.html`` and/or ``.ipynb``, ``stem`` from
+        :func:`~evaluation.fileio.file_stem` (the id itself unless too long)."""
         output_dir = Path(output_dir)
+        stem = file_stem(str(task_id))
         return cls(
             task_id,
             Path(notebook),
             dict(params or {}),
-            out_html=output_dir / f"{task_id}.html" if html else None,
-            out_ipynb=output_dir / f"{task_id}.ipynb" if ipynb else None,
+            out_html=output_dir / f"{stem}.html" if html else None,
+            out_ipynb=output_dir / f"{stem}.ipynb" if ipynb else None,
             **kwargs,
         )
 
@@ -338,15 +346,39 @@ class _Manifest:
         self._last_flush = 0.0
 
     def _load(self) -> None:
-        remove_stale_temps(self.dir, [MANIFEST])
+        """Records from ``manifest.json``, then the journal; anything unreadable is "unknown state".
+
+        A manifest that is not JSON, not an object, of another format, or holds wrong-shaped
+        records is not trusted: the state is rebuilt from the journal (which :meth:`close` leaves
+        holding every record) and every record kept is checked against the files by content hash
+        before a task is skipped (:func:`_up_to_date`). Each problem becomes one bilingual warning.
+        """
+        remove_stale_temps(self.dir, [MANIFEST, JOURNAL])
         if self.path.exists():
+            problem = None
             try:
                 data = json.loads(self.path.read_text(encoding="utf-8"))
-                if data.get("format") != MANIFEST_FORMAT:
-                    raise ValueError(f"not a {MANIFEST_FORMAT} file")
-                self.records.update(data.get("tasks", {}))
-            except (ValueError, OSError) as exc:
-                self.warnings.append(f"ignored unreadable {self.path}: {exc}")
+                if not isinstance(data, dict):
+                    problem = f"a JSON {type(data).__name__}, not an object"
+                elif data.get("format") != MANIFEST_FORMAT:
+                    problem = f"not a {MANIFEST_FORMAT} file"
+                elif not isinstance(data.get("tasks", {}), dict):
+                    problem = "'tasks' is not an object"
+                else:
+                    bad = []
+                    for key, record in data.get("tasks", {}).items():
+                        if _record_ok(record) and record["task_id"] == key:
+                            self.records[key] = record
+                        else:
+                            bad.append(key)
+                    if bad:
+                        problem = f"{len(bad)} wrong-shaped task record(s), e.g. {bad[0]!r}"
+            except (ValueError, OSError) as exc:  # UnicodeDecodeError is a ValueError
+                problem = str(exc)
+            if problem is not None:
+                self.warnings.append(
+                    f"清单 {self.path} 无法使用（{problem}），已按日志和文件重建 / "
+                    f"unusable {self.path} ({problem}): state rebuilt from the journal and the files")
         if self.journal_path.exists():
             raw = self.journal_path.read_bytes()
             for n, line in enumerate(raw.splitlines(), 1):
@@ -354,9 +386,14 @@ class _Manifest:
                     continue
                 try:
                     record = json.loads(line)
+                except ValueError:
+                    record = None
+                if _record_ok(record):
                     self.records[record["task_id"]] = record
-                except (ValueError, KeyError):
-                    self.warnings.append(f"ignored torn line {n} of {self.journal_path}")
+                else:
+                    self.warnings.append(
+                        f"日志 {self.journal_path} 第 {n} 行无法使用，已忽略 / "
+                        f"ignored torn or wrong-shaped line {n} of {self.journal_path}")
 
     def open(self) -> None:
         self._fd = os.open(self.journal_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666)
@@ -399,13 +436,33 @@ class _Manifest:
         atomic_write_text(self.path, json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
 
     def close(self) -> None:
-        """Final rewrite of ``manifest.json``, then empty the journal it now contains."""
+        """Final rewrite of ``manifest.json``, then compact the journal to one line per task.
+
+        The journal then holds the same state as the manifest, so either file rebuilds the other
+        when one is damaged.
+        """
         self.write(force=True)
         if self._fd is not None:
-            os.ftruncate(self._fd, 0)
-            os.fsync(self._fd)
             os.close(self._fd)
             self._fd = None
+            lines = "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n"
+                            for _, r in sorted(self.records.items()))
+            atomic_write_text(self.journal_path, lines)
+
+
+_STATUSES = ("ok", "failed", "skipped")
+
+
+def _record_ok(record: Any) -> bool:
+    """Whether a manifest/journal record has the shape the engine relies on."""
+    if not isinstance(record, dict) or not isinstance(record.get("task_id"), str):
+        return False
+    if record.get("status") not in _STATUSES:
+        return False
+    outputs = record.get("outputs", {})
+    if outputs is None:
+        return True
+    return isinstance(outputs, dict) and all(isinstance(e, dict) for e in outputs.values())
 
 
 @contextlib.contextmanager
@@ -436,6 +493,13 @@ def _rel(path: Path | None, base: Path) -> str | None:
 
 
 def _up_to_date(task: Task, record: dict[str, Any] | None, input_hash: str, base: Path) -> bool:
+    """Whether ``record`` says the task succeeded with these inputs and its outputs are unchanged.
+
+    Keyed on content, not on locations or times: the input hash (notebook, parameters and input
+    file contents) and each output's size and SHA-256 as recorded when it was written, with output
+    paths relative to the output folder — so a copied folder resumes, and a report edited in
+    place (even at the same size) is redone.
+    """
     if not record or record.get("status") not in ("ok", "skipped"):
         return False
     if record.get("input_hash") != input_hash:
@@ -445,10 +509,10 @@ def _up_to_date(task: Task, record: dict[str, Any] | None, input_hash: str, base
         return False
     for kind, path in task.outputs.items():
         entry = recorded[kind]
-        if entry.get("path") != _rel(path, base):
+        if entry.get("path") != _rel(path, base) or not isinstance(entry.get("sha256"), str):
             return False
         try:
-            if path.stat().st_size != entry.get("bytes"):
+            if path.stat().st_size != entry.get("bytes") or sha256_file(path) != entry["sha256"]:
                 return False
         except FileNotFoundError:
             return False
@@ -495,7 +559,8 @@ def _close_kernels() -> None:
 
 
 def _file_entry(path: Path, base: Path) -> dict[str, Any]:
-    return {"path": _rel(path, base), "bytes": path.stat().st_size}
+    """An output as recorded: path (relative to the output folder), size and SHA-256."""
+    return {"path": _rel(path, base), "bytes": path.stat().st_size, "sha256": sha256_file(path)}
 
 
 def _execute_task(task: Task, config: _WorkerConfig, base: Path) -> dict[str, Any]:

@@ -72,4 +72,8 @@ COMMANDS: dict[str, Command] = {
                      "between two points")),
     "export": Command("evaluation.commands.export",
                       "导出：台账当前数据为长表 CSV / export the ledger's current figures as long CSV"),
+    "publish": Command("evaluation.commands.publish",
+                       ("发布：冻结某年数据、得分、报告与索引页为新版次（附更正说明） / "
+                        "publish: freeze a year's figures, scores, reports and index page as the next edition "
+                        "(with a changelog)")),
 }

@@ -19,6 +19,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     """``--methodology`` and ``--workers``."""
     add_methodology(p)
     p.add_argument("--workers", "-j", type=int, help="worker processes for the reports (default: the cores)")
+    p.add_argument("--no-cycle", action="store_true",
+                   help="不演示年度流程 / skip the assessment cycle (forms, intake, editions) of the synthetic "
+                        "districts")
 
 
 _DEMO_TITLES = {
@@ -35,7 +38,8 @@ def run(args: argparse.Namespace) -> int:
     ``reports/index.html`` links every year's index page. The synthetic panel's reports also show
     the rank uncertainty under ``data/uncertainty/district_rol.yaml`` (a Sobol design). The
     judicial-office sample is scored and rolled up to its districts (CSV under
-    ``reports/judicial_office_std/``).
+    ``reports/judicial_office_std/``). Then, unless ``--no-cycle``, the assessment cycle on the
+    synthetic districts (:mod:`evaluation.cycle_demo`) in ``reports/cycle/``.
     """
     import contextlib
 
@@ -67,6 +71,10 @@ def run(args: argparse.Namespace) -> int:
                 print(o.summary())
                 status |= o.exit_code
             sections.append((f"{_DEMO_TITLES.get(name, name)} — {path.name}", outcomes))
+        if not args.no_cycle:  # forms out, intake, publish v1, a correction, v2 (reports/cycle/)
+            from ..cycle_demo import run_cycle
+
+            status |= run_cycle(paths.REPORTS / "cycle", workers=args.workers, scheduler=scheduler)
     status |= _demo_offices()
     if sections:
         landing = write_landing_page(sections, paths.REPORTS / "index.html")

@@ -51,6 +51,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--replications", type=int, default=256,
                    help="base sample size N of the Sobol design run from a spec (N (d + 2) replications; "
                         "default %(default)s)")
+    p.add_argument("--templates", metavar="DIR",
+                   help="a folder of templates replacing the shipped ones by name, with branding.yaml "
+                        "(bureau name, logo, colours, cover page); also ROLINDEX_TEMPLATES (see docs/reports.md)")
+    p.add_argument("--pdf", action="store_true",
+                   help="also print each page to <district>.pdf beside its HTML (A4, headless chromium)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_ledger_source(p)
 
@@ -71,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
             args.year, figures, args.framework, args.methodology, districts=args.districts, out=args.out,
             workers=args.workers, scheduler=args.scheduler, mode=args.mode, force=args.force, lang=args.lang,
             keep_notebooks=args.keep_notebooks, progress=not args.no_progress, uncertainty=args.uncertainty,
-            replications=args.replications,
+            replications=args.replications, templates=args.templates, pdf=args.pdf,
         )
     except EvaluationError as exc:  # a LedgerError too (bad --ledger, --year or --as-of)
         print(f"error: {exc}", file=sys.stderr)

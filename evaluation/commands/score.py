@@ -86,11 +86,26 @@ def score_files(files: Sequence[str], framework: str, methodology: str, out: Pat
 
 
 def print_ranking(result, year: int, title: str = "") -> None:
-    """Print one year's ranking: rank, district, index, grade, coverage."""
-    t = result.ranking(year)
+    """Print one year's ranking: rank, district, index, grade, coverage.
+
+    District-years below the methodology's grading rule (不评定等次) are listed after the ranked
+    ones, each with its reason.
+    """
+    table = result.ranking(year)
     fw = result.framework
     head = f"{fw.zh} / {fw.en} — {year}"
     print(f"\n{title + ' — ' if title else ''}{head}  [{result.methodology.name}]")
+    graded = table["graded"].astype(bool) if "graded" in table else pd.Series(True, index=table.index)
+    _print_table(table[graded | table["index"].isna()], len(result.indicators.columns))
+    ungraded = table[~graded & table["index"].notna()]
+    if len(ungraded):
+        print(f"\n不评定等次（不参与排名）/ Not graded (not ranked): {len(ungraded)}")
+        _print_table(ungraded, len(result.indicators.columns))
+        for r in ungraded.itertuples(index=False):
+            print(f"  {r.district_name}: {r.grade_reason}")
+
+
+def _print_table(t: pd.DataFrame, n_total: int) -> None:
     view = pd.DataFrame({
         "排名 rank": t["rank"].astype("string").fillna("–"),
         "区 district": t["district_name"],
@@ -98,4 +113,6 @@ def print_ranking(result, year: int, title: str = "") -> None:
         "等次 grade": (t["grade_zh"].fillna("–") + " " + t["grade_en"].fillna("")).str.strip(),
         "覆盖 coverage": t["coverage"].map(lambda v: f"{v:.0%}"),
     })
+    if "indicators_used" in t:  # indicators with data that count in the index (their dimension is scored)
+        view["计入 counted"] = t["indicators_used"].map(lambda v: f"{v}/{n_total}")
     print(view.to_string(index=False))

@@ -301,11 +301,18 @@ def add_review(ledger: Ledger, district: str, year: int, figure: str, decision: 
 
 
 def record_edition(ledger: Ledger, year: int, manifest_sha256: str, *, as_of: dt.datetime | None = None,
-                   created_by: str = "", archive: str = "", note: str = "") -> int:
-    """Record the next edition of ``year`` (number = previous + 1) frozen at ``as_of`` (now); return its number."""
+                   created_by: str = "", archive: str = "", note: str = "", number: int | None = None) -> int:
+    """Record the next edition of ``year`` (number = previous + 1) frozen at ``as_of`` (now); return its number.
+
+    ``number``, when given, is the number the caller already wrote the edition under: if another
+    edition took it meanwhile, :class:`LedgerError` and nothing is recorded.
+    """
     at = now()
     with ledger.engine.begin() as conn:
         last = conn.execute(select(func.max(S.editions.c.number)).where(S.editions.c.year == year)).scalar()
+        if number is not None and number != (last or 0) + 1:
+            raise LedgerError(f"{year} 年第 {number} 版已被占用 / edition v{number} of {year} cannot be recorded: "
+                              f"the ledger's latest is v{last or 0}")
         number = (last or 0) + 1
         conn.execute(S.editions.insert().values(year=year, number=number, as_of=as_of or at, created_at=at,
                                                 created_by=created_by, manifest_sha256=manifest_sha256,

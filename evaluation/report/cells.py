@@ -22,7 +22,8 @@ from . import html as report_html
 from .html import Fragment
 
 #: The notebook's parameters, in the order of its ``parameters`` cell (a test keeps them in step).
-PARAMETERS = ("district", "year", "framework", "methodology", "figures", "output_dir", "lang", "uncertainty")
+PARAMETERS = ("district", "year", "framework", "methodology", "figures", "output_dir", "lang", "uncertainty",
+              "issuer", "issued", "edition")
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,10 @@ class ReportContext:
     summary: Mapping[str, Any]
     synthetic: bool
     uncertainty: str | None = None
+    figures: str | None = None
+    issuer: str = ""
+    issued: str = ""
+    edition: Mapping[str, Any] | None = None
 
 
 def open_report(
@@ -47,6 +52,9 @@ def open_report(
     lang: str = "zh",
     output_dir: str | Path | None = None,
     uncertainty: str | Path | None = None,
+    issuer: str | None = None,
+    issued: str | None = None,
+    edition: Mapping[str, Any] | None = None,
 ) -> ReportContext:
     """Check the parameters, load the year's result (memoised) and set up Chinese fonts.
 
@@ -56,6 +64,9 @@ def open_report(
     when it matches the inputs (see :func:`evaluation.report.store.load_result`): the same
     numbers, without each kernel re-reading and re-building a national panel. ``uncertainty``
     is a saved uncertainty analysis folder for :func:`rank_uncertainty` (None: no such section).
+    ``issuer`` and ``issued`` are the issuing unit and date printed under :func:`basis` (e.g.
+    "某市司法局 / City Justice Bureau", "2025-03-31").
+    ``edition`` (``{"number": 1, "date": "2025-03-01"}``) is the published edition the headline shows.
     """
     report_data.check_lang(lang)
     if not isinstance(district, str) or not district:
@@ -69,6 +80,8 @@ def open_report(
         summary=report_data.district_summary(result, district, year),
         synthetic=store.is_synthetic(result),
         uncertainty=None if uncertainty is None or str(uncertainty) == "" else str(uncertainty),
+        figures=str(store.resolve_figures(figures)), issuer=str(issuer or ""), issued=str(issued or ""),
+        edition=dict(edition) if edition else None,
     )
 
 
@@ -80,7 +93,14 @@ def banner(ctx: ReportContext) -> Fragment:
 def headline(ctx: ReportContext) -> Fragment:
     """Title and headline: index, grade, rank of N, change from last year, coverage."""
     fw = ctx.result.framework
-    return report_html.headline_html(ctx.summary, (fw.zh, fw.en), ctx.lang)
+    return report_html.headline_html(ctx.summary, (fw.zh, fw.en), ctx.lang, edition=ctx.edition)
+
+
+def profile(ctx: ReportContext) -> Fragment:
+    """The one-page profile: each dimension against the peer group this year and over the years."""
+    from .profile import profile_html
+
+    return profile_html(ctx.result, ctx.district, ctx.year, dict(ctx.summary), ctx.lang)
 
 
 def scorecard(ctx: ReportContext) -> Fragment:
@@ -125,6 +145,86 @@ def strengths_weaknesses(ctx: ReportContext, n: int = 3) -> Fragment:
     """Generated sentences on the indicators furthest above and below the peer median."""
     sw = report_data.strengths_weaknesses(ctx.result, ctx.district, ctx.year, n=n, lang=ctx.lang)
     return report_html.strengths_html(sw, ctx.lang)
+
+
+def grading_status(ctx: ReportContext) -> Fragment:
+    """不评定等次 with the reason when below the grading rule; indicators counted; unsubmitted rule; peer group."""
+    from .assessment import unsubmitted_note
+    from .assessment_html import grading_html
+
+    note = unsubmitted_note(store.unsubmitted_sensitivity(ctx.result), ctx.district, ctx.year, ctx.lang)
+    return grading_html(ctx.summary, ctx.lang, note)
+
+
+def points(ctx: ReportContext) -> Fragment:
+    """满分 / 得分 / 得分率 per dimension and indicator, and how each item counted."""
+    from .assessment import points_table
+    from .assessment_html import points_html
+
+    return points_html(points_table(ctx.result, ctx.district, ctx.year, ctx.lang), ctx.lang)
+
+
+def deductions(ctx: ReportContext) -> Fragment:
+    """扣分 item by item: rule, target, value, shortfall, points lost."""
+    from .assessment import deductions as table
+    from .assessment_html import deductions_html
+
+    return deductions_html(table(ctx.result, ctx.district, ctx.year, ctx.lang), ctx.lang)
+
+
+def _entries(ctx: ReportContext) -> dict:
+    from .assessment import source_entries
+
+    return source_entries(ctx.result, ctx.district, ctx.year, store.figure_notes(ctx.figures), lang=ctx.lang)
+
+
+def findings(ctx: ReportContext) -> Fragment:
+    """Strengths and weaknesses with significant gaps only (lower bounds caveated); last year's followed up."""
+    from .assessment import findings as found
+    from .assessment_html import findings_html
+
+    return findings_html(found(ctx.result, ctx.district, ctx.year, _entries(ctx), ctx.lang), ctx.lang)
+
+
+def rectification(ctx: ReportContext) -> Fragment:
+    """存在问题 / 整改建议 declared in the framework, for the indicators whose data call for them."""
+    from .assessment import rectification as items
+    from .assessment_html import rectification_html
+
+    return rectification_html(items(ctx.result, ctx.district, ctx.year, ctx.lang), ctx.lang)
+
+
+def sources(ctx: ReportContext) -> Fragment:
+    """Each indicator's document title and quote, and its caveats (lower bound, approximate, external year)."""
+    from .assessment_html import sources_html
+
+    fw = ctx.result.framework
+    names = {c: (fw.nodes[c].zh if ctx.lang == "zh" else fw.nodes[c].en) for c in fw.indicators}
+    return sources_html(_entries(ctx), names, ctx.lang)
+
+
+def basis(ctx: ReportContext) -> Fragment:
+    """Assessment basis and method, the documents the figures came from, issuing unit and date."""
+    from .assessment import read_sources
+    from .assessment_html import basis_html
+
+    notes = store.figure_notes(ctx.figures)
+    table = read_sources()
+    docs: list[str] = []
+    try:
+        labels = notes.loc[(ctx.district, ctx.year), "source"].dropna() if notes is not None else []
+    except KeyError:
+        labels = []
+    for sid in dict.fromkeys(str(v) for v in labels):
+        if sid in table.index:
+            t = table.loc[sid]
+            docs.append(report_data.bi(f"{t['title_zh']}（{t['publisher']}，{t['year']}）",
+                                       f"{t['title_en']} ({t['publisher']}, {t['year']})", ctx.lang))
+        elif sid.startswith("synthetic:"):
+            docs.append(report_data.bi("合成数据生成器", "synthetic data generator", ctx.lang) + f" ({sid})")
+        else:
+            docs.append(sid)
+    return basis_html(ctx.issuer, ctx.issued, docs, ctx.lang)
 
 
 def methodology_note(ctx: ReportContext) -> Fragment:

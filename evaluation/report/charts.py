@@ -55,8 +55,12 @@ __all__ = [
 
 CJK_FAMILY = "Noto Sans CJK SC"
 CJK_FILE = "NotoSansCJKsc-Regular.otf"
-DPI = 90
-WIDTH = 6.4
+#: Charts are drawn at the A4 content width (210 mm − 2 × 12 mm margins = 186 mm ≈ 7.3 in) so that
+#: their point sizes are the printed sizes; every text is at least :data:`TEXT_PT` (9 pt) on paper.
+DPI = 100
+WIDTH = 7.3
+TEXT_PT = 9.0
+TITLE_PT = 11.0
 ACCENT = "#1f5f99"
 PEER = "#9aa5b1"
 LIGHT = "#e4e7eb"
@@ -180,25 +184,37 @@ def figure_size(fig: Figure) -> tuple[int, int]:
 # small drawing helpers
 # ---------------------------------------------------------------------------------------------
 def _new(width: float, height: float, title: str) -> Figure:
+    """A figure of ``width`` × ``height`` inches with its title at the top left."""
     setup_fonts()
     fig = Figure(figsize=(width, height), dpi=DPI)
-    fig.suptitle(title, x=0.02, y=0.98, ha="left", va="top", fontsize=10)
+    fig.suptitle(title, x=0.01, y=1 - 0.06 / height, ha="left", va="top", fontsize=TITLE_PT)
     return fig
 
 
 def _style(ax) -> None:
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    ax.tick_params(labelsize=7.5, length=2)
+    ax.tick_params(labelsize=TEXT_PT, length=2)
 
 
-def _legend(fig: Figure, items: Sequence[tuple[str, str]]) -> None:
-    """A cheap legend: a coloured square and a label per item, in fixed slots under the title."""
-    y = 1 - 0.27 / fig.get_figheight()
+#: Height of one legend row, in inches.
+LEGEND_ROW = 0.22
+
+
+def _legend(fig: Figure, items: Sequence[tuple[str, str]], per_row: int = 4, top: float = 0.30) -> None:
+    """A cheap legend: a coloured square and a label per item, ``per_row`` fixed slots a row under the title."""
+    h = fig.get_figheight()
+    slot = 0.98 / per_row
     for i, (label, colour) in enumerate(items):
-        x = 0.10 + 0.20 * i
-        fig.text(x, y, "■", ha="left", va="top", fontsize=8, color=colour)
-        fig.text(x + 0.022, y, label, ha="left", va="top", fontsize=7)
+        x = 0.01 + slot * (i % per_row)
+        y = 1 - (top + LEGEND_ROW * (i // per_row)) / h
+        fig.text(x, y, "■", ha="left", va="top", fontsize=TEXT_PT + 1, color=colour)
+        fig.text(x + 0.025, y, label, ha="left", va="top", fontsize=TEXT_PT)
+
+
+def _legend_height(n: int, per_row: int = 4) -> float:
+    """Inches taken by a legend of ``n`` items (see :func:`_legend`)."""
+    return LEGEND_ROW * -(-n // per_row)
 
 
 def _hbars(ax, y: np.ndarray, widths: np.ndarray, height: float, colours) -> PolyCollection:
@@ -216,7 +232,7 @@ def _hbars(ax, y: np.ndarray, widths: np.ndarray, height: float, colours) -> Pol
     return coll
 
 
-def _category_labels(ax, labels: Sequence[str], fontsize: float = 7.5) -> None:
+def _category_labels(ax, labels: Sequence[str], fontsize: float = TEXT_PT) -> None:
     """Labels left of a horizontal-bar axes at y = 0, 1, …, drawn as texts (no tick objects)."""
     ax.set_yticks([])
     trans = ax.get_yaxis_transform()
@@ -224,7 +240,7 @@ def _category_labels(ax, labels: Sequence[str], fontsize: float = 7.5) -> None:
         ax.text(-0.015, i, label, transform=trans, ha="right", va="center", fontsize=fontsize)
 
 
-def _x_labels(ax, labels: Sequence[str], fontsize: float = 7.5) -> None:
+def _x_labels(ax, labels: Sequence[str], fontsize: float = TEXT_PT) -> None:
     """Labels under the x axis at x = 0, 1, …, drawn as texts (a tick is ~1 ms; a text ~0.3 ms to make)."""
     ax.set_xticks([])
     trans = ax.get_xaxis_transform()
@@ -232,7 +248,7 @@ def _x_labels(ax, labels: Sequence[str], fontsize: float = 7.5) -> None:
         ax.text(i, -0.04, label, transform=trans, ha="center", va="top", fontsize=fontsize)
 
 
-def _value_grid(ax, axis: str, values: Sequence[float], fontsize: float = 7) -> None:
+def _value_grid(ax, axis: str, values: Sequence[float], fontsize: float = TEXT_PT) -> None:
     """Value labels with light grid lines instead of ticks (each matplotlib tick costs ~1 ms)."""
     values = [float(v) for v in values]
     if axis == "x":
@@ -253,10 +269,6 @@ def _wrap(text: str, lang: str, width_zh: int = 12, width_en: int = 26) -> str:
     if lang == "zh":
         return "\n".join(text[i:i + width_zh] for i in range(0, len(text), width_zh))
     return textwrap.fill(text, width_en)
-
-
-def _short(text: str, n: int) -> str:
-    return text if len(text) <= n else text[: n - 1] + "…"
 
 
 def _name(node, lang: str) -> str:
@@ -295,14 +307,17 @@ def dimension_chart(result: IndexResult, district: str, year: int, lang: str = "
     dims = [c for c in fw.children(fw.root) if c in view.scores.columns]
     own = view.scores.loc[district, dims].to_numpy(dtype=float)
     med = view.medians[dims].to_numpy(dtype=float)
-    labels = tuple(_wrap(_name(fw.nodes[d], lang), lang) for d in dims)
+    labels = tuple(_wrap(_name(fw.nodes[d], lang), lang, 14, 26) for d in dims)
     title = bi("维度得分与同级中位数", "Dimension scores vs peer median", lang)
     legend = (("本区" if lang == "zh" else "district", ACCENT), ("同级中位数" if lang == "zh" else "peer median", PEER))
-    height = 0.95 + 0.36 * len(dims)
+    rows = [label.count("\n") + 1 for label in labels]
+    row_h = max(0.40, 0.08 + 0.16 * max(rows, default=1))
+    head = 0.30 + _legend_height(len(legend)) + 0.10
+    height = head + 0.35 + row_h * len(dims)
     # static layer
     fig = _new(WIDTH, height, title)
     _legend(fig, legend)
-    ax = fig.add_axes((0.27, 0.32 / height, 0.70, 1 - 0.88 / height))
+    ax = fig.add_axes((0.25, 0.35 / height, 0.70, 1 - (head + 0.35) / height))
     ax.set_ylim(len(dims) - 0.5, -0.5)
     ax.set_xlim(0, 105)
     _value_grid(ax, "x", [0, 25, 50, 75, 100])
@@ -314,9 +329,10 @@ def dimension_chart(result: IndexResult, district: str, year: int, lang: str = "
     dynamic: list[Artist] = [_hbars(ax, y - 0.19, own, 0.38, ACCENT), _hbars(ax, y + 0.19, med, 0.38, PEER)]
     for i, v in enumerate(own):
         if np.isnan(v):
-            dynamic.append(ax.text(1, i - 0.19, _missing_label(lang), va="center", fontsize=7, color=MISSING_COLOUR))
+            dynamic.append(ax.text(1, i - 0.19, _missing_label(lang), va="center", fontsize=TEXT_PT,
+                                   color=MISSING_COLOUR))
         else:
-            dynamic.append(ax.text(v + 1, i - 0.19, f"{v:.1f}", va="center", fontsize=7))
+            dynamic.append(ax.text(v + 1, i - 0.19, f"{v:.1f}", va="center", fontsize=TEXT_PT))
     return _layered(fig, ("dimension", title, legend, labels, height), dynamic)
 
 
@@ -351,17 +367,20 @@ def trend_chart(result: IndexResult, district: str, year: int, lang: str = "zh")
     sub1 = "指数" if lang == "zh" else "Index"
     sub2 = "排名（1 = 最好）" if lang == "zh" else "Rank (1 = best)"
     # static layer
-    fig = _new(WIDTH, 2.5, title)
+    height = 3.0
+    fig = _new(WIDTH, height, title)
     _legend(fig, legend)
-    ax1 = fig.add_axes((0.08, 0.12, 0.40, 0.62))
-    ax2 = fig.add_axes((0.58, 0.12, 0.38, 0.62))
+    axes_top = 1 - (0.30 + _legend_height(len(legend)) + 0.35) / height
+    ax1 = fig.add_axes((0.08, 0.40 / height, 0.38, axes_top - 0.40 / height))
+    ax2 = fig.add_axes((0.58, 0.40 / height, 0.36, axes_top - 0.40 / height))
     x = np.arange(len(years))
     ax1.set_ylim(lo, 100)
     _value_grid(ax1, "y", np.arange(lo, 100.5, 10 if 100 - lo <= 40 else 20))
-    ax1.set_title(sub1, fontsize=8, loc="left")
-    ax2.set_ylim(top + 0.5, 0.5)
+    ax1.set_title(sub1, fontsize=TEXT_PT, loc="left", pad=8)
+    # a little room above rank 1 so its "1/N" label stays inside the panel, under the title
+    ax2.set_ylim(top + 0.5, 0.5 - 0.12 * max(top, 2))
     _value_grid(ax2, "y", [1, top] if top > 1 else [1])
-    ax2.set_title(sub2, fontsize=8, loc="left")
+    ax2.set_title(sub2, fontsize=TEXT_PT, loc="left", pad=8)
     for ax in (ax1, ax2):
         ax.set_xlim(-0.5, len(years) - 0.5)
         _x_labels(ax, [str(y) for y in years])
@@ -375,13 +394,14 @@ def trend_chart(result: IndexResult, district: str, year: int, lang: str = "zh")
     ]
     for i, (s, r, n) in enumerate(zip(score, ranks, n_ranked, strict=True)):
         if np.isnan(s):
-            dynamic.append(ax1.text(i, lo + 0.04 * (100 - lo), _missing_label(lang), ha="center", fontsize=7,
+            dynamic.append(ax1.text(i, lo + 0.04 * (100 - lo), _missing_label(lang), ha="center", fontsize=TEXT_PT,
                                     color=MISSING_COLOUR))
         if np.isnan(r):
-            dynamic.append(ax2.text(i, (top + 1) / 2, _missing_label(lang), ha="center", fontsize=7,
+            dynamic.append(ax2.text(i, (top + 1) / 2, _missing_label(lang), ha="center", fontsize=TEXT_PT,
                                     color=MISSING_COLOUR))
         else:
-            dynamic.append(ax2.text(i, r - 0.07 * top, f"{int(r)}/{n}", ha="center", va="bottom", fontsize=6.5))
+            dynamic.append(ax2.text(i, r - 0.04 * max(top, 2), f"{int(r)}/{n}", ha="center", va="bottom",
+                                    fontsize=TEXT_PT))
     return _layered(fig, ("trend", title, legend, sub1, sub2, years, lo, top), dynamic)
 
 
@@ -407,32 +427,47 @@ def contribution_chart(result: IndexResult, district: str, year: int, lang: str 
     scored = result.normalised.loc[row, codes].notna().to_numpy()
     dims = list(fw.children(fw.root))
     colours = [DIM_COLOURS[dims.index(fw.dimension_of(c)) % len(DIM_COLOURS)] for c in codes]
-    labels = tuple(f"{c} {_short(_name(fw.nodes[c], lang), 10 if lang == 'zh' else 28)}" for c in codes)
+    labels = tuple(_wrap(f"{c} {_name(fw.nodes[c], lang)}", lang, 19, 34) for c in codes)
     title = bi("各指标对指数的贡献（分）", "Contribution of each indicator to the index (points)", lang)
+    legend = (*((_name(fw.nodes[d], lang), DIM_COLOURS[i % len(DIM_COLOURS)]) for i, d in enumerate(dims)),
+              (bi("满分时的贡献（本区权重）", "at a score of 100 (weight)", lang), LIGHT))
+    per_row = 3 if lang == "zh" else 2
     xmax, ticks = _nice_axis(float(np.nanmax(maxes)) if np.isfinite(maxes).any() else 1.0)
-    height = 0.55 + 0.16 * len(codes)
+    lines = [label.count("\n") + 1 for label in labels]
+    row_h = [0.06 + 0.15 * n for n in lines]
+    head = 0.30 + _legend_height(len(legend), per_row) + 0.10
+    height = head + 0.35 + sum(row_h)
     # static layer
     fig = _new(WIDTH, height, title)
-    ax = fig.add_axes((0.36, 0.30 / height, 0.61, 1 - 0.62 / height))
-    ax.set_ylim(len(codes) - 0.5, -0.5)
+    _legend(fig, legend, per_row=per_row)
+    ax = fig.add_axes((0.36, 0.35 / height, 0.60, 1 - (head + 0.35) / height))
+    # rows as tall as their labels: y positions in inches from the top of the axes
+    edges = np.concatenate([[0.0], np.cumsum(row_h)])
+    y = (edges[:-1] + edges[1:]) / 2
+    ax.set_ylim(edges[-1], 0)
     ax.set_xlim(0, xmax * 1.04)
     _value_grid(ax, "x", ticks)
-    _category_labels(ax, labels, 6.5)
+    ax.set_yticks([])
+    trans = ax.get_yaxis_transform()
+    for yi, label in zip(y, labels, strict=True):
+        ax.text(-0.015, yi, label, transform=trans, ha="right", va="center", fontsize=TEXT_PT, linespacing=1.1)
     _style(ax)
     ax.spines["left"].set_visible(False)
     # dynamic artists
-    y = np.arange(len(codes))
+    bar = 0.13
     dynamic: list[Artist] = [
-        _hbars(ax, y, maxes, 0.7, LIGHT),
-        _hbars(ax, y, np.where(scored & ~np.isnan(contrib), contrib, 0.0), 0.7, colours),
+        _hbars(ax, y, maxes, bar, LIGHT),
+        _hbars(ax, y, np.where(scored & ~np.isnan(contrib), contrib, 0.0), bar, colours),
     ]
     for i in np.flatnonzero(~scored):
-        dynamic.append(ax.text(0.01 * xmax, i, _missing_label(lang), va="center", fontsize=6.5, color=MISSING_COLOUR))
+        dynamic.append(ax.text(0.01 * xmax, y[i], _missing_label(lang), va="center", fontsize=TEXT_PT,
+                               color=MISSING_COLOUR))
     if index_missing:
         dynamic.append(ax.text(0.5, 0.5, bi("指数缺失，无法计算贡献", "index missing: no contributions", lang),
-                               transform=ax.transAxes, ha="center", va="center", fontsize=8, color=MISSING_COLOUR,
+                               transform=ax.transAxes, ha="center", va="center", fontsize=TITLE_PT,
+                               color=MISSING_COLOUR,
                                bbox={"facecolor": "white", "edgecolor": MISSING_COLOUR, "boxstyle": "round"}))
-    return _layered(fig, ("contribution", title, labels, ticks, height), dynamic)
+    return _layered(fig, ("contribution", title, legend, labels, ticks, height), dynamic)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -455,12 +490,12 @@ def index_distribution_chart(result: IndexResult, year: int, lang: str = "zh") -
         if np.isfinite(band.min):
             ax.axvline(band.min, color=PEER, linestyle="--", linewidth=1)
             ax.text(band.min + 0.5, 0.97, band.zh if lang == "zh" else band.en, transform=ax.get_xaxis_transform(),
-                    fontsize=7, va="top", color="#52606d")
+                    fontsize=TEXT_PT, va="top", color="#52606d")
     ax.set_xlim(0, 100)
     ax.set_ylim(0, max(1, int(counts.max(initial=0))) * 1.15)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlabel(bi("指数得分", "index score", lang), fontsize=7.5)
-    ax.set_ylabel(bi("区数", "districts", lang), fontsize=7.5)
+    ax.set_xlabel(bi("指数得分", "index score", lang), fontsize=TEXT_PT)
+    ax.set_ylabel(bi("区数", "districts", lang), fontsize=TEXT_PT)
     _style(ax)
     return fig
 
@@ -478,10 +513,10 @@ def grade_counts_chart(result: IndexResult, year: int, lang: str = "zh") -> Figu
     x = np.arange(len(labels))
     ax.bar(x, counts, color=[*([ACCENT] * len(bands)), MISSING_COLOUR], width=0.6)
     for i, c in enumerate(counts):
-        ax.text(i, c, str(c), ha="center", va="bottom", fontsize=7.5)
+        ax.text(i, c, str(c), ha="center", va="bottom", fontsize=TEXT_PT)
     ax.set_xticks(x, labels)
     ax.set_ylim(0, max([*counts, 1]) * 1.18)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_ylabel(bi("区数", "districts", lang), fontsize=7.5)
+    ax.set_ylabel(bi("区数", "districts", lang), fontsize=TEXT_PT)
     _style(ax)
     return fig

@@ -25,7 +25,7 @@ from indicators import (
 )
 
 from ..errors import ReportDataError
-from ..fileio import atomic_write_text
+from ..fileio import atomic_write_text, file_stem
 from .store import peer_view
 
 LANGS = ("zh", "en")
@@ -155,6 +155,34 @@ def district_summary(result: IndexResult, district: str, year: int) -> dict[str,
         "indicators_present": int(cov["indicators_present"]), "indicators_total": int(cov["indicators_total"]),
         "dimensions_present": int(dim_scores.notna().sum()), "dimensions_total": len(dims),
         "index_missing_reason": None if index is not None else _index_missing_reason(result, row, dims),
+        **_grading_summary(result, row, year),
+    }
+
+
+def _grading_summary(result: IndexResult, row: tuple, year: int) -> dict[str, Any]:
+    """Whether the row is graded (and why not), indicators counted, the unsubmitted option, the peer group."""
+    g = result.grading
+    graded = True if g is None else bool(g.at[row, "graded"])
+    used = int(result.coverage.at[row, "indicators_present"]) if g is None else int(g.at[row, "indicators_used"])
+    district = row[0]
+    group = ""
+    if "group" in result.districts.columns and district in result.districts.index:
+        value = result.districts.at[district, "group"]
+        group = "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+    group_rank = n_group = None
+    if group and pd.notna(result.ranks[row]):
+        year_index = result.index.xs(year, level="year").where(result.ranks.xs(year, level="year").notna())
+        groups = result.districts["group"].reindex(year_index.index)
+        peers = year_index[(groups == group).to_numpy()].dropna()
+        group_rank = 1 + int((peers > result.index[row] + 1e-9).sum())
+        n_group = int(len(peers))
+    return {
+        "graded": graded,
+        "grade_reason_zh": "" if g is None else str(g.at[row, "reason_zh"]),
+        "grade_reason_en": "" if g is None else str(g.at[row, "reason_en"]),
+        "indicators_used": used,
+        "unsubmitted_option": result.methodology.unsubmitted.method,
+        "group": group, "group_rank": group_rank, "n_group": n_group,
     }
 
 
@@ -258,6 +286,11 @@ def source_text(source: Any, framework: Framework, lang: str = "zh") -> str:
         return bi("缺失：未能评分", "missing: not scored", lang)
     if s == "excluded":
         return bi("方法未采用", "excluded by the methodology", lang)
+    if s.startswith("unsubmitted: missing figure "):
+        fid = s[len("unsubmitted: missing figure "):]
+        spec = framework.figures.get(fid)
+        fzh, fen = (spec.zh, spec.en) if spec else (fid, fid)
+        return bi(f"未报送“{fzh}”，按 0 分计", f"not submitted ({fen}): scored 0", lang)
     if s.startswith("missing figure "):
         fid = s[len("missing figure "):]
         spec = framework.figures.get(fid)
@@ -378,7 +411,16 @@ def scorecard(result: IndexResult, district: str, year: int, lang: str = "zh") -
             src_text = source_text(source, fw, lang)
             peer_value = value_medians.get(code, np.nan)
             nominal, realised = eff.get(code, np.nan), real.get(code, np.nan)
-            points = np.nan if index_missing or pd.isna(score) else contrib.get(code, np.nan)
+            # an item whose dimension (or any aggregate above it) is not scored does not count
+            counted = all(pd.notna(scores.get(a, np.nan)) for a in fw.path(code)[1:-1])
+            points = np.nan if index_missing or pd.isna(score) or not counted else contrib.get(code, np.nan)
+            if pd.notna(score) and not counted:
+                src_text += " " + bi("（未计入指数：所属维度数据不足）",
+                                     "(not counted: its dimension lacks data)", lang)
+            elif (str(source).startswith("missing figure ")
+                  and result.methodology.unsubmitted.method == "redistribute"):
+                src_text += " " + bi("（未报送，不计分，权重由已报送指标分担）",
+                                     "(not submitted: skipped, its weight shared among the submitted items)", lang)
             unit = node.unit
             value_text, peer_text = format_value(value, unit, lang), format_value(peer_value, unit, lang)
         else:
@@ -534,8 +576,12 @@ def safe_name(district: str) -> str:
 
 
 def write_sidecar(output_dir: str | Path, summary: Mapping[str, Any]) -> Path:
-    """Write ``<output_dir>/<district>.json`` atomically (temp file + rename); return its path."""
-    name = safe_name(str(summary["district"]))
+    """Write ``<output_dir>/<stem>.json`` atomically (temp file + rename); return its path.
+
+    ``stem`` is the district id, or for an id longer than 100 UTF-8 bytes its bounded,
+    collision-free form (:func:`evaluation.fileio.file_stem`); the record holds the full id.
+    """
+    name = file_stem(safe_name(str(summary["district"])))
     record = sidecar_record(summary)
     text = json.dumps(record, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
     return atomic_write_text(Path(output_dir) / f"{name}.json", text)

@@ -1,8 +1,10 @@
 """HTML for district reports: fragments the notebook displays, and the rendered document.
 
-Every string that comes from data (district names, indicator names, sources, hashes, numbers) is
-passed through :func:`html.escape` here, and nowhere else is HTML built from data. Fragments are
-:class:`Fragment` strings that Jupyter displays as HTML. :func:`render_html` turns an executed
+The markup lives in Jinja2 templates (:mod:`evaluation.report.templating`, one per section and
+page, autoescaping on): the functions here compute each section's plain-text values and render
+its template, so every string that comes from data (district names, indicator names, sources,
+hashes, numbers) is escaped by the template engine. Fragments are :class:`Fragment` strings
+(trusted HTML) that Jupyter displays as HTML. :func:`render_html` turns an executed
 report notebook into one self-contained page (no external scripts, styles or fonts; charts are
 inline PNG) with ``<meta charset="utf-8">`` and ``lang="zh-CN"`` (or ``en``).
 """
@@ -16,14 +18,16 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+from markupsafe import Markup
 
+from . import fonts, templating, wording
 from .content import bi, check_lang, format_score
 
 if TYPE_CHECKING:  # nbformat costs ~1.3 s to import (jsonschema); kernels never need it
     from nbformat import NotebookNode
 
 __all__ = [
-    "CSS", "Fragment", "banner_html", "document", "esc", "figure_html", "headline_html",
+    "Fragment", "banner_html", "document", "edition_html", "esc", "figure_html", "headline_html",
     "methodology_html", "render_html", "scorecard_html", "strengths_html",
 ]
 
@@ -49,6 +53,10 @@ class Fragment(str):
         # the notebook's text/plain copy of every output: keep it short, not a second copy of the HTML
         return f"<HTML fragment, {len(self)} characters>"
 
+    def __html__(self) -> str:
+        # markupsafe/Jinja2: a fragment is HTML this package rendered from templates, not text to escape
+        return str(self)
+
     def _repr_html_(self) -> str | tuple[str, dict[str, Any]]:
         if self.meta:
             return str(self), {META_KEY: dict(self.meta)}
@@ -60,79 +68,32 @@ def esc(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
-#: Latin fonts first: digits, "−" and Latin text come from them (a CJK font's minus sign is as wide
-#: as a character and reads like 一); Chinese falls through to the reader's system CJK font.
-CSS = """
-:root { --ink: #1f2933; --muted: #616e7c; --line: #d9e2ec; --accent: #1f5f99; --warn: #b42318; }
-body { font-family: "Helvetica Neue", Arial, "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei",
-       "Noto Sans CJK SC", "Source Han Sans SC", "Noto Sans SC", "WenQuanYi Micro Hei", sans-serif;
-       color: var(--ink); max-width: 1200px; margin: 1.5rem auto; padding: 0 1rem; line-height: 1.55; }
-h1 { font-size: 1.6rem; margin: .2rem 0 .8rem; } h2 { font-size: 1.25rem; margin-top: 1.8rem;
-  border-bottom: 2px solid var(--line); padding-bottom: .2rem; } h3 { font-size: 1.05rem; }
-.anchor-link { display: none; }
-.rol-banner { border: 2px solid var(--warn); background: #fef3f2; color: var(--warn); padding: .6rem 1rem;
-  font-size: 1.05rem; margin: .5rem 0 1rem; border-radius: 4px; }
-.rol-cards { display: flex; flex-wrap: wrap; gap: .6rem; margin: .4rem 0; }
-.rol-card { border: 1px solid var(--line); border-radius: 6px; padding: .5rem .8rem; min-width: 9rem; }
-.rol-card .k { color: var(--muted); font-size: .85rem; } .rol-card .v { font-size: 1.4rem; font-weight: 600; }
-.rol-card .s { color: var(--muted); font-size: .85rem; }
-.rol-note { color: var(--muted); font-size: .9rem; }
-.rol-missing-reason { color: var(--warn); }
-table.rol-table { border-collapse: collapse; width: 100%; font-size: .86rem; margin: .5rem 0; }
-table.rol-table th, table.rol-table td { border-bottom: 1px solid var(--line); padding: .25rem .4rem;
-  text-align: left; vertical-align: top; }
-table.rol-table th { background: #f0f4f8; position: sticky; top: 0; }
-table.rol-table td.num, table.rol-table th.num { text-align: right; white-space: nowrap; }
-table.rol-table tr.rol-dim td { font-weight: 600; background: #f8fafc; }
-table.rol-table tr.rol-ind td.rol-name { padding-left: 1.1rem; }
-table.rol-table td.rol-name { min-width: 10rem; } table.rol-table td.rol-code { white-space: nowrap; }
-table.rol-table td.rol-src { font-size: .76rem; min-width: 12rem; max-width: 20rem; }
-.rol-en { color: var(--muted); font-weight: normal; font-size: .92em; }
-.rol-scroll { overflow-x: auto; }
-.rol-miss { color: var(--warn); font-style: italic; }
-.rol-sub { color: var(--muted); font-size: .8rem; }
-table.rol-table caption { caption-side: bottom; text-align: left; color: var(--muted); font-size: .85rem;
-  padding-top: .3rem; }
-figure.rol-figure { margin: .8rem 0; } figure.rol-figure img { max-width: 100%; height: auto; }
-figure.rol-figure figcaption { color: var(--muted); font-size: .85rem; }
-code.rol-hash { font-size: .78rem; word-break: break-all; }
-.output_stderr { display: none; }
-.rol-failed { color: var(--warn); font-size: .8rem; cursor: help; }
-.rol-nowrap { white-space: nowrap; }
-.rol-nav { font-size: .9rem; margin-bottom: .4rem; } .rol-nav a { color: var(--accent); }
-th[data-sort] { cursor: pointer; } th[data-sort]::after { content: " \\2195"; color: var(--muted); }
-"""
-
-
-def document(title: str, body: str, lang: str = "zh", script: str = "") -> str:
+def document(title: str, body: str, lang: str = "zh", script: str = "", *, template: str = "page.html",
+             font_css: str = "") -> str:
     """A complete, self-contained HTML page around ``body`` (trusted HTML); ``title`` is escaped.
 
-    ``script`` (trusted, a constant of this package) is inlined at the end of the body.
+    ``script`` (trusted, a constant of this package) is inlined at the end of the body;
+    ``template`` is the page template (``page.html``, ``report.html``, ``index.html``), which
+    extends ``base.html``; ``font_css`` is a trusted ``@font-face`` rule (see :mod:`.fonts`).
     """
     check_lang(lang)
-    tail = f"<script>{script}</script>\n" if script else ""
-    return (
-        "<!DOCTYPE html>\n"
-        f'<html lang="{HTML_LANG[lang]}">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{esc(title)}</title>\n<style>{CSS}</style>\n</head>\n"
-        f"<body>\n{body}\n{tail}</body>\n</html>\n"
-    )
+    return templating.render(template, title=title, body=Markup(body), lang=lang, html_lang=HTML_LANG[lang],
+                             script=Markup(script), font_css=Markup(font_css)) + "\n"
 
 
 # ---------------------------------------------------------------------------------------------
 # fragments
 # ---------------------------------------------------------------------------------------------
+def _fragment(template: str, meta: Mapping[str, Any] | None = None, **context: Any) -> Fragment:
+    return Fragment(templating.render(template, **context).strip("\n"), meta=meta)
+
+
 def banner_html(synthetic: bool, lang: str = "zh") -> Fragment:
     """The synthetic-data banner (always bilingual: it must not be missed), or nothing."""
     check_lang(lang)
     if not synthetic:
         return Fragment("")
-    return Fragment(
-        '<div class="rol-banner" role="alert"><strong>合成数据 / synthetic data</strong> — '
-        "本报告的数据为虚构示例数据，不描述任何真实地区。 / The figures in this report are fictional "
-        "sample data and describe no real place.</div>"
-    )
+    return _fragment("banner.html", lang=lang)
 
 
 def report_title(summary: Mapping[str, Any], lang: str = "zh") -> str:
@@ -142,21 +103,21 @@ def report_title(summary: Mapping[str, Any], lang: str = "zh") -> str:
     return bi(zh, en, lang)
 
 
-def _card(key: str, value: str, sub: str = "", cls: str = "") -> str:
-    sub_html = f'<div class="s">{esc(sub)}</div>' if sub else ""
-    return (f'<div class="rol-card {cls}"><div class="k">{esc(key)}</div>'
-            f'<div class="v">{esc(value)}</div>{sub_html}</div>')
+def _card(key: str, value: str, sub: str = "", cls: str = "") -> dict[str, str]:
+    return {"key": key, "value": value, "sub": sub, "cls": cls}
 
 
 def _signed(x: float, digits: int = 1) -> str:
     return f"{x:+.{digits}f}".replace("-", "−")
 
 
-def headline_html(summary: Mapping[str, Any], framework_name: tuple[str, str], lang: str = "zh") -> Fragment:
+def headline_html(summary: Mapping[str, Any], framework_name: tuple[str, str], lang: str = "zh",
+                  edition: Mapping[str, Any] | None = None) -> Fragment:
     """Title and headline cards: index, grade, rank of N, change from the previous year, coverage.
 
     A missing index is shown as missing with its reason; the coverage card always states how many
-    indicators have data. ``framework_name`` is the (zh, en) name of the index.
+    indicators have data. ``framework_name`` is the (zh, en) name of the index; ``edition`` the
+    published edition (``{"number", "date"}``) shown under the title, if any.
     """
     check_lang(lang)
     s = summary
@@ -192,12 +153,12 @@ def headline_html(summary: Mapping[str, Any], framework_name: tuple[str, str], l
         bi(f"项指标有数据（{s['coverage']:.0%}；按权重 {s['weighted_coverage']:.0%}）",
            f"indicators with data ({s['coverage']:.0%}; {s['weighted_coverage']:.0%} by weight)", lang),
     ))
-    reason = ""
-    if s["index_missing_reason"]:
-        r = s["index_missing_reason"]
-        reason = f'<p class="rol-missing-reason">{esc(bi(r["zh"], r["en"], lang))}</p>'
-    body = f'<h1>{esc(title)}</h1><div class="rol-cards">{"".join(cards)}</div>{reason}'
-    return Fragment(body, meta={"title": title, "lang": lang, "district": s["district"], "year": s["year"]})
+    r = s["index_missing_reason"]
+    reason = bi(r["zh"], r["en"], lang) if r else ""
+    return _fragment("headline.html", meta={"title": title, "lang": lang, "district": s["district"],
+                                            "year": s["year"]},
+                     title=title, cards=cards, reason=reason, lang=lang,
+                     edition=Markup(edition_html(edition, lang)))
 
 
 _SC_HEADERS = (
@@ -207,16 +168,19 @@ _SC_HEADERS = (
 )
 
 
+def edition_html(edition: Mapping[str, Any] | None, lang: str = "zh") -> str:
+    """One line naming the published edition and its date ("第 2 版，2025-03-01 发布 / edition 2 …"); "" for None."""
+    if not edition:
+        return ""
+    n, date = edition["number"], edition["date"]
+    return f'<p class="rol-edition">{esc(bi(f"第 {n} 版，{date} 发布", f"Edition {n}, published {date}", lang))}</p>'
+
+
 def bi_html(zh: str, en: str, lang: str) -> str:
     """Escaped two-line bilingual text (Chinese, then English in a smaller line) or English alone."""
     if lang == "zh":
         return f'{esc(zh)}<br><span class="rol-en">{esc(en)}</span>'
     return esc(en)
-
-
-def _td(text: str, classes: str = "", raw: bool = False) -> str:
-    body = text if raw else esc(text)
-    return f'<td class="{classes}">{body}</td>' if classes else f"<td>{body}</td>"
 
 
 def scorecard_html(table: pd.DataFrame, summary: Mapping[str, Any], lang: str = "zh") -> Fragment:
@@ -228,28 +192,27 @@ def scorecard_html(table: pd.DataFrame, summary: Mapping[str, Any], lang: str = 
     """
     check_lang(lang)
     missing = bi("缺失", "missing", lang)
-    head = "".join(f'<th class="{c}">{bi_html(zh, en, lang)}</th>' for zh, en, c in _SC_HEADERS)
+    headers = [{"zh": zh, "en": en, "cls": c} for zh, en, c in _SC_HEADERS]
     rows = []
     for r in table.itertuples(index=False):
         is_ind = r.kind == "indicator"
         value_missing = is_ind and pd.isna(r.value)
         score_missing = pd.isna(r.score)
-        unit = f'<span class="rol-sub"> {esc(r.unit)}</span>' if r.unit and r.unit != "%" and not value_missing else ""
-        peer_unit = f'<span class="rol-sub"> {esc(r.unit)}</span>' if r.unit and r.unit != "%" else ""
-        rank = "–" if r.rank is None or pd.isna(r.rank) else f"{int(r.rank)}/{r.n_ranked}"
-        of = ("" if pd.isna(r.realised_weight) or score_missing
-              else f'<span class="rol-sub"> / {r.realised_weight:.2f}</span>')
-        points = "–" if pd.isna(r.contribution) else f"{r.contribution:.2f}"
-        cells = [
-            _td(r.code, "rol-code"), _td(r.name, "rol-name"),
-            _td(esc(r.value_text) + unit, "num rol-miss" if value_missing else "num", raw=True),
-            _td(esc(r.peer_value_median_text) + (peer_unit if r.peer_value_median_text else ""), "num", raw=True),
-            _td(r.source_text, "rol-src rol-miss" if is_ind and (value_missing or score_missing) else "rol-src"),
-            _td(missing if score_missing else f"{r.score:.1f}", "num rol-miss" if score_missing else "num"),
-            _td("–" if pd.isna(r.peer_median) else f"{r.peer_median:.1f}", "num"),
-            _td(rank, "num"), _td(points + of, "num", raw=True),
-        ]
-        rows.append(f'<tr class="{"rol-ind" if is_ind else "rol-dim"}">{"".join(cells)}</tr>')
+        rows.append({
+            "kind": "rol-ind" if is_ind else "rol-dim", "code": r.code, "name": r.name,
+            "value": r.value_text, "value_cls": "num rol-miss" if value_missing else "num",
+            "unit": r.unit if r.unit and r.unit != "%" and not value_missing else "",
+            "peer_value": r.peer_value_median_text,
+            "peer_unit": r.unit if r.unit and r.unit != "%" and r.peer_value_median_text else "",
+            "source": r.source_text,
+            "source_cls": "rol-src rol-miss" if is_ind and (value_missing or score_missing) else "rol-src",
+            "score": missing if score_missing else f"{r.score:.1f}",
+            "score_cls": "num rol-miss" if score_missing else "num",
+            "peer_median": "–" if pd.isna(r.peer_median) else f"{r.peer_median:.1f}",
+            "rank": "–" if r.rank is None or pd.isna(r.rank) else f"{int(r.rank)}/{r.n_ranked}",
+            "points": "–" if pd.isna(r.contribution) else f"{r.contribution:.2f}",
+            "weight": "" if pd.isna(r.realised_weight) or score_missing else f"{r.realised_weight:.2f}",
+        })
     s = summary
     present, total = s["indicators_present"], s["indicators_total"]
     caption = bi(
@@ -265,10 +228,7 @@ def scorecard_html(table: pd.DataFrame, summary: Mapping[str, Any], lang: str = 
         "weight of missing items is shared among the present ones).",
         lang,
     )
-    return Fragment(
-        f'<div class="rol-scroll"><table class="rol-table rol-scorecard"><caption>{esc(caption)}</caption>'
-        f'<thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
-    )
+    return _fragment("scorecard.html", headers=headers, rows=rows, caption=caption, lang=lang)
 
 
 def strengths_html(sw: Mapping[str, Sequence[str]], lang: str = "zh") -> Fragment:
@@ -281,11 +241,17 @@ def strengths_html(sw: Mapping[str, Sequence[str]], lang: str = "zh") -> Fragmen
         ("weaknesses", "短板", "Weaknesses", "没有明显低于同级中位数的指标",
          "no indicator clearly below the peer median"),
     ):
-        items = sw.get(key) or []
-        body = ("".join(f"<li>{esc(t)}</li>" for t in items) if items
-                else f'<li class="rol-note">{esc(bi(none_zh, none_en, lang))}</li>')
-        parts.append(f"<h3>{esc(bi(zh, en, lang))}</h3><ul>{body}</ul>")
-    return Fragment("".join(parts))
+        parts.append({"heading": bi(zh, en, lang), "items": list(sw.get(key) or []),
+                      "none": bi(none_zh, none_en, lang)})
+    return _fragment("strengths.html", parts=parts, lang=lang)
+
+
+def _text(text: str) -> dict[str, str]:
+    return {"text": text, "hash": ""}
+
+
+def _hash(digest: str) -> dict[str, str]:
+    return {"text": "", "hash": digest}
 
 
 def methodology_html(note: Mapping[str, Any], lang: str = "zh") -> Fragment:
@@ -293,18 +259,18 @@ def methodology_html(note: Mapping[str, Any], lang: str = "zh") -> Fragment:
     check_lang(lang)
     fw, meth = note["framework"], note["methodology"]
     rows = [
-        (bi("指标体系", "Framework", lang),
-         f"{esc(bi(fw['name_zh'], fw['name_en'], lang))} ({esc(fw['id'])}, {esc(bi('版本', 'version', lang))} "
-         f"{esc(fw['version'])})<br><code class=\"rol-hash\">sha256 {esc(fw['content_hash'])}</code>"),
-        (bi("评估方法", "Methodology", lang),
-         f"{esc(meth['name'])}{(' — ' + esc(meth['description'])) if meth['description'] else ''}"
-         f"<br><code class=\"rol-hash\">sha256 {esc(meth['content_hash'])}</code>"),
+        {"label": bi("指标体系", "Framework", lang), "lines": [
+            _text(f"{bi(fw['name_zh'], fw['name_en'], lang)} ({fw['id']}, {bi('版本', 'version', lang)} "
+                  f"{fw['version']})"), _hash(fw["content_hash"])]},
+        {"label": bi("评估方法", "Methodology", lang), "lines": [
+            _text(f"{meth['name']}{(' — ' + meth['description']) if meth['description'] else ''}"),
+            _hash(meth["content_hash"])]},
     ]
     for st in note["steps"]:
         label = bi(st["label_zh"], st["label_en"], lang)
         if st["scope"]:
             label += f" ({st['scope']})"
-        rows.append((label, esc(bi(st["text_zh"], st["text_en"], lang))))
+        rows.append({"label": label, "lines": [_text(bi(*wording.step_sentence(st), lang))]})
     bands, grades = [], note["grades"]
     for i, g in enumerate(grades):
         if g["min"] is not None:
@@ -312,27 +278,25 @@ def methodology_html(note: Mapping[str, Any], lang: str = "zh") -> Fragment:
         else:
             cond = f"< {grades[i - 1]['min']:g}" if i > 0 else ""
         bands.append(f"{bi(g['zh'], g['en'], lang)} {cond}".strip())
-    rows.append((bi("等次划分", "Grade bands", lang), esc("；".join(bands) if lang == "zh" else "; ".join(bands))))
+    rows.append({"label": bi("等次划分", "Grade bands", lang),
+                 "lines": [_text("；".join(bands) if lang == "zh" else "; ".join(bands))]})
     if note["excluded"]:
-        rows.append((bi("未采用的指标", "Excluded indicators", lang), esc(", ".join(note["excluded"]))))
-    inputs = "<br>".join(f"{esc(name)}<br><code class=\"rol-hash\">sha256 {esc(h)}</code>"
-                         for name, h in note["inputs"].items())
-    rows.append((bi("输入文件", "Input files", lang), inputs or "–"))
+        rows.append({"label": bi("未采用的指标", "Excluded indicators", lang),
+                     "lines": [_text(", ".join(note["excluded"]))]})
+    inputs = [line for name, h in note["inputs"].items() for line in (_text(name), _hash(h))]
+    rows.append({"label": bi("输入文件", "Input files", lang), "lines": inputs or [_text("–")]})
     if note["data_sources"]:
-        rows.append((bi("数据来源", "Data sources", lang), "<br>".join(esc(s) for s in note["data_sources"])))
+        rows.append({"label": bi("数据来源", "Data sources", lang), "lines": [_text(s) for s in note["data_sources"]]})
     pkg = note["package"]
-    rows.append((bi("软件版本", "Software", lang), esc(f"{pkg['name']} {pkg['version']}")))
-    body = "".join(f"<tr><th>{esc(k)}</th><td>{v}</td></tr>" for k, v in rows)
-    return Fragment(f'<table class="rol-table rol-method"><tbody>{body}</tbody></table>')
+    rows.append({"label": bi("软件版本", "Software", lang), "lines": [_text(f"{pkg['name']} {pkg['version']}")]})
+    return _fragment("methodology.html", rows=rows, lang=lang)
 
 
 def figure_html(png: bytes, alt: str, size: tuple[int, int] | None = None, caption: str = "") -> Fragment:
     """An inline PNG (base64 data URI) with alt text and an optional caption, both escaped."""
     data = base64.b64encode(png).decode("ascii")
-    dims = f' width="{int(size[0])}" height="{int(size[1])}"' if size else ""
-    cap = f"<figcaption>{esc(caption)}</figcaption>" if caption else ""
-    return Fragment(f'<figure class="rol-figure"><img src="data:image/png;base64,{data}" '
-                    f'alt="{esc(alt)}"{dims}>{cap}</figure>')
+    return _fragment("figure.html", data=data, alt=alt, caption=caption,
+                     size=(int(size[0]), int(size[1])) if size else None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -381,4 +345,4 @@ def render_html(nb: NotebookNode, *, title: str | None = None, lang: str | None 
             f"{params.get('district', '')} {params.get('year', '')} 法治建设评估报告",
             f"{params.get('district', '')} rule-of-law assessment {params.get('year', '')}", lang)
     body, _ = _exporter().from_notebook_node(nb)
-    return document(title, f'<main class="rol-report">\n{body}\n</main>', lang)
+    return document(title, body, lang, template="report.html", font_css=fonts.font_face_css())

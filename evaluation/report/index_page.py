@@ -1,8 +1,9 @@
 """The year's ``index.html``: a sortable ranking table linking every district report, with charts.
 
-One self-contained page: inline styles, a small inline script for click-to-sort (no external
-resources), the year's summary charts as base64 PNG, bilingual headings, the synthetic-data banner
-when the data is synthetic. Every string from the data is escaped; hrefs must be relative.
+One self-contained page (the ``index.html`` template, see :mod:`evaluation.report.templating`):
+inline styles, a small inline script for click-to-sort (no external resources), the year's summary
+charts as base64 PNG, bilingual headings, the synthetic-data banner when the data is synthetic.
+Every string from the data is escaped; hrefs must be relative.
 Written atomically (temp file + ``os.replace``).
 """
 
@@ -14,15 +15,16 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pandas as pd
+from markupsafe import Markup
 
 from indicators import IndexResult
 
 from ..errors import ReportDataError
 from ..fileio import atomic_write_text
-from . import charts
+from . import charts, templating
 from .content import bi, check_lang, check_year
-from .html import banner_html, bi_html, document, esc, figure_html
-from .store import is_synthetic
+from .html import HTML_LANG, banner_html, edition_html, figure_html
+from .store import is_synthetic, unsubmitted_sensitivity
 
 __all__ = ["SORT_SCRIPT", "render_index_page", "summary_charts"]
 
@@ -81,10 +83,26 @@ def _num(x: object) -> float | None:
     return None if math.isnan(x) else x
 
 
-def _cell(text: str, sort_value: object = None, cls: str = "", raw: bool = False) -> str:
-    v = "" if sort_value is None else sort_value
-    c = f' class="{cls}"' if cls else ""
-    return f'<td{c} data-v="{esc(v)}">{text if raw else esc(text)}</td>'
+def _cell(text: str, sort_value: object = None, cls: str = "", **extra: str) -> dict[str, str]:
+    """A table cell for ``index.html``: text, sort value, class; ``link``/``note``/``tooltip`` optional."""
+    return {"text": text, "v": "" if sort_value is None else str(sort_value), "cls": cls, "link": "", "note": "",
+            "note_cls": "", "tooltip": "", **extra}
+
+
+def _unsubmitted_cell(sens: pd.DataFrame, district: str, lang: str) -> dict[str, str]:
+    """How many items a district did not submit, and the rank under the other unsubmitted option when it differs."""
+    if district not in sens.index or int(sens.at[district, "unsubmitted"]) == 0:
+        return _cell("–", 0)
+    r = sens.loc[district]
+    n = int(r["unsubmitted"])
+    if not bool(r["decides"]) or pd.isna(r["other_rank"]):
+        return _cell(bi(f"{n} 项", f"{n}", lang), n)
+    zero = r["other_option"] == "zero"
+    own = "" if pd.isna(r["own_other_rank"]) else int(r["own_other_rank"])
+    how_zh, how_en = ("按 0 分计", "scored 0") if zero else ("重新分配时", "redistributed")
+    text = bi(f"{n} 项；{how_zh}排名 {int(r['other_rank'])}（仅本区：{own}）",
+              f"{n}; rank {int(r['other_rank'])} if {how_en} (this district only: {own})", lang)
+    return _cell(text, n, "rol-miss")
 
 
 def render_index_page(
@@ -98,6 +116,8 @@ def render_index_page(
     failed: Mapping[str, str] | None = None,
     nav: Sequence[tuple[str, str]] = (),
     extra_html: str = "",
+    font_css: str = "",
+    edition: Mapping[str, object] | None = None,
 ) -> Path:
     """Write the year's index page and return its path.
 
@@ -117,6 +137,8 @@ def render_index_page(
     nav : (label, relative link) pairs shown above the title, e.g. the other years' pages.
     extra_html : trusted HTML appended after the summary charts (fragments built by this
         package with every data string escaped, e.g. uncertainty charts).
+    font_css : trusted ``@font-face`` rule of the batch's font (see :mod:`evaluation.report.fonts`).
+    edition : the published edition (``{"number", "date"}``) shown under the title, or None.
     """
     check_lang(lang)
     year = check_year(result, year)
@@ -144,21 +166,27 @@ def render_index_page(
     heads = [("排名", "Rank", "num"), ("区", "District", "text"), ("指数", "Index", "num"),
              ("等次", "Grade", "text"), ("较上年", "Change", "num")]
     heads += [(fw.nodes[d].zh, fw.nodes[d].en, "num") for d in dims]
-    heads += [("数据覆盖", "Coverage", "num")]
-    head_html = "".join(f'<th data-sort="{kind}" scope="col">{bi_html(zh, en, lang)}</th>' for zh, en, kind in heads)
+    heads += [("数据覆盖", "Coverage", "num"), ("未报送项", "Unsubmitted items", "text")]
+    sens = unsubmitted_sensitivity(result).xs(year, level="year")
+    graded_col = table["graded"] if "graded" in table else pd.Series(True, index=table.index)
 
     missing = bi("缺失", "missing", lang)
-    rows = []
-    for r in table.itertuples(index=False):
+    rows, ungraded_rows = [], []
+    for r, is_graded in zip(table.itertuples(index=False), graded_col, strict=True):
         district = str(r.district)
         name = str(r.district_name) if isinstance(r.district_name, str) and r.district_name else district
         if district in links:
-            name_cell = f'<a href="{esc(links[district])}">{esc(name)}</a>'
+            name_cell = _cell(name, name, "rol-nowrap", link=links[district])
         elif district in failed:
-            name_cell = (f'{esc(name)} <span class="rol-failed" title="{esc(failed[district])}">'
-                         f'({esc(bi("报告生成失败", "report failed", lang))})</span>')
+            name_cell = _cell(name, name, "rol-nowrap", note=bi("报告生成失败", "report failed", lang),
+                              note_cls="rol-failed", tooltip=failed[district])
         else:
-            name_cell = f'{esc(name)} <span class="rol-sub">({esc(bi("无报告", "no report", lang))})</span>'
+            name_cell = _cell(name, name, "rol-nowrap", note=bi("无报告", "no report", lang), note_cls="rol-sub")
+        if name != district:  # the id in full (file names may be shortened, the page never is)
+            if name_cell["note"]:
+                name_cell["tooltip"] = f"{district}: {name_cell['tooltip']}" if name_cell["tooltip"] else district
+            else:
+                name_cell.update(note=district, note_cls="rol-sub rol-id")
         index = _num(r.index)
         rank = _num(r.rank)
         grade = "" if pd.isna(r.grade_zh) else bi(str(r.grade_zh), str(r.grade_en), lang)
@@ -166,7 +194,7 @@ def render_index_page(
         change = None if index is None or before is None else index - before
         cells = [
             _cell("–" if rank is None else str(int(rank)), None if rank is None else int(rank), "num"),
-            _cell(name_cell, name, "rol-nowrap", raw=True),
+            name_cell,
             _cell(missing if index is None else f"{index:.1f}", None if index is None else f"{index:.6f}",
                   "num rol-miss" if index is None else "num"),
             _cell(grade or "–", grade or None, "rol-nowrap"),
@@ -178,7 +206,14 @@ def render_index_page(
             cells.append(_cell("–" if v is None else f"{v:.1f}", None if v is None else f"{v:.6f}", "num"))
         cov = float(r.coverage)
         cells.append(_cell(f"{cov:.0%}", f"{cov:.6f}", "num"))
-        rows.append(f"<tr>{''.join(cells)}</tr>")
+        cells.append(_unsubmitted_cell(sens, district, lang))
+        if bool(is_graded) or index is None:
+            rows.append(cells)
+        else:
+            reason = str(r.grade_reason)
+            zh, _, en = reason.partition(" / ")
+            cells.append(_cell(bi(zh, en or zh, lang), None, "rol-src"))
+            ungraded_rows.append(cells)
 
     n = len(table)
     n_index = int(table["index"].notna().sum())
@@ -192,24 +227,35 @@ def render_index_page(
         f"district to open its report. Framework {fw.id} {fw.version}, methodology {meth.name}.",
         lang,
     )
+    n_decided = int(sens["decides"].sum())
+    if ungraded_rows:
+        intro += " " + bi(f"{len(ungraded_rows)} 个区数据不足，不评定等次、不参与排名，另表列出。",
+                          f"{len(ungraded_rows)} district(s) have too little data: not graded nor ranked, "
+                          "listed separately.", lang)
+    if n_decided:
+        other = "按 0 分计" if meth.unsubmitted.method == "redistribute" else "不计分、权重重新分配"
+        other_en = "scored 0" if meth.unsubmitted.method == "redistribute" else "skipped with their weight shared"
+        intro += " " + bi(f"{n_decided} 个区的排名取决于未报送项的计分方式"
+                          f"（若未报送项{other}，排名会变化，见“未报送项”列）。",
+                          f"The ranks of {n_decided} district(s) depend on how unsubmitted items count (they would "
+                          f"change if unsubmitted items were {other_en}; see the 'Unsubmitted items' column).", lang)
     if n_failed:
         intro += " " + bi(f"{n_failed} 个区的报告生成失败（见表中标注）。",
                           f"{n_failed} district report(s) failed (marked in the table).", lang)
-    figures = "".join(
+    figures = Markup("".join(
         figure_html(bytes(png), bi(f"{year}年汇总图 {i + 1}", f"Summary chart {i + 1}, {year}", lang))
         for i, png in enumerate(summary_charts_png)
-    )
-    nav_html = ""
-    if nav_links:
-        items = " · ".join(f'<a href="{esc(href)}">{esc(label)}</a>' for label, href in nav_links)
-        nav_html = f'<nav class="rol-nav">{esc(bi("其他年份", "Other years", lang))}: {items}</nav>'
-    body = (
-        f"{nav_html}{banner_html(is_synthetic(result), lang)}<h1>{esc(title)}</h1>"
-        f"<p class=\"rol-note\">{esc(intro)}</p>"
-        f"<h2>{esc(bi('排名', 'Ranking', lang))}</h2>"
-        f'<div class="rol-scroll"><table class="rol-table rol-sortable"><thead><tr>{head_html}</tr></thead>'
-        f'<tbody>{"".join(rows)}</tbody></table></div>'
-        f"<h2>{esc(bi('概览', 'Overview', lang))}</h2>{figures}{extra_html}"
-    )
-    page = document(title, f'<main class="rol-index">{body}</main>', lang, script=SORT_SCRIPT)
+    ))
+    ungraded_heads = [{"zh": zh, "en": en, "kind": kind} for zh, en, kind in heads]
+    ungraded_heads.append({"zh": "不评定等次原因", "en": "Why not graded", "kind": "text"})
+    page = templating.render(
+        "index.html", title=title, lang=lang, html_lang=HTML_LANG[lang], script=Markup(SORT_SCRIPT),
+        font_css=Markup(font_css), nav=nav_links, nav_label=bi("其他年份", "Other years", lang),
+        banner=banner_html(is_synthetic(result), lang), intro=intro, ranking_label=bi("排名", "Ranking", lang),
+        heads=[{"zh": zh, "en": en, "kind": kind} for zh, en, kind in heads], rows=rows,
+        ungraded_label=bi("不评定等次（不参与排名）", "Not graded (not ranked)", lang),
+        ungraded_heads=ungraded_heads, ungraded_rows=ungraded_rows,
+        edition=Markup(edition_html(edition, lang)),
+        overview_label=bi("概览", "Overview", lang), figures=figures, extra=Markup(extra_html),
+    ) + "\n"
     return atomic_write_text(Path(out_path), page)

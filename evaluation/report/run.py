@@ -39,7 +39,10 @@ import difflib
 import hashlib
 import json
 import logging
+import os
 import sys
+import tempfile
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,11 +55,11 @@ from .. import paths
 from ..batch.engine import MANIFEST, BatchOutcome, Task, default_workers, run_batch
 from ..batch.execute import check_parameters
 from ..errors import ReportDataError
-from ..fileio import atomic_write_text
+from ..fileio import atomic_write_bytes, atomic_write_text, file_stem
 from . import content as report_data
-from . import index_page, store
+from . import fonts, index_page, store, templating
 
-__all__ = ["NOTEBOOK", "ReportsOutcome", "report_folder", "run_reports", "write_landing_page",
+__all__ = ["NOTEBOOK", "ReportsOutcome", "report_code_hash", "report_folder", "run_reports", "write_landing_page",
            "write_year_pages"]
 
 #: The report template every district runs.
@@ -67,8 +70,9 @@ TIMEOUT_S = 900.0
 #: about 2 s: kernel start, imports, loading the cached result).
 RECYCLE_EVERY = 500
 #: Code that decides what a report shows, beyond :func:`store.code_fingerprint`.
-_REPORT_CODE = ("report/content.py", "report/cells.py", "report/html.py", "report/charts.py", "batch/execute.py",
-                "batch/_kernel_reset.py", "report/uncertainty.py", "report/uncertainty_plots.py")
+_REPORT_CODE = ("report/content.py", "report/cells.py", "report/html.py", "report/charts.py", "report/templating.py",
+                "batch/execute.py", "batch/_kernel_reset.py", "report/uncertainty.py", "report/uncertainty_plots.py",
+                "report/profile.py", "report/wording.py", "report/fonts.py")
 _CODE_FILE = Path(".rolindex") / "code.sha256"
 
 
@@ -91,11 +95,17 @@ class ReportsOutcome:
     districts: list[str]
     reports: dict[str, Path] = field(default_factory=dict)
     failed: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Input files that changed while the batch ran (every page still shows the snapshot taken at start).
+    inputs_changed: list[Path] = field(default_factory=list)
+    font: Path | None = None
+    pdfs: dict[str, Path] = field(default_factory=dict)
+    pdf_failed: dict[str, str] = field(default_factory=dict)
+    pdf_s: float | None = None
 
     @property
     def exit_code(self) -> int:
-        """0 when every requested district has its report, else 1."""
-        return 1 if self.batch.failed else 0
+        """0 when every requested district has its report (and its PDF, when asked for), else 1."""
+        return 1 if self.batch.failed or self.pdf_failed else 0
 
     def summary(self) -> str:
         """Counts, every failure (district, cell, error name, message) and the files to open."""
@@ -112,6 +122,15 @@ class ReportsOutcome:
             lines.append(f"  FAILED {task.task_id}: {where}: {err.ename}: {message[0] if message else ''}")
         if b.failed:
             lines.append(f"  (details, tracebacks and the failed notebooks: {self.manifest})")
+        for path in self.inputs_changed:
+            lines.append(f"  注意：{path} 在运行期间被修改；本批报告均基于开始时的快照，重新运行以采用新数据 / "
+                         f"note: {path} changed while the batch ran; every page shows the snapshot taken "
+                         "at the start — rerun to use the new file")
+        if self.pdf_s is not None:
+            lines.append(f"  PDF: {len(self.pdfs)} printed or unchanged, {len(self.pdf_failed)} failed "
+                         f"in {self.pdf_s:.1f} s")
+        for district, message in self.pdf_failed.items():
+            lines.append(f"  PDF FAILED {district}: {message}")
         lines.append(f"  index: {self.index_page}")
         return "\n".join(lines)
 
@@ -124,14 +143,19 @@ def report_folder(out: str | Path, framework_id: str, year: int) -> Path:
     return Path(out) / report_data.safe_name(framework_id) / str(int(year))
 
 
-def _code_fingerprint_file(folder: Path) -> Path:
-    """Write the fingerprint of the report code (only when it changed); a task input of every report."""
+def report_code_hash() -> str:
+    """SHA-256 of the code that computes and draws a report (and the notebook): a report's input."""
     h = hashlib.sha256(store.code_fingerprint().encode())
     here = Path(__file__).resolve().parents[1]  # evaluation/
     for name in _REPORT_CODE:
         h.update(f"\0{name}\0".encode() + (here / name).read_bytes())
     h.update(b"\0" + NOTEBOOK.read_bytes())
-    text = h.hexdigest() + "\n"
+    return h.hexdigest()
+
+
+def _code_fingerprint_file(folder: Path) -> Path:
+    """Write the fingerprint of the report code (only when it changed); a task input of every report."""
+    text = report_code_hash() + "\n"
     path = folder / _CODE_FILE
     if not path.exists() or path.read_text(encoding="utf-8") != text:
         atomic_write_text(path, text)
@@ -167,11 +191,49 @@ def _select(result: IndexResult, year: int, districts: Sequence[str] | None) -> 
     return chosen
 
 
-def _params(district: str, year: int, framework: Path, methodology: dict[str, Any], figures: Path,
-            folder: Path, lang: str, uncertainty: Path | None = None) -> dict[str, Any]:
+def _params(district: str, year: int, framework: Path | str, methodology: dict[str, Any], figures: Path | str,
+            folder: Path | str, lang: str, uncertainty: Path | str | None = None,
+            edition: Mapping[str, Any] | None = None) -> dict[str, Any]:
     return {"district": district, "year": int(year), "framework": str(framework), "methodology": methodology,
             "figures": str(figures), "output_dir": str(folder), "lang": lang,
-            "uncertainty": None if uncertainty is None else str(uncertainty)}
+            "uncertainty": None if uncertainty is None else str(uncertainty),
+            "edition": dict(edition) if edition else None}
+
+
+#: Snapshots of a batch's input files, by content, relative to a year folder (the kernels' cwd).
+_INPUTS_DIR = Path(".rolindex") / "inputs"
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """One input file's bytes as read once at the start of :func:`run_reports`."""
+
+    source: Path
+    data: bytes
+    sha256: str
+
+    @classmethod
+    def take(cls, source: Path) -> _Snapshot:
+        data = source.read_bytes()
+        return cls(source, data, hashlib.sha256(data).hexdigest())
+
+    def relpath(self) -> Path:
+        """``.rolindex/inputs/<sha256>/<name>``: content-addressed, keeps the file's own name."""
+        return _INPUTS_DIR / self.sha256 / self.source.name
+
+    def write(self, folder: Path) -> Path:
+        """Place the snapshot under ``folder`` (once; an existing copy is checked by hash)."""
+        path = folder / self.relpath()
+        if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != self.sha256:
+            atomic_write_bytes(path, self.data)
+        return path
+
+    def changed(self) -> bool:
+        """Whether the source file no longer holds the snapshot's bytes (or is gone)."""
+        try:
+            return hashlib.sha256(self.source.read_bytes()).hexdigest() != self.sha256
+        except OSError:
+            return True
 
 
 def _links_and_failures(folder: Path, expected: Mapping[str, dict[str, Any]]
@@ -192,7 +254,7 @@ def _links_and_failures(folder: Path, expected: Mapping[str, dict[str, Any]]
         if not record or record.get("parameters") != params:
             continue
         if record.get("status") in ("ok", "skipped"):
-            html = folder / f"{district}.html"
+            html = folder / f"{file_stem(district)}.html"
             if html.is_file():
                 reports[district] = html
         elif record.get("status") == "failed":
@@ -213,12 +275,13 @@ def _year_nav(out_fw: Path, year: int, years: Sequence[int], lang: str) -> list[
 def write_year_pages(
     result: IndexResult, year: int, folder: Path, reports: Mapping[str, Path],
     failed: Mapping[str, Mapping[str, Any]], lang: str, nav: Sequence[tuple[str, str]] = (),
-    uncertainty: Path | None = None,
+    uncertainty: Path | None = None, edition: Mapping[str, Any] | None = None,
 ) -> tuple[Path, Path]:
     """Write ``scores.csv`` (the year's ranking table) and ``index.html`` into ``folder``.
 
     With ``uncertainty`` (a saved analysis folder) the index page also shows every district's
-    rank interval, the year's stability summary and the Sobol sensitivity indices.
+    rank interval, the year's stability summary and the Sobol sensitivity indices. ``edition``
+    (``{"number", "date"}``) is the published edition the page names.
     """
     from .uncertainty import year_html
 
@@ -228,8 +291,55 @@ def write_year_pages(
     page = index_page.render_index_page(
         result, year, {d: p.name for d, p in reports.items()}, index_page.summary_charts(result, year, lang),
         folder / "index.html", lang, failed=failures, nav=nav, extra_html=year_html(uncertainty, result, year, lang),
+        font_css=fonts.font_face_css(), edition=edition,
     )
     return scores, page
+
+
+def ship_font(folder: Path) -> Path:
+    """Subset the CJK font for the characters of every page in ``folder`` into ``folder/_fonts/``.
+
+    Pages name the font file by a fixed name, so they are never rewritten after the batch (the batch
+    engine verifies each report by its content hash) and every page of the folder, from this run or
+    an earlier one, is covered.
+    """
+    chars: set[str] = set()
+    for page in sorted(folder.glob("*.html")):
+        chars |= fonts.page_chars(page.read_text(encoding="utf-8"))
+    return fonts.subset_font(chars, folder)
+
+
+#: Per-page record of the PDF step: the HTML's sha256 each PDF was printed from, or the error.
+PDF_RECORD = Path(".rolindex") / "pdf.json"
+
+
+def print_pdfs(folder: Path, pages: Mapping[str, Path], *, force: bool = False
+               ) -> tuple[dict[str, Path], dict[str, str]]:
+    """Print every page to PDF beside it, skipping pages whose PDF was printed from the same HTML.
+
+    Failures are returned per page (and recorded in ``.rolindex/pdf.json``); they do not stop
+    the others.
+    """
+    from .pdf import print_pages
+
+    record_path = folder / PDF_RECORD
+    try:
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        record = {}
+    hashes = {k: hashlib.sha256(p.read_bytes()).hexdigest() for k, p in pages.items()}
+    todo = {k: p for k, p in pages.items()
+            if force or record.get(k, {}).get("html_sha256") != hashes[k] or not p.with_suffix(".pdf").is_file()
+            or record.get(k, {}).get("status") != "ok"}
+    done, failed = print_pages(todo)
+    for k in pages:
+        if k in done:
+            record[k] = {"status": "ok", "html_sha256": hashes[k], "pdf": done[k].name}
+        elif k in failed:
+            record[k] = {"status": "failed", "html_sha256": hashes[k], "error": failed[k]}
+    atomic_write_text(record_path, json.dumps(record, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+    ok = {k: p.with_suffix(".pdf") for k, p in pages.items() if k not in failed}
+    return ok, failed
 
 
 # ---------------------------------------------------------------------------------------------
@@ -270,6 +380,9 @@ def run_reports(
     timeout: float | None = TIMEOUT_S,
     uncertainty: str | Path | None = None,
     replications: int = 256,
+    templates: str | Path | None = None,
+    pdf: bool = False,
+    edition: Mapping[str, Any] | None = None,
 ) -> list[ReportsOutcome]:
     """Produce every district's report for each year, with the year's index page and score table.
 
@@ -300,6 +413,13 @@ def run_reports(
         now with a Sobol design of base size ``replications`` (see
         :func:`evaluation.report.uncertainty.prepare`). None: no such sections.
     replications : base sample size of an analysis run from a spec.
+    templates : a deployment's template folder whose files replace the shipped templates by name
+        (and its ``branding.yaml``); put first in ``ROLINDEX_TEMPLATES`` while the batch runs, so
+        the report kernels use it (see :mod:`evaluation.report.templating`).
+    pdf : also print every page to ``<district>.pdf`` (and ``index.pdf``) with headless Chromium
+        (see :mod:`evaluation.report.pdf`); a district whose PDF fails is a failed district.
+    edition : the published edition (``{"number": 2, "date": "2025-03-01"}``) every report and the
+        index page show (``rolindex publish``); None for plain reports.
 
     Returns
     -------
@@ -316,59 +436,93 @@ def run_reports(
     report_data.check_lang(lang)
     if mode not in ("warm", "isolated"):
         raise ReportDataError(f"mode must be 'warm' or 'isolated', got {mode!r}")
+    if templates is not None:  # a missing folder or a bad branding.yaml: an error before anything runs
+        templating.branding([templates])
     year_list = [years] if isinstance(years, int) else list(dict.fromkeys(years))
     if not year_list:
         raise ReportDataError("give at least one year")
     notebook = Path(notebook).absolute()
-    fig_path = store.resolve_figures(figures).absolute()
-    fw_path = store.resolve_framework(framework).absolute()
+    # every page of the call comes from these bytes, read once: a file changed meanwhile cannot mix in
+    snapshots = (_Snapshot.take(store.resolve_figures(figures).absolute()),
+                 _Snapshot.take(store.resolve_framework(framework).absolute()))
     meth = store.as_methodology(methodology)
     meth_dict = meth.to_dict()
-    # the notebook's parameters, checked before the (possibly long) build
-    check_parameters(notebook, _params("d", year_list[0], fw_path, meth_dict, fig_path, Path("."), lang, None))
+    with tempfile.TemporaryDirectory(prefix="rolindex-inputs-") as staging:
+        fig_path, fw_path = (snap.write(Path(staging)) for snap in snapshots)
+        # the notebook's parameters, checked before the (possibly long) build
+        check_parameters(notebook, _params("d", year_list[0], fw_path, meth_dict, fig_path, Path("."), lang, None))
+        result = store.load_result(fig_path, fw_path, meth)
+        for y in year_list:
+            report_data.check_year(result, y)
+        plans = []
+        for y in year_list:
+            plans.append((int(y), _select(result, int(y), districts)))
+        out_fw = Path(out).absolute() / report_data.safe_name(result.framework.id)
+        analysis = None
+        if uncertainty is not None:
+            from . import uncertainty as report_uncertainty
 
-    result = store.load_result(fig_path, fw_path, meth)
-    for y in year_list:
-        report_data.check_year(result, y)
-    plans = []
-    for y in year_list:
-        plans.append((int(y), _select(result, int(y), districts)))
-    out_fw = Path(out).absolute() / report_data.safe_name(result.framework.id)
-    analysis = None
-    if uncertainty is not None:
-        from . import uncertainty as report_uncertainty
-
-        analysis = report_uncertainty.prepare(uncertainty, fig_path, fw_path, meth, out_fw,
-                                              replications=replications)
-        for y, chosen in plans:
-            report_uncertainty.check_matches(analysis, result, y, chosen)
+            analysis = report_uncertainty.prepare(uncertainty, fig_path, fw_path, meth, out_fw,
+                                                  replications=replications)
+            for y, chosen in plans:
+                report_uncertainty.check_matches(analysis, result, y, chosen)
 
     outcomes: list[ReportsOutcome] = []
     with contextlib.ExitStack() as stack:
+        secret = store.new_cache_key()  # signs the result cache; only in this process and its kernels
+        stack.enter_context(_environ(store.CACHE_KEY_ENV, secret.hex()))
+        stack.enter_context(templating.using([templates] if templates is not None else None))
         if scheduler is None and mode == "warm" and len(plans) > 1 and (workers is None or workers > 0):
             n = workers or max(1, min(default_workers(), max(len(c) for _, c in plans)))
             scheduler = stack.enter_context(shared_local_cluster(n))
         for year, chosen in plans:
             outcomes.append(_run_year(
-                result, year, chosen, [y for y, _ in plans], out, out_fw, fig_path, fw_path, meth, meth_dict,
-                notebook, workers=workers, scheduler=scheduler, mode=mode, force=force, lang=lang,
-                keep_notebooks=keep_notebooks, progress=progress, timeout=timeout, uncertainty=analysis))
+                result, year, chosen, [y for y, _ in plans], out, out_fw, snapshots, meth, meth_dict,
+                notebook, secret, workers=workers, scheduler=scheduler, mode=mode, force=force, lang=lang,
+                keep_notebooks=keep_notebooks, progress=progress, timeout=timeout, uncertainty=analysis,
+                pdf=pdf, edition=edition))
     return outcomes
+
+
+@contextlib.contextmanager
+def _environ(name: str, value: str) -> Iterator[None]:
+    """Set an environment variable for the duration (inherited by workers and kernels started meanwhile)."""
+    before = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before
 
 
 def _run_year(
     result: IndexResult, year: int, chosen: list[str], all_years: list[int], out: str | Path, out_fw: Path,
-    fig_path: Path, fw_path: Path, meth: Methodology, meth_dict: dict[str, Any], notebook: Path, *,
-    workers: int | None, scheduler: Any, mode: str, force: bool, lang: str, keep_notebooks: bool, progress: bool,
-    timeout: float | None, uncertainty: Path | None,
+    snapshots: tuple[_Snapshot, _Snapshot], meth: Methodology, meth_dict: dict[str, Any], notebook: Path,
+    secret: bytes, *, workers: int | None, scheduler: Any, mode: str, force: bool, lang: str, keep_notebooks: bool,
+    progress: bool, timeout: float | None, uncertainty: Path | None, pdf: bool = False,
+    edition: Mapping[str, Any] | None = None,
 ) -> ReportsOutcome:
-    """One year: result cache, tasks, the batch, then scores.csv and index.html."""
+    """One year: input snapshots, result cache, tasks, the batch, then scores.csv and index.html.
+
+    Kernels run in the year folder and every parameter is relative to it and content-addressed
+    (``.rolindex/inputs/<sha256>/<name>``), so a task's input hash depends on content only: a
+    copied folder resumes, and any change of the figures or framework is a new snapshot.
+    """
     fw_id = result.framework.id
     folder = report_folder(out, fw_id, year).absolute()
     folder.mkdir(parents=True, exist_ok=True)
-    cache = store.write_result_cache(folder / store.RESULT_CACHE_DIR, fig_path, fw_path, meth)
+    fig_snap, fw_snap = snapshots
+    fig_path, fw_path = fig_snap.write(folder), fw_snap.write(folder)
+    for old in (folder / _INPUTS_DIR).iterdir():  # snapshots of earlier inputs
+        if old.name not in (fig_snap.sha256, fw_snap.sha256):
+            _remove_tree(old)
+    cache = store.write_result_cache(folder / store.RESULT_CACHE_DIR, fig_path, fw_path, meth, secret)
     _code_fingerprint_file(folder)
-    all_params = {d: _params(d, year, fw_path, meth_dict, fig_path, folder, lang, uncertainty)
+    unc = None if uncertainty is None else os.path.relpath(uncertainty, folder)
+    all_params = {d: _params(d, year, fw_snap.relpath(), meth_dict, fig_snap.relpath(), ".", lang, unc, edition)
                   for d in _select(result, year, None)}
     inputs = (fig_path, fw_path, folder / _CODE_FILE)
     if uncertainty is not None:
@@ -376,9 +530,9 @@ def _run_year(
 
         inputs += input_files(uncertainty)
     tasks = [
-        Task(d, notebook, all_params[d], out_html=folder / f"{d}.html",
-             out_ipynb=folder / f"{d}.ipynb" if keep_notebooks else None,
-             inputs=inputs, timeout=timeout)
+        Task(d, notebook, all_params[d], out_html=folder / f"{file_stem(d)}.html",
+             out_ipynb=folder / f"{file_stem(d)}.ipynb" if keep_notebooks else None,
+             inputs=inputs, cwd=folder, timeout=timeout)
         for d in chosen
     ]
     if progress:
@@ -390,8 +544,30 @@ def _run_year(
             stale.unlink(missing_ok=True)
     reports, failed = _links_and_failures(folder, all_params)
     scores, page = write_year_pages(result, year, folder, reports, failed, lang,
-                                    _year_nav(out_fw, year, all_years, lang), uncertainty)
-    return ReportsOutcome(fw_id, year, folder, page, scores, batch.manifest_path, batch, chosen, reports, failed)
+                                    _year_nav(out_fw, year, all_years, lang), uncertainty, edition)
+    changed = [snap.source for snap in snapshots if snap.changed()]
+    for path in changed:
+        print(f"rolindex report: 注意：{path} 在运行期间被修改，本批报告均基于开始时的快照 / "
+              f"note: {path} changed during the run; every page shows the snapshot taken at the start",
+              file=sys.stderr)
+    font = ship_font(folder)
+    outcome = ReportsOutcome(fw_id, year, folder, page, scores, batch.manifest_path, batch, chosen, reports, failed,
+                             changed, font=font)
+    if pdf:
+        t0 = time.perf_counter()
+        wanted = {d: reports[d] for d in chosen if d in reports}
+        outcome.pdfs, outcome.pdf_failed = print_pdfs(folder, {**wanted, "index": page}, force=force)
+        outcome.pdf_s = time.perf_counter() - t0
+    return outcome
+
+
+def _remove_tree(path: Path) -> None:
+    import shutil
+
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def write_landing_page(sections: Sequence[tuple[str, Sequence[ReportsOutcome]]], out_path: str | Path,
@@ -403,7 +579,8 @@ def write_landing_page(sections: Sequence[tuple[str, Sequence[ReportsOutcome]]],
     or ``<framework>/<year>/index.html``, e.g. from ``rolindex report --figures mine.csv``) are
     linked too, grouped by data set and framework, so no report folder is left unreachable.
     """
-    from .html import document, esc
+    from . import templating
+    from .html import HTML_LANG
 
     report_data.check_lang(lang)
     base = Path(out_path).absolute().parent
@@ -414,23 +591,24 @@ def write_landing_page(sections: Sequence[tuple[str, Sequence[ReportsOutcome]]],
         for o in outcomes:
             page = Path(o.index_page).absolute()
             linked.add(page)
-            href = page.relative_to(base).as_posix()
-            n_failed = report_data.bi(f"{len(o.failed)} 个失败", f"{len(o.failed)} failed", lang)
-            failed = f' <span class="rol-failed">{esc(n_failed)}</span>' if o.failed else ""
-            count = report_data.bi(f"{len(o.reports)} 份报告", f"{len(o.reports)} reports", lang)
-            rows.append(f'<li><a href="{esc(href)}">{esc(o.year)}</a> — {esc(count)}{failed}</li>')
-        parts.append(f"<h2>{esc(heading)}</h2><ul>{''.join(rows)}</ul>")
+            rows.append({
+                "href": page.relative_to(base).as_posix(), "year": o.year,
+                "count": report_data.bi(f"{len(o.reports)} 份报告", f"{len(o.reports)} reports", lang),
+                "failed": (report_data.bi(f"{len(o.failed)} 个失败", f"{len(o.failed)} failed", lang)
+                           if o.failed else ""),
+            })
+        parts.append({"heading": heading, "rows": rows})
     for heading, pages in _other_year_pages(base, linked).items():
         rows = []
         for page in pages:
             n = sum(1 for p in page.parent.glob("*.html") if p.name != "index.html")
-            count = report_data.bi(f"{n} 份报告", f"{n} reports", lang)
-            href = page.relative_to(base).as_posix()
-            rows.append(f'<li><a href="{esc(href)}">{esc(page.parent.name)}</a> — {esc(count)}</li>')
-        parts.append(f"<h2>{esc(heading)}</h2><ul>{''.join(rows)}</ul>")
+            rows.append({"href": page.relative_to(base).as_posix(), "year": page.parent.name,
+                         "count": report_data.bi(f"{n} 份报告", f"{n} reports", lang), "failed": ""})
+        parts.append({"heading": heading, "rows": rows})
     title = report_data.bi("区级法治建设评估报告", "District rule-of-law assessment reports", lang)
-    body = f'<main class="rol-index"><h1>{esc(title)}</h1>{"".join(parts)}</main>'
-    return atomic_write_text(Path(out_path), document(title, body, lang))
+    page = templating.render("landing.html", title=title, lang=lang, html_lang=HTML_LANG[lang], script="",
+                             font_css="", sections=parts) + "\n"
+    return atomic_write_text(Path(out_path), page)
 
 
 def _other_year_pages(base: Path, linked: set[Path]) -> dict[str, list[Path]]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import hmac
 import json
 import os
 import pickle
@@ -47,8 +48,9 @@ from ..fileio import atomic_write_bytes
 SYNTHETIC_PREFIX = "synthetic:"
 
 __all__ = [
-    "RESULT_CACHE_DIR", "PeerView", "as_methodology", "clear_cache", "code_fingerprint", "is_synthetic",
-    "load_result", "peer_view", "resolve_figures", "resolve_framework", "with_sources", "write_result_cache",
+    "CACHE_KEY_ENV", "RESULT_CACHE_DIR", "PeerView", "as_methodology", "clear_cache", "code_fingerprint",
+    "is_synthetic", "load_result", "new_cache_key", "peer_view", "resolve_figures", "resolve_framework",
+    "with_sources", "write_result_cache",
 ]
 
 
@@ -155,10 +157,12 @@ def load_result(
         baseline (``data/methodologies/baseline.yaml``).
     cache_dir : folder of result caches written by :func:`write_result_cache` (the batch runner
         writes one into ``<output_dir>/.rolindex/results/``). When it holds the cache for the
-        same inputs, code and library versions, the result is loaded from it (~0.05 s for 2,850
+        same inputs, code and library versions, signed with the batch's key (environment
+        variable :data:`CACHE_KEY_ENV`), the result is loaded from it (~0.05 s for 2,850
         districts × 6 years instead of ~10–25 s reading and building) — the same numbers, since
-        the cache is the pickled result of this very function. Any other or unreadable cache is
-        ignored and the index is built.
+        the cache is the pickled result of this very function. Without a key the cache is not
+        read and the index is built; a cache whose signature does not verify is refused with
+        :class:`ReportDataError` before anything in it is unpickled.
     """
     fig = resolve_figures(figures_path)
     fw = _framework(resolve_framework(framework_path))
@@ -214,27 +218,68 @@ def _cache_file(cache_dir: Path, key: tuple) -> Path:
 
 
 _NOT_CACHED = ("framework", "methodology")  # rebuilt from their files (and hold mappingproxies)
+#: Environment variable holding the batch's result-cache key (hex); set by the batch runner for
+#: its kernels only, never written to disk.
+CACHE_KEY_ENV = "ROLINDEX_RESULT_CACHE_KEY"
+_SIGNED = b"rolindex-signed-cache-v1\n"
+_MAC_BYTES = 32
+
+
+def _cache_key() -> bytes | None:
+    """The batch's cache key from :data:`CACHE_KEY_ENV`, or None when unset or not hex."""
+    text = os.environ.get(CACHE_KEY_ENV, "")
+    try:
+        key = bytes.fromhex(text)
+    except ValueError:
+        return None
+    return key if len(key) >= 16 else None
 
 
 def _read_result_cache(cache_dir: Path, key: tuple, fw: Framework, meth: Methodology) -> IndexResult | None:
     """The cached result for ``key``, with this process's framework and methodology, or None.
 
-    The cache is a pickle: it is trusted exactly as far as the report folder holding it (anyone
-    who can write there can already replace the reports). Its embedded key, format and code
-    fingerprint must match; anything else (missing, torn, other versions) returns None.
+    Why signed, not a data format: an :class:`IndexResult` holds many tables with MultiIndexes,
+    categoricals, dicts and provenance; a pickle reproduces it bit for bit, and pyarrow (for
+    Parquet) is not a dependency. A pickle runs code when loaded, so anyone able to write into
+    the output folder (a shared Dask folder) could run code in every kernel; the file is
+    therefore signed with HMAC-SHA256 under a random per-batch key that lives only in the batch
+    process and its kernels' environment, and verified *before* unpickling. No key (a standalone
+    papermill run): the cache is not read (None). A missing cache: None. Present but unsigned,
+    torn or tampered with: :class:`ReportDataError`, nothing loaded from it.
+
+    References
+    ----------
+    RFC 2104 (HMAC); Python docs, ``pickle``: "Only unpickle data you trust ... consider signing
+    data with hmac if you need to ensure that it has not been tampered with".
     """
+    secret = _cache_key()
+    if secret is None:
+        return None
     path = _cache_file(cache_dir, key)
     try:
-        with open(path, "rb") as fh:
-            payload = pickle.load(fh)
-        if (payload.get("format"), payload.get("code"), tuple(payload.get("key", ()))) != (
-                _CACHE_FORMAT, code_fingerprint(), key):
-            return None
-        return IndexResult(framework=fw, methodology=meth, **payload["fields"])
+        blob = path.read_bytes()
     except FileNotFoundError:
         return None
-    except Exception:  # a bad cache only costs the rebuild it was meant to save
+    head = len(_SIGNED) + _MAC_BYTES
+    body = blob[head:]
+    mac = hmac.new(secret, body, hashlib.sha256).digest()
+    if not blob.startswith(_SIGNED) or not hmac.compare_digest(blob[len(_SIGNED):head], mac):
+        raise ReportDataError(
+            f"结果缓存 {path} 未签名或已被改动，拒绝加载 / result cache {path} is unsigned or has been "
+            "altered (its HMAC-SHA256 does not verify under this batch's key); refused, nothing loaded "
+            "from it — rerun the batch, which rewrites it")
+    payload = pickle.loads(body)  # signed by this batch: trusted
+    if (payload.get("format"), payload.get("code"), tuple(payload.get("key", ()))) != (
+            _CACHE_FORMAT, code_fingerprint(), key):
         return None
+    return IndexResult(framework=fw, methodology=meth, **payload["fields"])
+
+
+def new_cache_key() -> bytes:
+    """A fresh random 256-bit key for one batch's result cache."""
+    import secrets
+
+    return secrets.token_bytes(32)
 
 
 def write_result_cache(
@@ -242,12 +287,13 @@ def write_result_cache(
     figures_path: str | Path,
     framework_path: str | Path,
     methodology: Methodology | Mapping[str, Any] | None,
+    secret: bytes,
 ) -> Path:
-    """Build (or take from the memo) the result and write its cache into ``cache_dir``; return the file.
+    """Build (or take from the memo) the result and write its signed cache into ``cache_dir``.
 
-    :func:`load_result` called with the same inputs and ``cache_dir`` then loads it instead of
-    building. Written atomically (temp file + rename); an existing cache for the same key is
-    kept as it is.
+    :func:`load_result` called with the same inputs and ``cache_dir``, with ``secret`` (hex) in
+    :data:`CACHE_KEY_ENV`, then loads it instead of building. Always rewritten (atomically: temp
+    file + rename), since every batch signs with its own key.
     """
     fig = resolve_figures(figures_path)
     fw = _framework(resolve_framework(framework_path))
@@ -255,11 +301,55 @@ def write_result_cache(
     result = load_result(fig, framework_path, meth)
     key = _memo_key(fig, fw, meth)
     path = _cache_file(Path(cache_dir), key)
-    if not path.exists():
-        fields = {f.name: getattr(result, f.name) for f in dataclasses.fields(result) if f.name not in _NOT_CACHED}
-        payload = {"format": _CACHE_FORMAT, "code": code_fingerprint(), "key": list(key), "fields": fields}
-        atomic_write_bytes(path, pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
+    fields = {f.name: getattr(result, f.name) for f in dataclasses.fields(result) if f.name not in _NOT_CACHED}
+    payload = {"format": _CACHE_FORMAT, "code": code_fingerprint(), "key": list(key), "fields": fields}
+    body = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+    atomic_write_bytes(path, _SIGNED + hmac.new(secret, body, hashlib.sha256).digest() + body)
     return path
+
+
+_NOTES: OrderedDict = OrderedDict()
+_SENSITIVITY: dict[int, tuple[weakref.ref, pd.DataFrame]] = {}
+
+
+def unsubmitted_sensitivity(result: IndexResult) -> pd.DataFrame:
+    """:func:`indicators.unsubmitted.unsubmitted_sensitivity` of ``result``, once per result object."""
+    from indicators.unsubmitted import unsubmitted_sensitivity as compute
+
+    with _LOCK:
+        entry = _SENSITIVITY.get(id(result))
+    if entry is not None and entry[0]() is result:
+        return entry[1]
+    table = compute(result)
+    with _LOCK:
+        for k in [k for k, (ref, _) in _SENSITIVITY.items() if ref() is None]:
+            del _SENSITIVITY[k]
+        _SENSITIVITY[id(result)] = (weakref.ref(result), table)
+    return table
+
+
+def figure_notes(figures_path: str | Path | None) -> pd.DataFrame | None:
+    """``source``, ``quote``, ``note`` of every figure of a submission file, memoised by file hash.
+
+    Indexed by (district, year, figure); None without a file. See
+    :func:`evaluation.report.assessment.figure_notes`.
+    """
+    if figures_path is None or str(figures_path) == "":
+        return None
+    from .assessment import figure_notes as notes_of
+
+    fig = resolve_figures(figures_path)
+    key = _file_hash(fig)
+    with _LOCK:
+        hit = _NOTES.get(key)
+    if hit is not None:
+        return hit
+    notes = notes_of(read_figures(fig))
+    with _LOCK:
+        _NOTES[key] = notes
+        while len(_NOTES) > _CACHE_SIZE:
+            _NOTES.popitem(last=False)
+    return notes
 
 
 def clear_cache() -> None:
@@ -269,6 +359,8 @@ def clear_cache() -> None:
         _FILE_HASHES.clear()
         _FRAMEWORKS.clear()
         _VIEWS.clear()
+        _NOTES.clear()
+        _SENSITIVITY.clear()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -6,12 +6,15 @@ number formats); every sheet becomes raw cells, assembled by :mod:`indicators.su
 
 from __future__ import annotations
 
+import array
 import csv
 import difflib
 import hashlib
 import io
+import itertools
 import re
 import zipfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
-from ..textdecode import decode_strict
+from ..textdecode import Decoded, decode_strict
 from .types import (
     _CATEGORICAL,
     _IDENTIFIERS,
@@ -72,12 +75,17 @@ def read_figures(*paths: str | Path, encoding: str | None = None) -> Submission:
         data = path.read_bytes()
         files[label] = hashlib.sha256(data).hexdigest()
         if SUFFIXES[path.suffix.lower()] == "csv":
-            table, file_problems = _read_csv(data, label, encoding)
+            decoded = decode_strict(data, encoding)
+            del data  # the text alone from here: a large file is not held twice
+            table, file_problems = _read_csv(decoded, label)
+            del decoded
         else:
             table, file_problems = _read_xlsx(data, label)
+            del data
         problems.extend(file_problems)
         if table is not None:
             raw, n, long_format, table_problems = _table_to_raw(table, label)
+            del table  # the raw columns hold the cells now
             problems.extend(table_problems)
             if raw is not None:
                 frame, cell_problems = _assemble(raw, n, long_format)
@@ -106,28 +114,59 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 @dataclass
 class _Table:
-    """Raw cells of one sheet: header names as written, rows of cells, spreadsheet row numbers."""
+    """Raw cells of one sheet, column by column: header names as written, spreadsheet row numbers.
+
+    Kept as one list per column (not a list per row) with repeated texts shared, because a
+    million-row file held as a million row lists of cell strings cost about ten times its size.
+    ``extra`` lists (row number, number of non-blank cells beyond the header) for rows too long.
+    """
 
     header: list[str]
     header_row: int
-    rows: list[list[Any]]
-    numbers: list[int]
+    columns: list[list[Any]]
+    numbers: Sequence[int]
+    extra: list[tuple[int, int]]
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.numbers)
 
 
-def _read_csv(data: bytes, label: str, encoding: str | None = None) -> tuple[_Table | None, list[Problem]]:
-    decoded = decode_strict(data, encoding)
+#: Distinct texts remembered per column for sharing repeated cells (ids, years, figure names);
+#: a column with more distinct texts (the values) stops being shared.
+_SHARE_LIMIT = 4096
+
+
+def _read_csv(decoded: Decoded, label: str) -> tuple[_Table | None, list[Problem]]:
     if decoded.text is None:
         return None, [Problem("error", decoded.error or "cannot decode the file", label, decoded.line)]
     text = decoded.text
-    first = text.split("\n", 1)[0]
+    end = text.find("\n")
+    first = text if end < 0 else text[:end]
     delimiter = ","
     if "," not in first:
         delimiter = "\t" if "\t" in first else (";" if ";" in first else ",")
     try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        records = csv.reader(_lines(text), delimiter=delimiter)
+        return _table(zip(records, itertools.count(1)), label)
     except csv.Error as exc:
         return None, [Problem("error", f"not a valid CSV file: {exc}", label)]
-    return _table(records, list(range(1, len(records) + 1)), label)
+
+
+def _lines(text: str) -> Any:
+    """The lines of ``text`` with their endings, one at a time (as ``io.StringIO(text, newline="")``
+    yields them, without a second copy of the whole text)."""
+    if "\r" in text and text.count("\r") != text.count("\r\n"):  # old Mac line ends: the general way
+        yield from io.StringIO(text, newline="")
+        return
+    start, n = 0, len(text)
+    while start < n:
+        end = text.find("\n", start)
+        if end < 0:
+            yield text[start:]
+            return
+        yield text[start:end + 1]
+        start = end + 1
 
 
 def _read_xlsx(data: bytes, label: str) -> tuple[_Table | None, list[Problem]]:
@@ -140,16 +179,15 @@ def _read_xlsx(data: bytes, label: str) -> tuple[_Table | None, list[Problem]]:
     try:
         names = book.sheetnames
         sheet = book["figures"] if "figures" in names else book[names[0]]
-        records, numbers = [], []
+        records = []
         for cells in sheet.iter_rows():
             row = next((c.row for c in cells if getattr(c, "row", None)), None)
             if row is None:
                 continue
-            records.append([_xlsx_cell(c) for c in cells])
-            numbers.append(row)
+            records.append(([_xlsx_cell(c) for c in cells], row))
     finally:
         book.close()
-    table, problems = _table(records, numbers, label)
+    table, problems = _table(records, label)
     if "figures" not in names and len(names) > 1 and table is not None:
         problems.append(Problem("warning", f"read the first sheet {names[0]!r} of {len(names)}; "
                                 "name the sheet 'figures' to choose another", label))
@@ -175,24 +213,43 @@ def _blank(cell: Any) -> bool:
     return cell is None or (isinstance(cell, str) and not cell.strip())
 
 
-def _table(records: list[list[Any]], numbers: list[int],
-           label: str) -> tuple[_Table | None, list[Problem]]:
-    """Find the header (first non-blank row) and keep non-blank rows with their row numbers."""
-    start = next((i for i, r in enumerate(records) if not all(_blank(c) for c in r)), None)
-    if start is None:
+def _table(records: Iterable[tuple[list[Any], int]], label: str) -> tuple[_Table | None, list[Problem]]:
+    """Find the header (first non-blank row) and keep non-blank rows, column by column, with their
+    row numbers; ``records`` are (cells, row number) pairs, consumed once."""
+    records = iter(records)
+    for pair in records:
+        rec, header_row = pair
+        if not all(_blank(c) for c in rec):
+            break
+    else:
         return None, [Problem("error", "the file is empty; expected a header with district, year, "
                               "figure, value", label)]
-    header = [_cell_text(c) or "" for c in records[start]]
-    rows, nums = [], []
-    for rec, num in zip(records[start + 1:], numbers[start + 1:], strict=True):
-        if not all(_blank(c) for c in rec):
-            rows.append(rec)
-            nums.append(num)
+    header = [_cell_text(c) or "" for c in rec]
+    width = len(header)
+    columns: list[list[Any]] = [[] for _ in range(width)]
+    shared: list[dict[Any, Any] | None] = [{} for _ in range(width)]
+    nums = array.array("q")  # 8 bytes a row, not a Python int each
+    extra: list[tuple[int, int]] = []
+    for rec, num in records:
+        if all(_blank(c) for c in rec):
+            continue
+        nums.append(num)
+        if len(rec) > width:
+            n_extra = sum(not _blank(c) for c in rec[width:])
+            if n_extra:
+                extra.append((num, n_extra))
+        for i in range(width):
+            cell = rec[i] if i < len(rec) else None
+            memo = shared[i]
+            if memo is not None and isinstance(cell, str):
+                cell = memo.setdefault(cell, cell)
+                if len(memo) > _SHARE_LIMIT:
+                    shared[i] = None
+            columns[i].append(cell)
     problems = []
-    if not rows:
-        problems.append(Problem("error", "the file has a header but no data rows", label,
-                                numbers[start]))
-    return _Table(header, numbers[start], rows, nums), problems
+    if not nums:
+        problems.append(Problem("error", "the file has a header but no data rows", label, header_row))
+    return _Table(header, header_row, columns, nums, extra), problems
 
 
 def _table_to_raw(table: _Table,
@@ -222,18 +279,16 @@ def _table_to_raw(table: _Table,
         return None, 0, long_format, problems
 
     width = len(names)
-    for rec, num in zip(table.rows, table.numbers, strict=True):
-        extra = [c for c in rec[width:] if not _blank(c)]
-        if extra:
-            problems.append(Problem("error", f"row has {width + len(extra)} cells but the header "
-                                    f"has {width}; cells beyond the header are ignored",
-                                    label, num))
+    for num, n_extra in table.extra:
+        problems.append(Problem("error", f"row has {width + n_extra} cells but the header "
+                                f"has {width}; cells beyond the header are ignored",
+                                label, num))
     for i, name in enumerate(names):
-        if not name and any(len(r) > i and not _blank(r[i]) for r in table.rows):
+        if not name and any(not _blank(c) for c in table.columns[i]):
             header_problem(f"column {i + 1} has values but no header; its cells are ignored")
 
     def cells(i: int) -> list[Any]:
-        return [r[i] if len(r) > i else None for r in table.rows]
+        return table.columns[i]
 
     numbers = np.asarray(table.numbers, dtype=np.int64)
     if long_format:
@@ -245,7 +300,7 @@ def _table_to_raw(table: _Table,
                 header_problem(f"column {table.header[i]!r} is not used{hint}; columns are "
                                f"{', '.join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)}", "warning",
                                table.header[i])
-        n = len(table.rows)
+        n = table.n_rows
         raw = {c: pd.Series(cells(seen[c]), dtype=object) for c in known if c in seen}
         raw["file"] = pd.Series([label] * n, dtype=object)
         raw["row"] = pd.Series(numbers)

@@ -150,15 +150,20 @@ def _categorical(values: Any, clean: Any = None) -> pd.Categorical:
     elif isinstance(values, pd.Categorical):
         codes, uniques = values.codes, values.categories.to_numpy(dtype=object)
     else:
-        codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+        codes, uniques = pd.factorize(np.asarray(values, dtype=object), sort=True, use_na_sentinel=True)
         uniques = np.asarray(uniques, dtype=object)
-    cleaned = [clean(u) for u in uniques]
-    cats = sorted({c for c in cleaned if c is not None})
-    if cats == cleaned:  # already clean and sorted: keep the codes
-        return pd.Categorical.from_codes(codes, categories=pd.Index(cats, dtype=object))
-    lookup = {c: i for i, c in enumerate(cats)}
-    remap = np.array([lookup.get(c, -1) if c is not None else -1 for c in cleaned] + [-1],
-                     dtype=np.int64)
+        cleaned_list = [clean(u) for u in uniques]
+        if all(c is u for c, u in zip(cleaned_list, uniques, strict=True)):  # clean and sorted: one pass
+            return pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype=object))
+    cleaned = np.empty(len(uniques), dtype=object)
+    cleaned[:] = [clean(u) for u in uniques]
+    # sorted distinct texts and each unique's position among them, in pandas' hash table (a
+    # million distinct values as a Python set, sorted list and dict cost several times the data)
+    remap, cats = pd.factorize(cleaned, sort=True, use_na_sentinel=True)
+    cats = np.asarray(cats, dtype=object)
+    if len(cats) == len(cleaned) and (remap == np.arange(len(cleaned))).all():
+        return pd.Categorical.from_codes(codes, categories=pd.Index(cats, dtype=object))  # already clean
+    remap = np.append(remap.astype(np.int64), -1)
     new_codes = remap[np.where(codes < 0, len(uniques), codes)]
     return pd.Categorical.from_codes(new_codes, categories=pd.Index(cats, dtype=object))
 
@@ -269,6 +274,11 @@ def _years(values: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     return years[idx], bad[idx], errors[idx]
 
 
+#: Distinct value cells whose parse is remembered (repeated 0, 1, 100% …); beyond that every
+#: cell is parsed, since a cache of a million distinct values cost more memory than the column.
+_PARSE_CACHE = 4096
+
+
 def _values(values: Any) -> tuple[Any, ...]:
     """Parse a value column: (value, text, decimals, percent, approx, bad mask, messages)."""
     values = pd.Series(values) if not isinstance(values, pd.Series) else values
@@ -295,7 +305,7 @@ def _values(values: Any) -> tuple[Any, ...]:
             parsed = cache[cell]
         except (KeyError, TypeError):
             parsed = parse_value(cell)
-            if isinstance(cell, str | XlsxNumber):
+            if isinstance(cell, str | XlsxNumber) and len(cache) < _PARSE_CACHE:
                 cache[cell] = parsed
         value[i] = parsed.value
         decimals[i] = np.nan if parsed.decimals is None else parsed.decimals

@@ -14,10 +14,12 @@ from __future__ import annotations
 import ast
 import difflib
 import math
+import re
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -28,7 +30,24 @@ from ..framework import Framework
 from .types import Layout, Problem, Submission
 from .values import infer_decimals, normalise_text
 
-__all__ = ["ValidationReport", "validate"]
+__all__ = ["PROBLEM_COLUMNS", "ValidationReport", "problem_kind", "validate"]
+
+#: Columns of the file written by :meth:`ValidationReport.write_problems`.
+PROBLEM_COLUMNS = ("severity", "file", "row", "column", "district", "year", "figure", "kind", "message")
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+_NUMBER = re.compile(r"(?<![\w.])[-+]?\d[\d_.,]*(?:[eE][-+]?\d+)?%?")
+
+
+def problem_kind(message: str) -> str:
+    """A problem's kind: its message with quoted text, and the numbers before any ``;``, as ``…``.
+
+    ``value 'abc' is not a number`` and ``value 'x1' is not a number`` are one kind (the advice
+    after ``;`` is the same for all and keeps its examples); the validation summary lists the
+    first few problems of each kind and counts the rest.
+    """
+    head, sep, advice = _QUOTED.sub("…", message).partition(";")
+    return _NUMBER.sub("…", head) + sep + advice
+
 
 @dataclass
 class ValidationReport:
@@ -45,18 +64,68 @@ class ValidationReport:
         """True when there is no error (warnings do not fail)."""
         return not self.errors
 
-    def summary(self) -> str:
-        """Multi-line text: counts, then every error, then every warning."""
+    def summary(self, limit: int | None = None) -> str:
+        """Multi-line text: counts, then the errors, then the warnings.
+
+        With ``limit`` at most that many problems of each kind (:func:`problem_kind`) are listed;
+        the rest are counted per column and kind, so a file with a million bad values prints a
+        screenful, not a million lines. Every problem stays in :attr:`errors`/:attr:`warnings`;
+        :meth:`write_problems` writes them all. None lists everything.
+        """
         e, w = len(self.errors), len(self.warnings)
         what = ", ".join(self.files) or "submitted figures"
         lines = [f"{what}: {self.rows} value{'s' if self.rows != 1 else ''}, "
                  f"{self.district_years} district-year{'s' if self.district_years != 1 else ''}; "
                  f"{e} error{'s' if e != 1 else ''}, {w} warning{'s' if w != 1 else ''}"]
+        hidden_total = 0
         for title, items in (("Errors", self.errors), ("Warnings", self.warnings)):
-            if items:
-                lines.append(f"{title}:")
+            if not items:
+                continue
+            lines.append(f"{title}:")
+            if limit is None or len(items) <= limit:
                 lines.extend(f"  - {p}" for p in items)
+                continue
+            shown_per_kind: dict[str, int] = {}
+            hidden: dict[tuple[str, str], int] = {}
+            for p in items:
+                kind = problem_kind(p.message)
+                n = shown_per_kind.get(kind, 0)
+                if n < limit:
+                    shown_per_kind[kind] = n + 1
+                    lines.append(f"  - {p}")
+                else:
+                    key = (p.column or "-", kind)
+                    hidden[key] = hidden.get(key, 0) + 1
+            if hidden:
+                n_hidden = sum(hidden.values())
+                hidden_total += n_hidden
+                lines.append(f"  未列出的另 {n_hidden} 条（按列和类型计数） / {n_hidden} more not listed "
+                             f"(first {limit} of each kind shown), by column and kind:")
+                for (column, kind), count in sorted(hidden.items(), key=lambda kv: (-kv[1], kv[0])):
+                    lines.append(f"    {count:>9,} × column {column}: {kind}")
+        if hidden_total:
+            lines.append("完整列表可用 --problems-out 文件.csv 写出 / write the full list with "
+                         "--problems-out FILE.csv")
         return "\n".join(lines)
+
+    def write_problems(self, path: str | Path) -> Path:
+        """Write every error and warning to a CSV file (atomically), one problem per row.
+
+        Columns: severity, file, row, column, district, year, figure, kind, message (UTF-8 with
+        BOM so that Excel opens Chinese text correctly), through :func:`indicators.outputs.write_csv`
+        (atomic; text that a spreadsheet would run as a formula is neutralised).
+        """
+        from ..outputs import write_csv  # the one CSV writer: atomic, formula-leading text neutralised
+
+        problems = [*self.errors, *self.warnings]
+        frame = pd.DataFrame({
+            "severity": [p.severity for p in problems], "file": [p.file for p in problems],
+            "row": pd.array([p.row for p in problems], dtype="Int64"),
+            "column": [p.column for p in problems], "district": [p.district for p in problems],
+            "year": pd.array([p.year for p in problems], dtype="Int64"),
+            "figure": [p.figure for p in problems], "kind": [problem_kind(p.message) for p in problems],
+            "message": [p.message for p in problems]}, columns=list(PROBLEM_COLUMNS))
+        return write_csv(frame, path, bom=True)
 
     def warn(self) -> None:
         """Issue one :class:`~indicators.errors.ValidationWarning` listing every warning, if any."""

@@ -23,7 +23,7 @@ from tests.conftest import ROOT, shared_path
 CSV_PATH = ROOT / "data" / "submissions" / "seed_districts.csv"
 README = ROOT / "data" / "submissions" / "README.md"
 FRAMEWORK = ROOT / "data" / "frameworks" / "district_rol.yaml"
-COLUMNS = ["district", "year", "figure", "value", "district_name", "unit", "source", "quote"]
+COLUMNS = ["district", "year", "figure", "value", "district_name", "unit", "source", "quote", "note"]
 DISTRICTS = {
     "shanghai_jingan": "静安区 / Jing'an District",
     "shenzhen_guangming": "光明区 / Guangming District",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import re
@@ -19,6 +20,7 @@ import pytest
 from evaluation.batch.engine import JOURNAL, MANIFEST, STATE_DIR, Task, _Manifest, run_batch
 from evaluation.batch.execute import ipc_socket_root
 from evaluation.errors import BatchLockedError, NotebookRunError, TaskError
+from evaluation.fileio import MAX_STEM_BYTES, file_stem
 
 from .conftest import notebook, printed_connection
 
@@ -106,14 +108,55 @@ def test_manifest_rebuilt_from_snapshot_and_journal_with_torn_line(tmp_path):
     )
     m = _Manifest(tmp_path)
     assert {k: r["status"] for k, r in m.records.items()} == {"A": "ok", "B": "ok", "C": "ok"}
-    assert any("torn line 3" in w for w in m.warnings)
+    assert any("torn or wrong-shaped line 3" in w for w in m.warnings)
     m.open()
     m.append([{"task_id": "E", "status": "ok"}])  # must not be glued to the torn line
     m.close()
     again = _Manifest(tmp_path)
     assert sorted(again.records) == ["A", "B", "C", "E"] and not again.warnings
-    assert (tmp_path / JOURNAL).read_bytes() == b""  # compacted into manifest.json
+    # compacted to one line per task: the journal alone holds the whole state
+    lines = [json.loads(line) for line in (tmp_path / JOURNAL).read_text(encoding="utf-8").splitlines()]
+    assert [r["task_id"] for r in lines] == ["A", "B", "C", "E"]
     assert manifest(tmp_path)["counts"] == {"ok": 4}
+
+
+@pytest.mark.parametrize("bad", [b"[]", b'"text"', b"42", b"null", b'{"format": "rolindex-batch-manifest", '
+                                 b'"tasks": []}', b"\xff\xfe{", b'{"format": "other", "tasks": {}}'])
+def test_wrong_shaped_manifest_is_rebuilt_from_the_journal_with_a_warning(tmp_path, bad):
+    m = _Manifest(tmp_path)
+    m.open()
+    m.append([{"task_id": "A", "status": "ok"}, {"task_id": "B", "status": "failed"}])
+    m.close()
+    (tmp_path / MANIFEST).write_bytes(bad)
+    again = _Manifest(tmp_path)
+    assert {k: r["status"] for k, r in again.records.items()} == {"A": "ok", "B": "failed"}
+    [warning] = again.warnings
+    assert warning.startswith("清单 ") and "state rebuilt from the journal and the files" in warning
+
+
+def test_wrong_shaped_records_are_dropped_one_by_one(tmp_path):
+    doc = {"format": "rolindex-batch-manifest", "tasks": {
+        "A": {"task_id": "A", "status": "ok"}, "B": [1], "C": {"task_id": "C", "status": "weird"},
+        "D": {"task_id": "X", "status": "ok"}, "E": {"task_id": "E", "status": "ok", "outputs": [1]}}}
+    (tmp_path / MANIFEST).write_text(json.dumps(doc))
+    (tmp_path / JOURNAL).write_text('[]\n{"task_id": 5, "status": "ok"}\n{"task_id": "F", "status": "ok"}\n')
+    m = _Manifest(tmp_path)
+    assert sorted(m.records) == ["A", "F"]
+    assert "4 wrong-shaped task record(s), e.g. 'B'" in m.warnings[0]
+    assert [w.split(" / ")[1] for w in m.warnings[1:]] == [
+        f"ignored torn or wrong-shaped line {n} of {tmp_path / JOURNAL}" for n in (1, 2)]
+
+
+def test_output_file_stems_are_bounded_and_collision_free():
+    long_a, long_b = "区" * 300, "区" * 300 + "b"
+    stems = {file_stem(i) for i in (long_a, long_b, "区" * 299 + "c")}
+    assert len(stems) == 3
+    for stem in stems:
+        assert len(stem.encode("utf-8")) <= MAX_STEM_BYTES
+        assert stem.startswith("区" * 29)  # 87 bytes of prefix = 29 whole characters, never half of one
+    assert file_stem(long_a).endswith("~" + hashlib.sha256(long_a.encode()).hexdigest()[:12])
+    assert file_stem("sample_01") == "sample_01" and file_stem("x" * 100) == "x" * 100
+    assert file_stem("x" * 101) == "x" * 87 + "~" + hashlib.sha256(b"x" * 101).hexdigest()[:12]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -205,6 +248,34 @@ def test_resume_skips_unchanged_redoes_changed_and_force_redoes_all(tmp_path):
     assert [t.status for t in forced.tasks] == ["ok"] * 4
     assert (out / "D0.html").stat().st_mtime_ns != stamp["D0.html"]
     assert leftover_temps(out) == []
+
+
+@pytest.mark.slow
+def test_resume_verifies_output_content_and_follows_a_copied_folder(tmp_path):
+    out = tmp_path / "reports"
+    first = run_batch(trivial_tasks(out, 3), workers=0, progress=False)
+    assert [t.status for t in first.tasks] == ["ok"] * 3
+    recorded = manifest(out)["tasks"]["D1"]["outputs"]["html"]
+    assert recorded["sha256"] == hashlib.sha256((out / "D1.html").read_bytes()).hexdigest()
+
+    # D1 edited in place at the same size (and the same mtime): content hash differs, so redone
+    html = out / "D1.html"
+    text, st = html.read_text(encoding="utf-8"), html.stat()
+    edited = text.replace("district=D1", "district=X1")
+    assert edited != text and len(edited) == len(text)
+    html.write_text(edited, encoding="utf-8")
+    os.utime(html, ns=(st.st_atime_ns, st.st_mtime_ns))
+    again = run_batch(trivial_tasks(out, 3), workers=0, progress=False)
+    assert [t.status for t in again.tasks] == ["skipped", "ok", "skipped"]
+    assert "district=D1" in html.read_text(encoding="utf-8")
+
+    # the whole folder copied elsewhere: content unchanged, nothing redone
+    import shutil
+
+    copy = tmp_path / "elsewhere" / "reports"
+    shutil.copytree(out, copy)
+    moved = run_batch(trivial_tasks(copy, 3), workers=0, progress=False)
+    assert [t.status for t in moved.tasks] == ["skipped"] * 3
 
 
 KILL_SCRIPT = """

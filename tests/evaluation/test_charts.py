@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from matplotlib import font_manager, rcParams
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from evaluation.report import charts, store
 from tests.conftest import ROOT
@@ -99,7 +100,12 @@ def test_district_charts_render_chinese_without_missing_glyphs(panel, chart, lan
     assert isinstance(fig, Figure) and png.startswith(PNG)
     assert glyph_warnings(record) == []
     w, h = charts.figure_size(fig)
-    assert w == round(fig.get_figwidth() * fig.dpi) and 80 <= fig.dpi <= 100 and w <= 700
+    assert w == round(fig.get_figwidth() * fig.dpi) and 80 <= fig.dpi <= 100
+    # drawn at the A4 content width (210 mm - 2 x 12 mm = 186 mm), so point sizes are printed sizes
+    assert fig.get_figwidth() == pytest.approx(186 / 25.4, abs=0.05)
+    small = [(t.get_text(), t.get_fontsize()) for t in fig.findobj(Text)
+             if t.get_text().strip() and t.get_fontsize() < 9]
+    assert small == []  # every label at least 9 pt on paper
 
 
 def test_cached_static_layer_gives_identical_bytes(panel):
@@ -121,7 +127,8 @@ def test_missing_data_is_labelled_not_drawn_as_zero(seed):
     assert "index missing: no contributions" in texts(contrib)
     assert texts(contrib).count("missing") == 25  # 28 indicators, 3 scored
     trend = charts.trend_chart(seed, "shanghai_jingan", 2024)
-    assert "缺失" in texts(trend) and "1/2" in texts(trend)  # 2020: rank 1 of 2; 2024: missing
+    # 2020: not graded under the baseline's grading rule (11 of 28 indicators count), so not ranked; 2024: missing
+    assert "缺失" in texts(trend) and "1/2" not in texts(trend)
 
 
 def test_trend_chart_only_shows_years_up_to_the_report_year(panel):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 import json
+import re
 import subprocess
 import sys
 
 import pandas as pd
+import pytest
 
 from evaluation.cli import main
 from tests.conftest import ROOT
@@ -80,3 +83,37 @@ def test_python_dash_m_evaluation_runs():
     proc = subprocess.run([sys.executable, "-m", "evaluation", "methods"], capture_output=True, text=True,
                           cwd=ROOT, check=False)
     assert proc.returncode == 0 and "normaliser" in proc.stdout
+
+
+def test_validate_bounds_what_it_prints_and_writes_every_problem_on_request(tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    n = 3000
+    bad.write_text("district,year,figure,value\n"
+                   + "".join(f"d{i},2020,population,abc{i}\n" for i in range(n))
+                   + "".join(f"d{i},2020,lawyers,-{i + 1}\n" for i in range(5)), encoding="utf-8")
+    problems = tmp_path / "problems.csv"
+    assert main(["validate", str(bad), "--show", "3", "--problems-out", str(problems)]) == 1
+    out = capsys.readouterr().out
+    listed = [line for line in out.splitlines() if line.startswith("  - ")]
+    assert 6 <= len(listed) <= 12  # 3 per kind of problem (unreadable value, negative count, missing figures …)
+    assert "bad.csv row 2, column value" in out and "bad.csv row 5, column value" not in out
+    assert re.search(r"\n +2,997 × column value: ", out), out
+    assert "--problems-out" in out and f"written to {problems}" in out
+    with open(problems, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    errors = [r for r in rows if r["severity"] == "error"]
+    unreadable = [r for r in errors if r["figure"] == "population" and r["column"] == "value"]
+    assert len(unreadable) == n
+    assert unreadable[0]["row"] == "2" and unreadable[-1]["row"] == str(n + 1) and "abc0" in unreadable[0]["message"]
+    assert len({r["kind"] for r in unreadable}) == 1
+    # the file holds exactly what an unbounded listing prints
+    assert main(["validate", str(bad), "--show", "100000"]) == 1
+    full = capsys.readouterr().out
+    assert len([line for line in full.splitlines() if line.startswith("  - ")]) == len(rows)
+
+
+def test_validate_show_must_be_positive(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["validate", str(SEED), "--show", "0"])
+    assert info.value.code == 2
+    assert "应为正整数 / expected a positive whole number, got '0'" in capsys.readouterr().err

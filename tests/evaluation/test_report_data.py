@@ -172,7 +172,9 @@ def test_scorecard_shows_missing_as_missing_with_the_reason(tiny):
     assert z["source_text"] == "缺失：分母为零 / missing: zero denominator"
     y = rows(rd.scorecard(tiny, "y", 2024, lang="en"))
     assert y["B.1"]["value_text"] == "missing"
-    assert y["B.1"]["source_text"] == "missing: Satisfaction survey not submitted"
+    # the unsubmitted rule that applied is stated per item
+    assert y["B.1"]["source_text"] == ("missing: Satisfaction survey not submitted "
+                                       "(not submitted: skipped, its weight shared among the submitted items)")
     assert math.isnan(y["B"]["score"]) and math.isnan(y["B"]["contribution"])
     assert y["B"]["source_text"] == "0 of 1 indicators with data"
     # B's weight is shared out: A carries the whole index for y

@@ -68,7 +68,7 @@ def test_cells_are_single_calls_into_report_cells():
         assert not any(isinstance(n, ast.If | ast.For | ast.While | ast.Lambda | ast.IfExp) for n in ast.walk(stmt))
         assert callable(getattr(rc, call.func.attr))
         called.append(call.func.attr)
-    assert called == ["open_report", "banner", "headline", "scorecard", "dimension_chart", "trend_chart",
+    assert called == ["open_report", "banner", "headline", "profile", "scorecard", "dimension_chart", "trend_chart",
                       "contribution_chart", "rank_uncertainty", "strengths_weaknesses", "methodology_note",
                       "write_sidecar"]
 
@@ -88,7 +88,7 @@ def test_open_report_checks_parameters():
 def executed_in_process(ctx) -> nbformat.NotebookNode:
     """The notebook's outputs, made by calling the cells' functions here (what the kernel displays)."""
     cells = []
-    for name in ("banner", "headline", "scorecard", "dimension_chart", "trend_chart", "contribution_chart",
+    for name in ("banner", "headline", "profile", "scorecard", "dimension_chart", "trend_chart", "contribution_chart",
                  "strengths_weaknesses", "methodology_note"):
         frag = getattr(rc, name)(ctx)
         shown = frag._repr_html_()
@@ -108,7 +108,7 @@ def test_render_html_is_self_contained_and_escaped(tmp_path):
     title = re.search(r"<title>(.*?)</title>", page).group(1)
     assert title.startswith("&lt;script&gt;alert(1)&lt;/script&gt;&amp; 2024年法治建设评估报告")
     assert "<script>alert" not in page and "<script" not in page  # the report itself has no scripts
-    assert len(PNG_IMG.findall(page)) == 3
+    assert len(PNG_IMG.findall(page)) == 4  # profile, dimensions, trend, contributions
     assert not re.search(r'(?:src|href)="(?:https?:)?//', page)
     assert "rc.headline" not in page  # inputs are hidden
 
@@ -131,7 +131,7 @@ def test_report_runs_end_to_end_on_the_synthetic_panel(tmp_path, monkeypatch):
     assert "示例区01" in page and "合成数据" in page
     assert f"{summary['index']:.1f}" in page and f"{summary['rank']}/{summary['n_ranked']}" in page
     images = PNG_IMG.findall(page)
-    assert len(images) == 3 and all(base64.b64decode(i).startswith(b"\x89PNG") for i in images)
+    assert len(images) == 4 and all(base64.b64decode(i).startswith(b"\x89PNG") for i in images)
     assert "<title>示例区01 2024年法治建设评估报告" in page and '<html lang="zh-CN">' in page
     assert sidecar == json.loads(json.dumps(rd.sidecar_record(summary)))
     for cell in nb.cells:  # no error output, no stderr noise, no second copy of the HTML as text
@@ -146,7 +146,7 @@ def test_report_renders_honestly_for_sparse_real_data(tmp_path, monkeypatch):
                                   figures="seed_districts")
     assert "静安区" in page and "合成数据" not in page
     assert "数据覆盖不足，无法计算指数" in page and "3/28" in page and "缺失 / missing" in page
-    assert len(PNG_IMG.findall(page)) == 3
+    assert len(PNG_IMG.findall(page)) == 4
     assert sidecar["index"] is None and sidecar["rank"] is None and sidecar["grade"] is None
     assert sidecar["coverage"] == pytest.approx(3 / 28)
 

@@ -11,6 +11,7 @@ headless Chromium on a report and an index page.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import json
 import os
@@ -89,12 +90,15 @@ def test_kernels_import_this_checkout():
     assert kernel_env({})["PYTHONPATH"] == str(ROOT)
 
 
-def test_result_cache_round_trip_and_stale_caches_ignored(tmp_path):
+def test_result_cache_round_trip_and_stale_caches_ignored(tmp_path, monkeypatch):
     csv, fw = tiny(tmp_path)
     cache = tmp_path / "cache"
+    secret = store.new_cache_key()
+    monkeypatch.setenv(store.CACHE_KEY_ENV, secret.hex())
     store.clear_cache()
     built = store.load_result(csv, fw, None)
-    path = store.write_result_cache(cache, csv, fw, None)
+    path = store.write_result_cache(cache, csv, fw, None, secret)
+    assert secret not in path.read_bytes() and secret.hex().encode() not in path.read_bytes()
     store.clear_cache()
     loaded = store.load_result(csv, fw, None, cache_dir=cache)
     assert loaded is not built
@@ -103,16 +107,54 @@ def test_result_cache_round_trip_and_stale_caches_ignored(tmp_path):
     assert loaded.provenance == built.provenance  # same build, including its time stamp
     assert loaded.framework.content_hash == built.framework.content_hash
 
-    # another methodology, changed figures or a torn file: built, not loaded
+    # another methodology: built, not loaded
     store.clear_cache()
     other = store.load_result(csv, fw, store.as_methodology(None).to_dict() | {"name": "other"},
                                     cache_dir=cache)
     assert other.methodology.name == "other"
-    path.write_bytes(path.read_bytes()[:100])
+    # without the batch's key (a standalone papermill run) the cache is not read: built
     store.clear_cache()
+    monkeypatch.delenv(store.CACHE_KEY_ENV)
     rebuilt = store.load_result(csv, fw, None, cache_dir=cache)
     assert rebuilt.provenance["created"] >= built.provenance["created"]
     pd.testing.assert_frame_equal(rebuilt.table(), built.table())
+    store.clear_cache()
+
+
+class _Boom:
+    """Unpickling this runs code: what a planted cache would do."""
+
+    def __reduce__(self):
+        return (os.system, ("touch PWNED",))
+
+
+def test_tampered_unsigned_or_torn_result_cache_is_refused_before_unpickling(tmp_path, monkeypatch):
+    import pickle
+
+    csv, fw = tiny(tmp_path)
+    cache = tmp_path / "cache"
+    secret = store.new_cache_key()
+    store.clear_cache()
+    path = store.write_result_cache(cache, csv, fw, None, secret)
+    good = path.read_bytes()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(store.CACHE_KEY_ENV, secret.hex())
+    evil = pickle.dumps(_Boom())
+    head = len(b"rolindex-signed-cache-v1\n") + 32
+    for name, blob in [("unsigned pickle", evil), ("tampered body", good[:head] + evil),
+                       ("torn", good[:100]), ("signed with another key", None)]:
+        if blob is None:
+            store.write_result_cache(cache, csv, fw, None, store.new_cache_key())
+        else:
+            path.write_bytes(blob)
+        store.clear_cache()
+        with pytest.raises(ReportDataError, match=r"^结果缓存 .* 未签名或已被改动，拒绝加载 / result cache .*"
+                           r"unsigned or has been altered .* refused, nothing loaded"):
+            store.load_result(csv, fw, None, cache_dir=cache)
+        assert not (tmp_path / "PWNED").exists(), name
+    path.write_bytes(good)
+    store.clear_cache()
+    assert store.load_result(csv, fw, None, cache_dir=cache).table()["index"].notna().any()
     store.clear_cache()
 
 
@@ -257,7 +299,7 @@ def test_report_batch_outputs_failure_resume_and_force(tiny_batch, capsys):
     assert re.search(r"FAILED z: cell \d+: IsADirectoryError: ", printed)
 
     names = sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
-    assert names == ["index.html", "manifest.json", "manifest.jsonl", "scores.csv", "x.html", "x.ipynb",
+    assert names == ["_fonts", "index.html", "manifest.json", "manifest.jsonl", "scores.csv", "x.html", "x.ipynb",
                      "x.json", "y.html", "y.ipynb", "y.json", "z.failed.ipynb", "z.json"]
     tasks = manifest(folder)["tasks"]
     assert {d: t["status"] for d, t in tasks.items()} == {"x": "ok", "y": "ok", "z": "failed"}
@@ -270,7 +312,10 @@ def test_report_batch_outputs_failure_resume_and_force(tiny_batch, capsys):
     assert error["ename"] == "IsADirectoryError" and "z.json" in error["evalue"]
     params = tasks["x"]["parameters"]
     assert params["methodology"]["name"] == "baseline" and params["lang"] == "zh" and params["year"] == 2024
-    assert Path(params["figures"]) == tiny_batch["csv"] and Path(params["output_dir"]) == folder
+    # parameters are content-addressed snapshots relative to the year folder (the kernels' cwd)
+    csv_sha = hashlib.sha256(tiny_batch["csv"].read_bytes()).hexdigest()
+    assert params["figures"] == f".rolindex/inputs/{csv_sha}/tiny.csv" and params["output_dir"] == "."
+    assert (folder / params["figures"]).read_bytes() == tiny_batch["csv"].read_bytes()
 
     # the sidecar and the score table hold the hand-computed numbers
     assert json.loads((folder / "x.json").read_text(encoding="utf-8"))["index"] == pytest.approx(72)
@@ -309,7 +354,7 @@ def test_batch_report_equals_a_standalone_papermill_run(tiny_batch, tmp_path, mo
     shutil.rmtree(folder / ".rolindex" / "results")  # no cache: the standalone kernel builds
     monkeypatch.setenv("PYTHONPATH", str(ROOT))
     alone = papermill.execute_notebook(str(NOTEBOOK), str(tmp_path / "x.ipynb"), parameters=params,
-                                       progress_bar=False, cwd=str(NOTEBOOK.parent), kernel_name="python3")
+                                       progress_bar=False, cwd=str(folder), kernel_name="python3")
 
     def outputs(nb):
         return [[{k: v for k, v in o.items() if k != "execution_count"} for o in c.get("outputs", [])]
@@ -318,6 +363,60 @@ def test_batch_report_equals_a_standalone_papermill_run(tiny_batch, tmp_path, mo
     assert outputs(batch_nb) == outputs(alone)  # every table, text and chart PNG byte for byte
     assert [c.source for c in batch_nb.cells] == [c.source for c in alone.cells]
     assert batch_nb.metadata.papermill.parameters == alone.metadata.papermill.parameters
+
+
+@pytest.mark.slow
+def test_long_ids_one_data_version_per_batch_and_a_copied_folder_resumes(tmp_path, monkeypatch, capsys):
+    """300-character ids sharing a prefix; the figures file rewritten while the batch runs; the folder copied."""
+    from evaluation.report import run as report_run
+
+    csv, fw = tiny(tmp_path / "data")
+    long_x, long_y = "静安" * 150, "静安" * 150 + "区"
+    original = "\n".join(long_x + line[1:] if line.startswith("x,") else long_y + line[1:] if line.startswith("y,")
+                         else line for line in csv.read_text(encoding="utf-8").split("\n"))
+    csv.write_text(original, encoding="utf-8")
+    changed = original.replace(",2024,sat,95%,", ",2024,sat,81%,")  # x 2024: B 75 -> 5, index 72 -> 44
+    assert changed != original
+    real_run_batch = report_run.run_batch
+
+    def run_batch_after_the_file_changed(*args, **kwargs):
+        csv.write_text(changed, encoding="utf-8")  # someone saves the figures mid-run
+        return real_run_batch(*args, **kwargs)
+
+    monkeypatch.setattr(report_run, "run_batch", run_batch_after_the_file_changed)
+    out = tmp_path / "reports"
+    [outcome] = run_reports(2024, csv, fw, out=out, workers=0, progress=False)
+    monkeypatch.setattr(report_run, "run_batch", real_run_batch)
+    assert outcome.exit_code == 0 and outcome.inputs_changed == [csv]
+    assert "changed while the batch ran; every page shows the snapshot taken at the start" in outcome.summary()
+    folder = outcome.folder
+    # every page has the numbers of the file as it was at the start: x 72 (rank 2), never 44
+    scores = pd.read_csv(folder / "scores.csv").set_index("district")
+    assert scores.loc[long_x, "index"] == pytest.approx(72) and scores.loc[long_x, "rank"] == 2
+    sidecars = {json.loads(p.read_text(encoding="utf-8"))["district"]: json.loads(p.read_text(encoding="utf-8"))
+                for p in folder.glob("*.json") if p.name != "manifest.json"}
+    assert sidecars[long_x]["index"] == pytest.approx(72) and sidecars[long_x]["rank"] == 2
+    assert sidecars[long_y]["index"] == pytest.approx(75)
+    # bounded, distinct file names; the full ids on the index page and in the manifest
+    names = {p.name for p in folder.glob("*.html")} - {"index.html"}
+    assert len(names) == 3 and all(len(n.encode("utf-8")) <= 105 for n in names)
+    assert set(manifest(folder)["tasks"]) == {long_x, long_y, "z"}
+    index = (folder / "index.html").read_text(encoding="utf-8")
+    assert long_x in index and long_y in index
+    assert sorted(LINK.findall(index)) == sorted(names)
+
+    # the folder copied elsewhere (and the file restored): content-keyed, nothing is redone
+    csv.write_text(original, encoding="utf-8")
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    [again] = run_reports(2024, csv, fw, out=copy, workers=0, progress=False)
+    assert [t.status for t in again.batch.tasks] == ["skipped"] * 3 and not again.inputs_changed
+    # the changed file is a new snapshot: every report is redone with it
+    csv.write_text(changed, encoding="utf-8")
+    [redone] = run_reports(2024, csv, fw, out=copy, workers=0, progress=False)
+    assert [t.status for t in redone.batch.tasks] == ["ok"] * 3
+    assert pd.read_csv(redone.scores).set_index("district").loc[long_x, "index"] == pytest.approx(44)
+    assert len(list((redone.folder / ".rolindex" / "inputs").iterdir())) == 2  # figures + framework
 
 
 KILL_SCRIPT = """
@@ -393,7 +492,7 @@ def test_report_batch_on_a_dask_local_cluster(tmp_path):
     # the uncertainty analysis: on the index page (interval chart, Sobol indices) and in each report
     assert "不确定性与敏感性分析 / Uncertainty and sensitivity" in index and index.count("<img ") >= 3
     report = (out / "tiny" / "2024" / "x.html").read_text(encoding="utf-8")
-    assert "排名的稳健性 / Rank robustness" in report and "次模拟" in report and report.count("<img ") == 4
+    assert "排名的稳健性 / Rank robustness" in report and "次模拟" in report and report.count("<img ") == 5
     params = json.loads((out / "tiny" / "2024" / "manifest.json").read_text(encoding="utf-8"))["tasks"]["x"]
     assert Path(params["parameters"]["uncertainty"]).parent == out / "tiny" / "uncertainty"
     assert any(p.endswith("ranks.npz") for p in params["inputs"])
@@ -441,7 +540,7 @@ def test_report_and_index_page_in_headless_chromium(tiny_batch):
     assert report.result["lang"] == "zh-CN"
     assert report.result["title"].startswith(f"{HOSTILE} 2024年法治建设评估报告")  # shown as text, not run
     assert report.result["cjk_chars"] > 200 and "法治" in report.result["cjk_sample"]
-    assert len(report.images) == 3 and report.result["scripts_external"] == 0
+    assert len(report.images) == 4 and report.result["scripts_external"] == 0
     assert all(i["width"] >= 300 and i["height"] >= 50 and not i["external"] for i in report.images), report.images
 
     index = browser.check_page(root, "2024/index.html", chromium=chromium)

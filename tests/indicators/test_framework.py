@@ -261,11 +261,11 @@ def test_missing_zh_or_en_on_a_figure_and_the_framework(tmp_path):
 
 def test_unknown_keys(tmp_path):
     p = only(problems_of(tmp_path, edit("weight: 40,", "weight: 40, colour: red,")))
-    assert p.startswith(at(13, "D2") + "unknown key 'colour'; allowed: code, denominator, direction, due, en,")
+    assert p.startswith(at(13, "D2") + "unknown key 'colour'; allowed: advice, code, denominator, direction, due, en,")
     p = only(problems_of(tmp_path, edit("kind: rate}", "kind: rate, colour: red}")))
     assert p.startswith("mini.yaml line 8 (figure rate): unknown key 'colour'; allowed: en, extract, id,")
     p = only(problems_of(tmp_path, "colour: red\n" + MINI))
-    assert p.startswith("mini.yaml line 1: unknown top-level key 'colour'; allowed: checks,")
+    assert p.startswith("mini.yaml line 1: unknown top-level key 'colour'; allowed: bonus, checks,")
 
 
 @pytest.mark.parametrize("bad", ["[1, 0]", "[0.5, 0.5]", "[0]", "[0, null]", "[a, 1]", "0.5"])

@@ -505,7 +505,7 @@ def test_provenance_and_stages():
     assert list(r.scores.columns) == ["A", "B", "T"]
     assert list(r.table().columns) == [
         "district", "year", "district_name", "index", "rank", "n_ranked", "grade_zh", "grade_en",
-        "A", "B", "coverage", "weighted_coverage",
+        "graded", "grade_reason", "A", "B", "coverage", "weighted_coverage", "indicators_used",
     ]
 
 

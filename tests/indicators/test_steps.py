@@ -11,10 +11,10 @@ from indicators.steps import OPTIONAL_STEP_KEYS, PARTS, STEP_KEYS, STEPS, method
 
 
 def test_table_is_in_pipeline_order():
-    assert [k.key for k in STEPS] == ["denominate", "screen", "impute", "treat", "normalise", "weights",
-                                      "aggregate", "missing"]
-    assert [k.order for k in STEPS] == list(range(8))
-    assert OPTIONAL_STEP_KEYS == ("denominate", "screen")
+    assert [k.key for k in STEPS] == ["denominate", "screen", "impute", "treat", "normalise", "unsubmitted",
+                                      "weights", "aggregate", "missing", "grading"]
+    assert [k.order for k in STEPS] == list(range(10))
+    assert OPTIONAL_STEP_KEYS == ("denominate", "screen", "unsubmitted", "grading")
     assert STEP_KEYS == ("impute", "treat", "normalise", "weights", "aggregate", "missing")
 
 
@@ -42,5 +42,5 @@ def test_methodology_steps_lists_overrides_with_their_key_path_and_scope():
                        ("aggregate", "aggregate", "arithmetic", ""), ("missing", "missing", "skip", "")]
     assert got[6:] == [("normalise_overrides.A1", "normalise", "rank", "A1"),
                        ("aggregate_levels.2", "aggregate", "geometric", "level 2")]
-    assert len(list(methodology_steps(meth))) == 10  # denominate and screen too
+    assert len(list(methodology_steps(meth))) == 12  # denominate, screen, unsubmitted and grading too
     assert step_kind("weights").zh == "权重"

@@ -690,3 +690,58 @@ def test_wide_row_with_bad_year_is_one_problem(tmp_path, fw):
                      header="district,year,population,mediation_received\n")
     report = validate(read_figures(path), fw)
     assert [(p.row, p.column) for p in report.errors] == [(2, "year")]
+
+
+def test_problem_kind_groups_messages_that_differ_only_in_specifics():
+    from indicators.submission.validation import problem_kind
+
+    assert problem_kind("value 'abc' is not a number; write digits such as 2162 or 98.6%") == \
+        "value … is not a number; write digits such as 2162 or 98.6%"
+    assert problem_kind("value -1 is below 0 (x2)") == problem_kind("value -25.5 is below 0 (x2)") == \
+        "value … is below … (x2)"
+    assert problem_kind("mediation 'a' and \"b\"") == "mediation … and …"
+
+
+@given(n_bad=st.integers(1, 60), n_neg=st.integers(1, 8), limit=st.integers(1, 5))
+def test_bounded_summary_lists_the_first_of_each_kind_and_counts_the_rest(n_bad, n_neg, limit):
+    from indicators.submission.types import Problem
+    from indicators.submission.validation import ValidationReport
+
+    errors = [Problem("error", f"value 'v{i}' is not a number", "f.csv", i + 2, "value") for i in range(n_bad)]
+    errors += [Problem("error", f"value -{i + 1} is negative", "f.csv", 100 + i, "value") for i in range(n_neg)]
+    report = ValidationReport(errors, [], ("f.csv",), n_bad + n_neg, 1)
+    text = report.summary(limit=limit)
+    listed = [line for line in text.splitlines() if line.startswith("  - ")]
+    if n_bad + n_neg <= limit:
+        assert len(listed) == n_bad + n_neg and "more not listed" not in text
+        return
+    assert len(listed) == min(n_bad, limit) + min(n_neg, limit)
+    assert listed[0] == "  - f.csv row 2, column value: value 'v0' is not a number"
+    hidden_bad, hidden_neg = max(0, n_bad - limit), max(0, n_neg - limit)
+    if hidden_bad:
+        assert f"{hidden_bad:>9,} × column value: value … is not a number" in text
+    if hidden_neg:
+        assert f"{hidden_neg:>9,} × column value: value … is negative" in text
+    if hidden_bad + hidden_neg:
+        assert f"{hidden_bad + hidden_neg} more not listed" in text and "--problems-out" in text
+    assert report.summary().count("\n  - ") == n_bad + n_neg  # unbounded by default; nothing dropped
+
+
+def test_write_problems_writes_every_problem_readably(tmp_path):
+    import csv
+
+    from indicators.submission.types import Problem
+    from indicators.submission.validation import PROBLEM_COLUMNS, ValidationReport
+
+    report = ValidationReport([Problem("error", "value '静安,\"x' is not a number", "f.csv", 2, "value", "d1", 2020,
+                                       "lawyers")],
+                              [Problem("warning", "missing figure", "f.csv", None, None, "d1", 2020, "aid")])
+    path = report.write_problems(tmp_path / "p.csv")
+    assert path.read_bytes().startswith("\ufeff".encode())
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0] == list(PROBLEM_COLUMNS)
+    assert rows[1] == ["error", "f.csv", "2", "value", "d1", "2020", "lawyers", "value … is not a number",
+                       "value '静安,\"x' is not a number"]
+    assert rows[2] == ["warning", "f.csv", "", "", "d1", "2020", "aid", "missing figure", "missing figure"]
+    assert [p.name for p in tmp_path.iterdir()] == ["p.csv"]  # atomic: no temporary left

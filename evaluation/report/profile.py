@@ -1,0 +1,155 @@
+"""The one-page district profile at the top of a report (in the style of the WJP country profiles).
+
+One table — each dimension's score this year, the peer median, the district's rank among the
+districts with a score, and the change from the previous year with a score — and one chart of
+small multiples: each dimension's score over the years against the peer median. Peers are the
+year's districts in the result (the same as the scorecard's peer medians).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.artist import Artist
+from matplotlib.figure import Figure
+
+from indicators import IndexResult
+
+from . import charts, templating
+from .content import bi, check_lang, check_row
+from .html import Fragment, figure_html
+from .store import peer_view
+
+__all__ = ["profile_chart", "profile_html", "profile_rows"]
+
+
+def _years(result: IndexResult, district: str, year: int) -> list[int]:
+    years = result.index.xs(district, level="district").index
+    return sorted(int(y) for y in years if y <= year)
+
+
+def profile_rows(result: IndexResult, district: str, year: int, lang: str = "zh") -> list[dict[str, Any]]:
+    """One row per dimension: name, score, peer median, rank of N, change since the last year with a score.
+
+    Missing values are ``None`` (shown as missing, never as 0).
+    """
+    check_lang(lang)
+    district, year = check_row(result, district, year)
+    fw = result.framework
+    view = peer_view(result, year)
+    dims = [d for d in fw.children(fw.root) if d in view.scores.columns]
+    earlier = [y for y in _years(result, district, year) if y < year]
+    rows = []
+    for d in dims:
+        own = view.scores.loc[district, d]
+        prev = None
+        for y in reversed(earlier):
+            v = peer_view(result, y).scores.loc[district, d] if district in peer_view(result, y).scores.index else None
+            if v is not None and pd.notna(v):
+                prev = (y, float(v))
+                break
+        rank = view.ranks.loc[district, d]
+        rows.append({
+            "code": d, "name": fw.nodes[d].zh if lang == "zh" else fw.nodes[d].en,
+            "name_en": fw.nodes[d].en,
+            "score": None if pd.isna(own) else float(own),
+            "median": None if pd.isna(view.medians[d]) else float(view.medians[d]),
+            "rank": None if pd.isna(rank) else int(rank), "n": int(view.counts[d]),
+            "change": None if prev is None or pd.isna(own) else float(own) - prev[1],
+            "since": None if prev is None else prev[0],
+        })
+    return rows
+
+
+def profile_chart(result: IndexResult, district: str, year: int, lang: str = "zh") -> Figure:
+    """Small multiples: each dimension's score over the years (district solid, peer median dashed)."""
+    check_lang(lang)
+    district, year = check_row(result, district, year)
+    fw = result.framework
+    years = _years(result, district, year)
+    dims = [d for d in fw.children(fw.root) if d in peer_view(result, year).scores.columns]
+    own = np.array([[_score(result, district, y, d) for y in years] for d in dims], dtype=float)
+    med = np.array([[float(peer_view(result, y).medians.get(d, np.nan)) for y in years] for d in dims], dtype=float)
+    names = tuple(charts._wrap(fw.nodes[d].zh if lang == "zh" else fw.nodes[d].en, lang, 16, 30) for d in dims)
+    title = bi("各维度得分的变化（本区与同级中位数）", "Dimension scores over the years (district and peer median)",
+               lang)
+    legend = ((bi("本区", "district", lang), charts.ACCENT), (bi("同级中位数", "peer median", lang), charts.PEER))
+    cols = 3
+    rows = max(1, -(-len(dims) // cols))
+    panel_h = 1.55
+    head = 0.30 + charts._legend_height(len(legend)) + 0.15
+    height = head + rows * panel_h
+    fig = charts._new(charts.WIDTH, height, title)
+    charts._legend(fig, legend)
+    axes = []
+    for i, name in enumerate(names):
+        r, c = divmod(i, cols)
+        bottom = (height - head - (r + 1) * panel_h + 0.40) / height
+        ax = fig.add_axes((0.06 + c * 0.32, bottom, 0.26, (panel_h - 0.90) / height))  # room for 2-line titles
+        ax.set_xlim(-0.5, len(years) - 0.5)
+        ax.set_ylim(0, 105)
+        charts._value_grid(ax, "y", [0, 50, 100])
+        charts._x_labels(ax, [str(y) if len(years) <= 4 or k in (0, len(years) - 1) else ""
+                              for k, y in enumerate(years)])
+        ax.set_title(name, fontsize=charts.TEXT_PT, loc="left", pad=4)
+        charts._style(ax)
+        axes.append(ax)
+    x = np.arange(len(years))
+    fixed = {"scalex": False, "scaley": False, "marker": "o"}
+    dynamic: list[Artist] = []
+    for i, ax in enumerate(axes):
+        dynamic += ax.plot(x, med[i], color=charts.PEER, linestyle="--", markersize=2.5, linewidth=1, **fixed)
+        dynamic += ax.plot(x, own[i], color=charts.ACCENT, markersize=3.5, linewidth=1.6, **fixed)
+        last = own[i, -1] if len(years) else np.nan
+        if np.isnan(last):  # in the middle of the panel, clear of its title
+            dynamic.append(ax.text((len(years) - 1) / 2, 50, charts._missing_label(lang), ha="center", va="center",
+                                   fontsize=charts.TEXT_PT, color=charts.MISSING_COLOUR))
+        else:  # above the last point, or below it near the top (the panel title sits above 105)
+            high = last > 80
+            dynamic.append(ax.text(len(years) - 1, last - 6 if high else last + 6, f"{last:.1f}", ha="center",
+                                   va="top" if high else "bottom", fontsize=charts.TEXT_PT, color="#1f2933"))
+    return charts._layered(fig, ("profile", title, legend, names, tuple(years), height), dynamic)
+
+
+def _score(result: IndexResult, district: str, year: int, dim: str) -> float:
+    scores = peer_view(result, year).scores
+    if district not in scores.index:
+        return np.nan
+    v = scores.loc[district, dim]
+    return np.nan if pd.isna(v) else float(v)
+
+
+def _fmt(v: float | None, signed: bool = False) -> str:
+    if v is None:
+        return ""
+    return f"{v:+.1f}".replace("-", "−") if signed else f"{v:.1f}"
+
+
+def profile_html(result: IndexResult, district: str, year: int, summary: dict[str, Any], lang: str = "zh"
+                 ) -> Fragment:
+    """The profile section: heading, the dimension table and the small-multiples chart."""
+    rows = profile_rows(result, district, year, lang)
+    missing = bi("缺失", "missing", lang)
+    table = []
+    for r in rows:
+        change = "–"
+        if r["change"] is not None:
+            since = f"（较{r['since']}年）" if lang == "zh" else f" (vs {r['since']})"  # the header is bilingual
+            change = _fmt(r["change"], signed=True) + since
+        table.append({
+            "code": r["code"], "name": r["name"], "score": _fmt(r["score"]) or missing,
+            "score_missing": r["score"] is None, "median": _fmt(r["median"]) or "–",
+            "rank": f"{r['rank']}/{r['n']}" if r["rank"] is not None else "–", "change": change,
+        })
+    fig = profile_chart(result, district, year, lang)
+    chart = figure_html(charts.figure_png(fig), bi("各维度得分的变化", "Dimension scores over the years", lang),
+                        charts.figure_size(fig))
+    heading = bi("区情概览", "Profile", lang)
+    headers = [("维度", "Dimension"), ("得分", "Score"), ("同级中位数", "Peer median"), ("排名", "Rank"),
+               ("较上年", "Change")]
+    note = bi(f"同级为 {year} 年有数据的各区；排名 1 为最好。", f"Peers: the districts with a score in {year}; "
+              "rank 1 is best.", lang)
+    return Fragment(templating.render("profile.html", heading=heading, headers=headers, rows=table, chart=chart,
+                                      note=note, lang=lang).strip("\n"))

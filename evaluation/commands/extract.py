@@ -2,7 +2,9 @@
 
 Reads reports (text, HTML, .docx, PDF text layer), proposes one value per framework figure with the
 report's sentence beside it, and writes a review form (.xlsx) that validates as a submission once
-confirmed. ``--accept`` also writes the unflagged proposals as a CSV submission; ``--panel`` turns a
+confirmed: with ``--district`` and ``--year`` the district's own submission form pre-filled
+(:mod:`evaluation.forms.prefill`, read back by ``rolindex intake``), else (or with ``--long``) a
+long-format review sheet. ``--accept`` also writes the unflagged proposals as a CSV submission; ``--panel`` turns a
 folder of reports (many districts and years) into one long submission with provenance.
 """
 
@@ -25,6 +27,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_framework(p)
     p.add_argument("--out", "-o", help="复核表 / review form .xlsx (default: review.xlsx; with --panel: "
                                        "panel.csv)")
+    p.add_argument("--long", action="store_true",
+                   help="写长格式复核表而不是该区的填报表 / write the long review sheet instead of the district's "
+                        "pre-filled submission form (the form needs --district and --year)")
     p.add_argument("--accept", action="store_true",
                    help="同时把无标记的建议值写成 CSV 填报文件 / also write unflagged proposals as a CSV "
                         "submission (<out>.accepted.csv)")
@@ -81,13 +86,29 @@ def run(args: argparse.Namespace) -> int:
         print("没有可写入复核表的建议值 / nothing to review; no form written", file=sys.stderr)
         return FAILED
     required = [f for f, spec in fw.figures.items() if spec.required and f not in {r.proposal.figure for r in rows}]
+    as_form = bool(args.district) and args.year is not None and not args.long
     if required:
-        hint = (f"必填指标不在报告中 / required figures not in the reports: {', '.join(required)} — validate the "
-                f"form together with a file that holds them: rolindex validate {out} population.csv")
+        hint = (f"必填指标不在报告中 / required figures not in the reports: {', '.join(required)} — " + (
+                "type them into the form before returning it" if as_form else
+                f"validate the form together with a file that holds them: rolindex validate {out} population.csv"))
         print(hint)
         notes.append(hint)
-    write_review_form(rows, out, notes)
-    print(f"wrote {out} ({len(rows)} rows; confirm them, then: rolindex validate {out})")
+    if as_form:
+        from ..forms.errors import FormError
+        from ..forms.prefill import choose, prefill_form
+
+        try:
+            prefill_form(rows, fw, args.district, args.year, out)
+        except FormError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return FAILED
+        chosen = choose(rows)
+        marked = sum(1 for best, others in chosen.values() if best.proposal.flagged or others)
+        print(f"wrote {out}: {args.district} {args.year} 填报表已预填 / submission form pre-filled ({len(chosen)} "
+              f"values, {marked} marked orange to check); confirm or correct them, then: rolindex intake {out}")
+    else:
+        write_review_form(rows, out, notes)
+        print(f"wrote {out} ({len(rows)} rows; confirm them, then: rolindex validate {out})")
     if args.accept:
         accepted = [r for r in rows if not r.proposal.flagged and r.year is not None]
         csv_out = out.with_name(out.stem + ".accepted.csv")

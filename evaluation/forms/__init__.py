@@ -6,6 +6,7 @@
   per value and :func:`collect_evidence` for the files returned beside it;
 - :func:`write_feedback` (:mod:`.feedback`): the district's form with its problems marked;
 - :func:`fill_form` (:mod:`.filling`): forms filled programmatically, for tests and the demo;
+- :func:`prefill_form` (:mod:`.prefill`): a district's form pre-filled from report extraction, quotes beside values;
 - :class:`District`, :func:`read_districts` (:mod:`.districts`): who gets a form.
 
 The names are loaded lazily (openpyxl is imported only when a form is written or marked).
@@ -23,7 +24,7 @@ _EXPORTS = {
     "feedback_status": "feedback", "fill_form": "filling", "fill_from_panel": "filling", "MISTAKES": "filling",
     "District": "districts", "read_districts": "districts", "read_offices": "districts",
     "districts_from_panel": "districts", "with_offices": "districts", "Office": "layout",
-    "TEMPLATE_VERSION": "layout", "FormError": "errors", "bilingual": "messages",
+    "TEMPLATE_VERSION": "layout", "FormError": "errors", "bilingual": "messages", "prefill_form": "prefill",
 }
 __all__ = sorted(_EXPORTS)
 

@@ -69,6 +69,43 @@ OFFICE_TAIL = (("source", "来源及说明 / Source and note", 30), ("evidence",
 OFFICE_FIGURE_WIDTH = 16
 
 
+#: Markers in a source/note cell: a line starting with one opens the quote or the note (``rolindex
+#: extract`` writes ``<document title>\n引文 / quote: <sentence>\n说明 / note: <flags>``).
+QUOTE_MARKS = ("引文 / quote:", "引文 / quote：", "引文：", "引文:", "quote:")
+NOTE_MARKS = ("说明 / note:", "说明 / note：", "说明：", "说明:", "note:")
+
+
+def compose_source(source: str | None, quote: str | None = None, note: str | None = None) -> str:
+    """The text of a source/note cell holding a source, a quote and a note (read back by :func:`split_source`)."""
+    parts = [source or ""]
+    if quote:
+        parts.append(f"{QUOTE_MARKS[0]} {quote}")
+    if note:
+        parts.append(f"{NOTE_MARKS[0]} {note}")
+    return "\n".join(parts).strip("\n")
+
+
+def split_source(text: str | None) -> tuple[str | None, str | None, str | None]:
+    """(source, quote, note) of a source/note cell: lines after a quote or note marker go to that part.
+
+    A cell without markers is all source, as staff usually write it.
+    """
+    if not text:
+        return None, None, None
+    parts: dict[str, list[str]] = {"source": [], "quote": [], "note": []}
+    current = "source"
+    for line in text.split("\n"):
+        stripped = line.lstrip()
+        for key, marks in (("quote", QUOTE_MARKS), ("note", NOTE_MARKS)):
+            mark = next((m for m in marks if stripped.lower().startswith(m.lower())), None)
+            if mark is not None:
+                current, line = key, stripped[len(mark):].lstrip()
+                break
+        parts[current].append(line)
+    out = ["\n".join(v).strip() or None for v in parts.values()]
+    return out[0], out[1], out[2]
+
+
 def fmt_number(x: float) -> str:
     """A bound as people write it: 10,000 or 0.5 (no trailing .0)."""
     return f"{int(x):,}" if float(x).is_integer() else f"{x:,.10g}"

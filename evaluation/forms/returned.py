@@ -47,6 +47,7 @@ from .layout import (
     expected_layout,
     figure_row_cells,
     layout_hash,
+    split_source,
 )
 from .messages import bilingual
 from .xlsxcells import Cell, Workbook, XlsxError, dense
@@ -247,7 +248,7 @@ def _is_duplicate(p: Problem, known: list[Problem]) -> bool:
 
 
 _FRAME_COLUMNS = ("district", "year", "figure", "value", "district_name", "group", "unit", "source",
-                  "note", "file", "row", "column")
+                  "quote", "note", "file", "row", "column")
 
 
 def _submission(frame: pd.DataFrame | None, label: str, digest: str) -> Submission:
@@ -566,14 +567,30 @@ def _read_figures_sheet(book: Workbook, title: str, form: dict[str, Any], framew
                            district=district, year=year, figure=fid)
             continue
         unread = _value_rows(fid, spec, raw, f"{letter}{r}", reader, title, district, year, r)
+        said = _said(_value(cells, COL["source"]))
         for key, v in (("district", district), ("year", year), ("figure", fid), ("value", raw),
                        ("district_name", unit_name), ("group", form.get("city") or None), ("unit", spec.unit),
-                       ("source", source), ("note", f"佐证材料 / evidence: {evidence}" if evidence else None),
+                       ("source", said[0]), ("quote", said[1]), ("note", _note(said[2], evidence)),
                        ("file", reader.label), ("row", r), ("column", letter), ("_unread", unread)):
             out[key].append(v)
     _check_order(order, list(specs), title, reader, framework)
     form["found_rows"] = found_rows  # where each figure is now (rows may have been inserted)
     return _frame(out), _evidence_frame(ev)
+
+
+def _said(value: Any) -> tuple[str | None, str | None, str | None]:
+    """(source, quote, note) of a source/note cell; the quote and note verbatim (no NFKC: a quote's
+    full-width punctuation is the document's), the source normalised like every label."""
+    if _blank(value):
+        return None, None, None
+    source, quote, note = split_source(str(value).strip())
+    return (_text(source) or None) if source else None, quote, note
+
+
+def _note(note: str | None, evidence: str) -> str | None:
+    """The note of a value: what the source/note cell says after its note marker, then the evidence names."""
+    parts = [note, f"佐证材料 / evidence: {evidence}" if evidence else None]
+    return "; ".join(p for p in parts if p) or None
 
 
 def _differs(found: Any, expected: Any) -> bool:
@@ -732,6 +749,7 @@ def _read_offices_sheet(book: Workbook, title: str, form: dict[str, Any], framew
                        column="B", refuse=True)
         source = _text(_value(cells, src_col)) or None
         evidence = _text(_value(cells, ev_col))
+        said = _said(_value(cells, src_col))
         any_value = False
         for j, fid in columns.items():
             cell = cells[j - 1] if len(cells) >= j else None
@@ -743,8 +761,8 @@ def _read_offices_sheet(book: Workbook, title: str, form: dict[str, Any], framew
             unread = _value_rows(fid, framework.figures[fid], raw, f"{letter}{r}", reader, title, code, year, r)
             for key, v in (("district", code), ("year", year), ("figure", fid), ("value", raw),
                            ("district_name", names[code]), ("group", group),
-                           ("unit", framework.figures[fid].unit), ("source", source),
-                           ("note", f"佐证材料 / evidence: {evidence}" if evidence else None),
+                           ("unit", framework.figures[fid].unit), ("source", said[0]), ("quote", said[1]),
+                           ("note", _note(said[2], evidence)),
                            ("file", reader.label), ("row", r), ("column", letter), ("_unread", unread)):
                 out[key].append(v)
         if evidence:

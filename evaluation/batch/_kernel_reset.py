@@ -57,15 +57,19 @@ def capture() -> None:
 
 
 def reset(cwd: str) -> None:
-    """Bring the kernel back to the captured state and change to ``cwd``."""
+    """Bring the kernel back to the captured state and change to ``cwd``.
+
+    The change of folder comes first: the previous report's folder may be gone (a published
+    edition's staging folder is renamed), and anything that asks for the working folder would fail.
+    """
     from IPython import get_ipython
 
+    os.chdir(cwd)
     shell = get_ipython()
     if shell is not None:
         shell.reset(new_session=True)  # also garbage-collects (DisplayHook.flush)
     _reset_libraries(shell)
     _restore_process()
-    os.chdir(cwd)
     gc.collect()
     gc.freeze()
 

@@ -29,6 +29,7 @@ from indicators.grading import UNSUBMITTED_LABEL
 from ..errors import ReportDataError
 from .content import bi, check_lang, check_row, format_value, realised_weights
 from .store import peer_view
+from .store import submission_notes as figure_notes
 
 __all__ = [
     "SOURCES_FILE", "deductions", "figure_notes", "findings", "points_table", "read_sources",
@@ -219,19 +220,6 @@ def read_sources(path: str | Path | None = None) -> pd.DataFrame:
     if not p.exists():
         return pd.DataFrame(columns=list(SOURCE_COLUMNS[1:]), index=pd.Index([], name="id"))
     return _read_sources_file(str(p))
-
-
-def figure_notes(submission: Any) -> pd.DataFrame:
-    """``source``, ``quote`` and ``note`` of every submitted figure, indexed by (district, year, figure)."""
-    df = submission.figures
-    cols = [c for c in ("source", "quote", "note") if c in df.columns]
-    out = df[["district", "year", "figure", *cols]].copy()
-    for c in ("source", "quote", "note"):
-        if c not in out:
-            out[c] = None
-    out["year"] = out["year"].astype(int)
-    out = out.astype({c: object for c in ("district", "figure", "source", "quote", "note")})
-    return out.drop_duplicates(["district", "year", "figure"], keep="last").set_index(["district", "year", "figure"])
 
 
 def _figures_of(node: Any) -> list[str]:

@@ -328,23 +328,34 @@ def unsubmitted_sensitivity(result: IndexResult) -> pd.DataFrame:
     return table
 
 
+def submission_notes(submission: Any) -> pd.DataFrame:
+    """``source``, ``quote`` and ``note`` of every submitted figure, indexed by (district, year, figure)."""
+    df = submission.figures
+    cols = [c for c in ("source", "quote", "note") if c in df.columns]
+    out = df[["district", "year", "figure", *cols]].copy()
+    for c in ("source", "quote", "note"):
+        if c not in out:
+            out[c] = None
+    out["year"] = out["year"].astype(int)
+    out = out.astype({c: object for c in ("district", "figure", "source", "quote", "note")})
+    return out.drop_duplicates(["district", "year", "figure"], keep="last").set_index(["district", "year", "figure"])
+
+
 def figure_notes(figures_path: str | Path | None) -> pd.DataFrame | None:
     """``source``, ``quote``, ``note`` of every figure of a submission file, memoised by file hash.
 
     Indexed by (district, year, figure); None without a file. See
-    :func:`evaluation.report.assessment.figure_notes`.
+    :func:`submission_notes`.
     """
     if figures_path is None or str(figures_path) == "":
         return None
-    from .assessment import figure_notes as notes_of
-
     fig = resolve_figures(figures_path)
     key = _file_hash(fig)
     with _LOCK:
         hit = _NOTES.get(key)
     if hit is not None:
         return hit
-    notes = notes_of(read_figures(fig))
+    notes = submission_notes(read_figures(fig))
     with _LOCK:
         _NOTES[key] = notes
         while len(_NOTES) > _CACHE_SIZE:

@@ -490,3 +490,21 @@ def test_four_warm_kernels_start_at_once_without_clashing():
         for kernel in kernels:
             kernel.close()
     assert [f for f in folders if f.exists()] == []
+
+
+def test_warm_kernel_survives_the_previous_reports_folder_being_removed(tmp_path):
+    """A published edition renames its staging folder: the next report must not need the old folder.
+
+    IPython's reset records the working folder (``os.getcwd()``), which raised FileNotFoundError
+    when the previous report's folder was gone (seen in ``rolindex demo``'s edition v2).
+    """
+    import shutil
+
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    with WarmKernel() as kernel:
+        assert kernel.execute(notebook("trivial"), {"district": "110105", "label": "朝阳"}, cwd=first).ok
+        shutil.rmtree(first)
+        again = kernel.execute(notebook("trivial"), {"district": "110105", "label": "朝阳"}, cwd=second)
+        assert again.ok

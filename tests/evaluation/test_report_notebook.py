@@ -68,9 +68,9 @@ def test_cells_are_single_calls_into_report_cells():
         assert not any(isinstance(n, ast.If | ast.For | ast.While | ast.Lambda | ast.IfExp) for n in ast.walk(stmt))
         assert callable(getattr(rc, call.func.attr))
         called.append(call.func.attr)
-    assert called == ["open_report", "banner", "headline", "profile", "scorecard", "dimension_chart", "trend_chart",
-                      "contribution_chart", "rank_uncertainty", "strengths_weaknesses", "methodology_note",
-                      "write_sidecar"]
+    assert called == ["open_report", "banner", "headline", "grading_status", "profile", "scorecard", "points",
+                      "deductions", "dimension_chart", "trend_chart", "contribution_chart", "rank_uncertainty",
+                      "findings", "rectification", "sources", "basis", "methodology_note", "write_sidecar"]
 
 
 def test_open_report_checks_parameters():

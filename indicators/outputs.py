@@ -125,7 +125,10 @@ def _cell_value(value: Any) -> Any:
         return value
     if hasattr(value, "isoformat"):
         return value
-    return neutralise(_ILLEGAL_XML.sub("\ufffd", str(value)))
+    text = str(value)
+    if not text:
+        return None  # an empty text is an empty cell (openpyxl would write an empty inline string)
+    return neutralise(_ILLEGAL_XML.sub("\ufffd", text))
 
 
 def neutralise_workbook(wb: Any) -> Any:

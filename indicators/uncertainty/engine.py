@@ -61,7 +61,9 @@ class _DataStage:
                  common_excl: tuple[str, ...], mode: str, varied: set[str], build_kwargs: Mapping[str, Any]) -> None:
         if mode not in ("auto", "fast", "pipeline"):
             raise MethodologyError(f"data_stage must be 'auto', 'fast' or 'pipeline', got {mode!r}")
-        unknown = set(meth.to_dict()) - _KNOWN_KEYS
+        unknown = set(meth.to_dict()) - _KNOWN_KEYS - {"grading"}  # grading decides grades, not scores
+        if meth.unsubmitted.method == "redistribute":  # the default: what the fast stage computes
+            unknown.discard("unsubmitted")
         screen_after = meth.screen.method != "none" and meth.screen.params.get("stage") == "after_impute"
         why = (f"the methodology step(s) {sorted(unknown)}" if unknown else
                "varying the imputation with a screen after imputing" if screen_after and "impute" in varied else "")

@@ -53,6 +53,7 @@ def main() -> int:
     ap.add_argument("--repeat", "-n", type=int, default=7, help="runs per case (default: %(default)s)")
     args = ap.parse_args()
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # a user's Python caches bytecode; time that, not recompiling
     for _, argv, _ in CASES:  # warm the file cache and the .pyc files
         time_once(argv, env)
     times: dict[str, list[float]] = {label: [] for label, _, _ in CASES}

@@ -12,10 +12,13 @@ import difflib
 import hashlib
 import io
 import itertools
+import math
 import re
+import sys
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -180,11 +183,18 @@ def _read_xlsx(data: bytes, label: str) -> tuple[_Table | None, list[Problem]]:
         names = book.sheetnames
         sheet = book["figures"] if "figures" in names else book[names[0]]
         records = []
+        zeros: dict[str, tuple[list[Any], int]] = {}  # float 0.0 cells: written as 0.0, or underflowed?
         for cells in sheet.iter_rows():
             row = next((c.row for c in cells if getattr(c, "row", None)), None)
             if row is None:
                 continue
-            records.append(([_xlsx_cell(c) for c in cells], row))
+            values = [_xlsx_cell(c, sheet.title) for c in cells]
+            for i, c in enumerate(cells):
+                if isinstance(getattr(c, "value", None), float) and c.value == 0:
+                    zeros[c.coordinate] = (values, i)
+            records.append((values, row))
+        if zeros:
+            _flag_underflow(sheet, zeros)
     finally:
         book.close()
     table, problems = _table(records, label)
@@ -194,11 +204,19 @@ def _read_xlsx(data: bytes, label: str) -> tuple[_Table | None, list[Problem]]:
     return table, problems
 
 
-def _xlsx_cell(cell: Any) -> Any:
-    """An XLSX cell's value; numbers keep what the number format shows (percent, decimals)."""
+def _xlsx_cell(cell: Any, sheet: str) -> Any:
+    """An XLSX cell's value; numbers keep what the number format shows (percent, decimals).
+
+    A number too large for a float (``1e999``, read as infinity) carries an error naming ``sheet``
+    and the cell; one too small (``1e-400``, read as 0) is found by :func:`_flag_underflow`.
+    """
     value = getattr(cell, "value", None)
     if isinstance(value, bool) or not isinstance(value, int | float):
         return value
+    if isinstance(value, float) and not math.isfinite(value):
+        return XlsxNumber(value, repr(value), None, False, _range_error(sheet, cell.coordinate, None, value))
+    if isinstance(value, float) and value != 0 and abs(value) < sys.float_info.min:
+        return XlsxNumber(value, repr(value), None, False, _range_error(sheet, cell.coordinate, repr(value), 0.0))
     fmt = getattr(cell, "number_format", "General") or "General"
     if "%" in fmt:
         match = re.search(r"\.([0#]+)", fmt)
@@ -207,6 +225,53 @@ def _xlsx_cell(cell: Any) -> Any:
     decimals = float_decimals(float(value))
     return XlsxNumber(value, f"{value:.{decimals}f}" if decimals < 16 else repr(value),
                        decimals, False)
+
+
+def _range_error(sheet: str, ref: str, written: str | None, value: float) -> str:
+    """Why an XLSX number cannot be used: it overflowed to infinity or underflowed to (nearly) 0."""
+    shown = f" {written}" if written else ""
+    if math.isinf(value):
+        return (f"工作表“{sheet}”单元格 {ref} 的数值{shown}过大，读作无穷大（上溢） / sheet '{sheet}' cell {ref}: the "
+                f"number{shown} is too large to be a figure (it reads as infinity: overflow); expected a finite "
+                "number such as 2162")
+    return (f"工作表“{sheet}”单元格 {ref} 的数值{shown}过小，读作 0（下溢） / sheet '{sheet}' cell {ref}: the "
+            f"number{shown} is too small to be a figure (it reads as 0: underflow); expected a number such as "
+            "2162, or 0 if the figure is zero")
+
+
+#: A cell (``<c r="B2" ...>…</c>``) of a worksheet's XML and its stored value (``<v>…</v>``).
+_XML_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)', re.S)
+_XML_REF = re.compile(rb'\br="([A-Z]+[0-9]+)"')
+_XML_VALUE = re.compile(rb'<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>')
+
+
+def _flag_underflow(sheet: Any, zeros: dict[str, tuple[list[Any], int]]) -> None:
+    """Mark the float-zero cells whose stored text is a non-zero number (``1e-400``): underflow.
+
+    openpyxl converts the text with ``float()``, so ``1e-400`` arrives as 0.0 just like ``0.0``;
+    only the worksheet's XML tells them apart. Read once, only when some cell is a float zero.
+    """
+    try:
+        with sheet._get_source() as src:  # the worksheet part openpyxl itself reads
+            xml = src.read()
+    except (AttributeError, OSError, KeyError):
+        return
+    for match in _XML_CELL.finditer(xml):
+        ref = _XML_REF.search(match.group(1))
+        if ref is None or match.group(2) is None:
+            continue
+        where = zeros.get(ref.group(1).decode())
+        if where is None:
+            continue
+        value = _XML_VALUE.search(match.group(2))
+        text = value.group(1).decode(errors="replace").strip() if value else ""
+        try:
+            nonzero = Decimal(text) != 0
+        except ArithmeticError:
+            continue
+        if nonzero:
+            values, i = where
+            values[i] = XlsxNumber(0.0, text, None, False, _range_error(sheet.title, ref.group(1).decode(), text, 0.0))
 
 
 def _blank(cell: Any) -> bool:

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
-from ..textdecode import Decoded, decode_strict
+from ..textdecode import StrictLines
 from .types import (
     _CATEGORICAL,
     _IDENTIFIERS,
@@ -55,7 +55,8 @@ def read_figures(*paths: str | Path, encoding: str | None = None) -> Submission:
     is collected in :attr:`Submission.problems`; only a path that does not exist or has an
     unsupported extension raises :class:`~indicators.errors.DataError` at once.
 
-    CSV text is decoded in one encoding per file (:func:`indicators.textdecode.decode_strict`):
+    CSV text is decoded in one encoding per file (:class:`indicators.textdecode.StrictLines`, a block
+    of lines at a time, so a large file is held neither as bytes nor as text):
     detected from the first row with Chinese text, or ``encoding`` when given (``--encoding``); a
     file whose rows mix encodings is an error naming the first row in the other one.
     """
@@ -75,14 +76,14 @@ def read_figures(*paths: str | Path, encoding: str | None = None) -> Submission:
     labels = [str(p) if names.count(p.name) > 1 else p.name for p in paths]
     frames, problems, files = [], [], {}
     for path, label in zip(paths, labels, strict=True):
-        data = path.read_bytes()
-        files[label] = hashlib.sha256(data).hexdigest()
         if SUFFIXES[path.suffix.lower()] == "csv":
-            decoded = decode_strict(data, encoding)
-            del data  # the text alone from here: a large file is not held twice
-            table, file_problems = _read_csv(decoded, label)
-            del decoded
+            hasher = hashlib.sha256()
+            with path.open("rb") as stream:  # decoded and parsed a block at a time, hashed on the way
+                table, file_problems = _read_csv(StrictLines(stream, encoding, hasher), label)
+            files[label] = hasher.hexdigest()
         else:
+            data = path.read_bytes()
+            files[label] = hashlib.sha256(data).hexdigest()
             table, file_problems = _read_xlsx(data, label)
             del data
         problems.extend(file_problems)
@@ -140,36 +141,27 @@ class _Table:
 _SHARE_LIMIT = 4096
 
 
-def _read_csv(decoded: Decoded, label: str) -> tuple[_Table | None, list[Problem]]:
-    if decoded.text is None:
-        return None, [Problem("error", decoded.error or "cannot decode the file", label, decoded.line)]
-    text = decoded.text
-    end = text.find("\n")
-    first = text if end < 0 else text[:end]
-    delimiter = ","
-    if "," not in first:
-        delimiter = "\t" if "\t" in first else (";" if ";" in first else ",")
+def _read_csv(lines: StrictLines, label: str) -> tuple[_Table | None, list[Problem]]:
+    """The table of a CSV file's decoded ``lines``; a decoding error (which wins over a CSV syntax
+    error further on) discards whatever was read before it."""
     try:
-        records = csv.reader(_lines(text), delimiter=delimiter)
-        return _table(zip(records, itertools.count(1)), label)
-    except csv.Error as exc:
-        return None, [Problem("error", f"not a valid CSV file: {exc}", label)]
-
-
-def _lines(text: str) -> Any:
-    """The lines of ``text`` with their endings, one at a time (as ``io.StringIO(text, newline="")``
-    yields them, without a second copy of the whole text)."""
-    if "\r" in text and text.count("\r") != text.count("\r\n"):  # old Mac line ends: the general way
-        yield from io.StringIO(text, newline="")
-        return
-    start, n = 0, len(text)
-    while start < n:
-        end = text.find("\n", start)
-        if end < 0:
-            yield text[start:]
-            return
-        yield text[start:end + 1]
-        start = end + 1
+        it = iter(lines)
+        first = next(it, "")
+        delimiter = ","
+        if "," not in first:
+            delimiter = "\t" if "\t" in first else (";" if ";" in first else ",")
+        try:
+            records = csv.reader(itertools.chain([first] if first else [], it), delimiter=delimiter)
+            table, problems = _table(zip(records, itertools.count(1)), label)
+        except csv.Error as exc:
+            for _ in it:  # is the rest decodable? an encoding error is the more useful message
+                pass
+            table, problems = None, [Problem("error", f"not a valid CSV file: {exc}", label)]
+    finally:
+        lines.drain()  # the hash covers the whole file
+    if lines.error is not None:
+        return None, [Problem("error", lines.error, label, lines.line)]
+    return table, problems
 
 
 def _read_xlsx(data: bytes, label: str) -> tuple[_Table | None, list[Problem]]:
@@ -318,8 +310,11 @@ def _table(records: Iterable[tuple[list[Any], int]], label: str) -> tuple[_Table
 
 
 def _table_to_raw(table: _Table,
-                  label: str) -> tuple[dict[str, pd.Series] | None, int, bool, list[Problem]]:
-    """Map a table's columns (long or wide) to raw cell Series; return (raw, n, long, problems)."""
+                  label: str) -> tuple[dict[str, Any] | None, int, bool, list[Problem]]:
+    """Map a table's columns (long or wide) to raw cell Series; return (raw, n, long, problems).
+
+    In long format the table's column lists are emptied as they are copied (the table is spent).
+    """
     problems: list[Problem] = []
     names = [h.lower() for h in table.header]
 
@@ -366,10 +361,14 @@ def _table_to_raw(table: _Table,
                                f"{', '.join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)}", "warning",
                                table.header[i])
         n = table.n_rows
-        raw = {c: pd.Series(cells(seen[c]), dtype=object) for c in known if c in seen}
-        raw["file"] = pd.Series([label] * n, dtype=object)
+        raw: dict[str, Any] = {}
+        for c in known:
+            if c in seen:  # each column's list is released once copied: a large file is not held twice
+                raw[c] = pd.Series(cells(seen[c]), dtype=object)
+                table.columns[seen[c]] = []
+        raw["file"] = pd.Categorical.from_codes(np.zeros(n, np.int8), [label])
         raw["row"] = pd.Series(numbers)
-        raw["column"] = pd.Series(["value"] * n, dtype=object)
+        raw["column"] = pd.Categorical.from_codes(np.zeros(n, np.int8), ["value"])
         return raw, n, True, problems
 
     # wide: melt the figure columns, keeping only non-empty cells

@@ -150,8 +150,7 @@ def _categorical(values: Any, clean: Any = None) -> pd.Categorical:
     elif isinstance(values, pd.Categorical):
         codes, uniques = values.codes, values.categories.to_numpy(dtype=object)
     else:
-        codes, uniques = pd.factorize(np.asarray(values, dtype=object), sort=True, use_na_sentinel=True)
-        uniques = np.asarray(uniques, dtype=object)
+        codes, uniques = _factorize(values)
         cleaned_list = [clean(u) for u in uniques]
         if all(c is u for c, u in zip(cleaned_list, uniques, strict=True)):  # clean and sorted: one pass
             return pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype=object))
@@ -166,6 +165,35 @@ def _categorical(values: Any, clean: Any = None) -> pd.Categorical:
     remap = np.append(remap.astype(np.int64), -1)
     new_codes = remap[np.where(codes < 0, len(uniques), codes)]
     return pd.Categorical.from_codes(new_codes, categories=pd.Index(cats, dtype=object))
+
+
+def _factorize(values: Any, sort: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(values, sort=sort)`` of object cells (missing → -1), with a dict of the distinct
+    cells instead of a hash table sized for every row: a million cells of a few thousand districts
+    cost their codes, not a table of a million slots. The distinct cells are sorted by pandas."""
+    arr = np.asarray(values, dtype=object)
+    codes = np.empty(len(arr), dtype=np.int64)
+    first: dict[Any, int] = {}
+    try:
+        for i, v in enumerate(arr):
+            try:
+                codes[i] = first[v]
+            except KeyError:
+                if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v):
+                    codes[i] = -1
+                else:
+                    codes[i] = first[v] = len(first)
+    except TypeError:  # an unhashable cell: pandas' way
+        codes, uniques = pd.factorize(arr, sort=sort, use_na_sentinel=True)
+        return codes, np.asarray(uniques, dtype=object)
+    del arr
+    distinct = np.empty(len(first), dtype=object)
+    distinct[:] = list(first)
+    if not sort:  # first appearance, as pandas orders them
+        return codes, distinct
+    order, uniques = pd.factorize(distinct, sort=True, use_na_sentinel=True)
+    remap = np.append(order.astype(np.int64), -1)
+    return remap[codes], np.asarray(uniques, dtype=object)
 
 
 def _cell_text(value: Any) -> str | None:
@@ -269,7 +297,7 @@ def _years(values: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         year = values.to_numpy(dtype=np.int64)
         if ((year >= YEAR_RANGE[0]) & (year <= YEAR_RANGE[1])).all():
             return year, np.zeros(len(year), bool), None
-    codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+    codes, uniques = _factorize(values, sort=False)
     parsed = [parse_year(u) for u in uniques] + [parse_year(None)]
     years = np.array([p[0] or 0 for p in parsed], dtype=np.int64)
     errors = np.array([p[1] for p in parsed], dtype=object)
@@ -378,14 +406,17 @@ class Layout:
         ymin = int(year.min()) if n else 0
         span = int(year.max()) - ymin + 1 if n else 1
         raw_key = dcodes * span + (year - ymin)
+        del dcodes, year  # temporaries of a row each are freed as soon as they are spent (peak memory)
         space = len(dcats) * span
         if space <= 4 * n + 1_000_000:
             occupied = np.bincount(raw_key, minlength=space) > 0
             ids = np.cumsum(occupied) - 1
             key = ids[raw_key]
             uniq = np.flatnonzero(occupied)
+            del occupied, ids
         else:
             key, uniq = pd.factorize(raw_key, sort=True)
+        del raw_key
         nkeys, nfigs = len(uniq), len(fcats)
         cell = key * nfigs + fcodes
         counts = np.bincount(cell, minlength=nkeys * nfigs).reshape(nkeys, nfigs)
@@ -396,8 +427,10 @@ class Layout:
             cell, positions, values = cell[first], positions[first], values[first]
         pos = np.full(nkeys * nfigs, -1, dtype=positions.dtype)
         pos[cell] = positions
+        del positions
         value = np.full(nkeys * nfigs, np.nan)
         value[cell] = values
+        del cell, values
         return cls(
             districts=np.asarray(dcats, dtype=object)[uniq // span],
             years=(uniq % span + ymin).astype(np.int64), figures=pd.Index(fcats), key=key,

@@ -15,8 +15,10 @@ built-in ids).
 from __future__ import annotations
 
 import io
+import math
 import posixpath
 import re
+import sys
 import zipfile
 from dataclasses import dataclass
 from xml.etree import ElementTree
@@ -227,6 +229,9 @@ class Workbook:
             number = float(v) if any(ch in v for ch in ".eE") else int(v)
         except ValueError:
             return v
+        if isinstance(number, float) and (math.isinf(number) or abs(number) < sys.float_info.min
+                                          and any(ch in v.lower().split("e")[0] for ch in "123456789")):
+            return v  # 1e999 / 1e-400: the text, which the value parser refuses as overflow / underflow
         if _is_date(fmt):
             from openpyxl.utils.datetime import from_excel
 

@@ -49,6 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from indicators import IndexResult, Methodology
+from indicators.io import sha256_file
 from indicators.outputs import write_csv
 
 from .. import paths
@@ -97,6 +98,8 @@ class ReportsOutcome:
     failed: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: Input files that changed while the batch ran (every page still shows the snapshot taken at start).
     inputs_changed: list[Path] = field(default_factory=list)
+    #: For each changed input: (sha256 at the start, sha256 at the end or None when the file is gone).
+    inputs_sha256: dict[Path, tuple[str, str | None]] = field(default_factory=dict)
     font: Path | None = None
     pdfs: dict[str, Path] = field(default_factory=dict)
     pdf_failed: dict[str, str] = field(default_factory=dict)
@@ -123,9 +126,7 @@ class ReportsOutcome:
         if b.failed:
             lines.append(f"  (details, tracebacks and the failed notebooks: {self.manifest})")
         for path in self.inputs_changed:
-            lines.append(f"  注意：{path} 在运行期间被修改；本批报告均基于开始时的快照，重新运行以采用新数据 / "
-                         f"note: {path} changed while the batch ran; every page shows the snapshot taken "
-                         "at the start — rerun to use the new file")
+            lines.append("  " + _changed_note(path, *self.inputs_sha256.get(path, ("?", "?"))))
         if self.pdf_s is not None:
             lines.append(f"  PDF: {len(self.pdfs)} printed or unchanged, {len(self.pdf_failed)} failed "
                          f"in {self.pdf_s:.1f} s")
@@ -228,12 +229,24 @@ class _Snapshot:
             atomic_write_bytes(path, self.data)
         return path
 
+    def current(self) -> str | None:
+        """The source file's sha256 now (None when it is gone or unreadable)."""
+        try:
+            return sha256_file(self.source)
+        except OSError:
+            return None
+
     def changed(self) -> bool:
         """Whether the source file no longer holds the snapshot's bytes (or is gone)."""
-        try:
-            return hashlib.sha256(self.source.read_bytes()).hexdigest() != self.sha256
-        except OSError:
-            return True
+        return self.current() != self.sha256
+
+
+def _changed_note(path: Path, old: str, new: str | None) -> str:
+    """The bilingual note that an input changed during the run, with its sha256 before and after."""
+    now = new or "文件已不存在 / gone"
+    return (f"注意：{path} 在运行期间被修改（sha256 {old} → {now}）；本批报告与索引页均基于开始时的快照，"
+            f"重新运行以采用新数据 / note: {path} changed while the batch ran (sha256 {old} → {now}); every "
+            "report and the index page show the snapshot taken at the start — rerun to use the new file")
 
 
 def _links_and_failures(folder: Path, expected: Mapping[str, dict[str, Any]]
@@ -545,14 +558,14 @@ def _run_year(
     reports, failed = _links_and_failures(folder, all_params)
     scores, page = write_year_pages(result, year, folder, reports, failed, lang,
                                     _year_nav(out_fw, year, all_years, lang), uncertainty, edition)
-    changed = [snap.source for snap in snapshots if snap.changed()]
-    for path in changed:
-        print(f"rolindex report: 注意：{path} 在运行期间被修改，本批报告均基于开始时的快照 / "
-              f"note: {path} changed during the run; every page shows the snapshot taken at the start",
-              file=sys.stderr)
+    hashes = {snap.source: (snap.sha256, snap.current()) for snap in snapshots}
+    hashes = {path: pair for path, pair in hashes.items() if pair[0] != pair[1]}
+    changed = list(hashes)
+    for path, (old, new) in hashes.items():
+        print(f"rolindex report: {_changed_note(path, old, new)}", file=sys.stderr)
     font = ship_font(folder)
     outcome = ReportsOutcome(fw_id, year, folder, page, scores, batch.manifest_path, batch, chosen, reports, failed,
-                             changed, font=font)
+                             changed, hashes, font=font)
     if pdf:
         t0 = time.perf_counter()
         wanted = {d: reports[d] for d in chosen if d in reports}

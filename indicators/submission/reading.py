@@ -12,10 +12,13 @@ import difflib
 import hashlib
 import io
 import itertools
+import math
 import re
+import sys
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
-from ..textdecode import Decoded, decode_strict
+from ..textdecode import StrictLines
 from .types import (
     _CATEGORICAL,
     _IDENTIFIERS,
@@ -52,7 +55,8 @@ def read_figures(*paths: str | Path, encoding: str | None = None) -> Submission:
     is collected in :attr:`Submission.problems`; only a path that does not exist or has an
     unsupported extension raises :class:`~indicators.errors.DataError` at once.
 
-    CSV text is decoded in one encoding per file (:func:`indicators.textdecode.decode_strict`):
+    CSV text is decoded in one encoding per file (:class:`indicators.textdecode.StrictLines`, a block
+    of lines at a time, so a large file is held neither as bytes nor as text):
     detected from the first row with Chinese text, or ``encoding`` when given (``--encoding``); a
     file whose rows mix encodings is an error naming the first row in the other one.
     """
@@ -72,14 +76,14 @@ def read_figures(*paths: str | Path, encoding: str | None = None) -> Submission:
     labels = [str(p) if names.count(p.name) > 1 else p.name for p in paths]
     frames, problems, files = [], [], {}
     for path, label in zip(paths, labels, strict=True):
-        data = path.read_bytes()
-        files[label] = hashlib.sha256(data).hexdigest()
         if SUFFIXES[path.suffix.lower()] == "csv":
-            decoded = decode_strict(data, encoding)
-            del data  # the text alone from here: a large file is not held twice
-            table, file_problems = _read_csv(decoded, label)
-            del decoded
+            hasher = hashlib.sha256()
+            with path.open("rb") as stream:  # decoded and parsed a block at a time, hashed on the way
+                table, file_problems = _read_csv(StrictLines(stream, encoding, hasher), label)
+            files[label] = hasher.hexdigest()
         else:
+            data = path.read_bytes()
+            files[label] = hashlib.sha256(data).hexdigest()
             table, file_problems = _read_xlsx(data, label)
             del data
         problems.extend(file_problems)
@@ -137,36 +141,27 @@ class _Table:
 _SHARE_LIMIT = 4096
 
 
-def _read_csv(decoded: Decoded, label: str) -> tuple[_Table | None, list[Problem]]:
-    if decoded.text is None:
-        return None, [Problem("error", decoded.error or "cannot decode the file", label, decoded.line)]
-    text = decoded.text
-    end = text.find("\n")
-    first = text if end < 0 else text[:end]
-    delimiter = ","
-    if "," not in first:
-        delimiter = "\t" if "\t" in first else (";" if ";" in first else ",")
+def _read_csv(lines: StrictLines, label: str) -> tuple[_Table | None, list[Problem]]:
+    """The table of a CSV file's decoded ``lines``; a decoding error (which wins over a CSV syntax
+    error further on) discards whatever was read before it."""
     try:
-        records = csv.reader(_lines(text), delimiter=delimiter)
-        return _table(zip(records, itertools.count(1)), label)
-    except csv.Error as exc:
-        return None, [Problem("error", f"not a valid CSV file: {exc}", label)]
-
-
-def _lines(text: str) -> Any:
-    """The lines of ``text`` with their endings, one at a time (as ``io.StringIO(text, newline="")``
-    yields them, without a second copy of the whole text)."""
-    if "\r" in text and text.count("\r") != text.count("\r\n"):  # old Mac line ends: the general way
-        yield from io.StringIO(text, newline="")
-        return
-    start, n = 0, len(text)
-    while start < n:
-        end = text.find("\n", start)
-        if end < 0:
-            yield text[start:]
-            return
-        yield text[start:end + 1]
-        start = end + 1
+        it = iter(lines)
+        first = next(it, "")
+        delimiter = ","
+        if "," not in first:
+            delimiter = "\t" if "\t" in first else (";" if ";" in first else ",")
+        try:
+            records = csv.reader(itertools.chain([first] if first else [], it), delimiter=delimiter)
+            table, problems = _table(zip(records, itertools.count(1)), label)
+        except csv.Error as exc:
+            for _ in it:  # is the rest decodable? an encoding error is the more useful message
+                pass
+            table, problems = None, [Problem("error", f"not a valid CSV file: {exc}", label)]
+    finally:
+        lines.drain()  # the hash covers the whole file
+    if lines.error is not None:
+        return None, [Problem("error", lines.error, label, lines.line)]
+    return table, problems
 
 
 def _read_xlsx(data: bytes, label: str) -> tuple[_Table | None, list[Problem]]:
@@ -180,11 +175,18 @@ def _read_xlsx(data: bytes, label: str) -> tuple[_Table | None, list[Problem]]:
         names = book.sheetnames
         sheet = book["figures"] if "figures" in names else book[names[0]]
         records = []
+        zeros: dict[str, tuple[list[Any], int]] = {}  # float 0.0 cells: written as 0.0, or underflowed?
         for cells in sheet.iter_rows():
             row = next((c.row for c in cells if getattr(c, "row", None)), None)
             if row is None:
                 continue
-            records.append(([_xlsx_cell(c) for c in cells], row))
+            values = [_xlsx_cell(c, sheet.title) for c in cells]
+            for i, c in enumerate(cells):
+                if isinstance(getattr(c, "value", None), float) and c.value == 0:
+                    zeros[c.coordinate] = (values, i)
+            records.append((values, row))
+        if zeros:
+            _flag_underflow(sheet, zeros)
     finally:
         book.close()
     table, problems = _table(records, label)
@@ -194,11 +196,19 @@ def _read_xlsx(data: bytes, label: str) -> tuple[_Table | None, list[Problem]]:
     return table, problems
 
 
-def _xlsx_cell(cell: Any) -> Any:
-    """An XLSX cell's value; numbers keep what the number format shows (percent, decimals)."""
+def _xlsx_cell(cell: Any, sheet: str) -> Any:
+    """An XLSX cell's value; numbers keep what the number format shows (percent, decimals).
+
+    A number too large for a float (``1e999``, read as infinity) carries an error naming ``sheet``
+    and the cell; one too small (``1e-400``, read as 0) is found by :func:`_flag_underflow`.
+    """
     value = getattr(cell, "value", None)
     if isinstance(value, bool) or not isinstance(value, int | float):
         return value
+    if isinstance(value, float) and not math.isfinite(value):
+        return XlsxNumber(value, repr(value), None, False, _range_error(sheet, cell.coordinate, None, value))
+    if isinstance(value, float) and value != 0 and abs(value) < sys.float_info.min:
+        return XlsxNumber(value, repr(value), None, False, _range_error(sheet, cell.coordinate, repr(value), 0.0))
     fmt = getattr(cell, "number_format", "General") or "General"
     if "%" in fmt:
         match = re.search(r"\.([0#]+)", fmt)
@@ -207,6 +217,53 @@ def _xlsx_cell(cell: Any) -> Any:
     decimals = float_decimals(float(value))
     return XlsxNumber(value, f"{value:.{decimals}f}" if decimals < 16 else repr(value),
                        decimals, False)
+
+
+def _range_error(sheet: str, ref: str, written: str | None, value: float) -> str:
+    """Why an XLSX number cannot be used: it overflowed to infinity or underflowed to (nearly) 0."""
+    shown = f" {written}" if written else ""
+    if math.isinf(value):
+        return (f"工作表“{sheet}”单元格 {ref} 的数值{shown}过大，读作无穷大（上溢） / sheet '{sheet}' cell {ref}: the "
+                f"number{shown} is too large to be a figure (it reads as infinity: overflow); expected a finite "
+                "number such as 2162")
+    return (f"工作表“{sheet}”单元格 {ref} 的数值{shown}过小，读作 0（下溢） / sheet '{sheet}' cell {ref}: the "
+            f"number{shown} is too small to be a figure (it reads as 0: underflow); expected a number such as "
+            "2162, or 0 if the figure is zero")
+
+
+#: A cell (``<c r="B2" ...>…</c>``) of a worksheet's XML and its stored value (``<v>…</v>``).
+_XML_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)', re.S)
+_XML_REF = re.compile(rb'\br="([A-Z]+[0-9]+)"')
+_XML_VALUE = re.compile(rb'<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>')
+
+
+def _flag_underflow(sheet: Any, zeros: dict[str, tuple[list[Any], int]]) -> None:
+    """Mark the float-zero cells whose stored text is a non-zero number (``1e-400``): underflow.
+
+    openpyxl converts the text with ``float()``, so ``1e-400`` arrives as 0.0 just like ``0.0``;
+    only the worksheet's XML tells them apart. Read once, only when some cell is a float zero.
+    """
+    try:
+        with sheet._get_source() as src:  # the worksheet part openpyxl itself reads
+            xml = src.read()
+    except (AttributeError, OSError, KeyError):
+        return
+    for match in _XML_CELL.finditer(xml):
+        ref = _XML_REF.search(match.group(1))
+        if ref is None or match.group(2) is None:
+            continue
+        where = zeros.get(ref.group(1).decode())
+        if where is None:
+            continue
+        value = _XML_VALUE.search(match.group(2))
+        text = value.group(1).decode(errors="replace").strip() if value else ""
+        try:
+            nonzero = Decimal(text) != 0
+        except ArithmeticError:
+            continue
+        if nonzero:
+            values, i = where
+            values[i] = XlsxNumber(0.0, text, None, False, _range_error(sheet.title, ref.group(1).decode(), text, 0.0))
 
 
 def _blank(cell: Any) -> bool:
@@ -253,8 +310,11 @@ def _table(records: Iterable[tuple[list[Any], int]], label: str) -> tuple[_Table
 
 
 def _table_to_raw(table: _Table,
-                  label: str) -> tuple[dict[str, pd.Series] | None, int, bool, list[Problem]]:
-    """Map a table's columns (long or wide) to raw cell Series; return (raw, n, long, problems)."""
+                  label: str) -> tuple[dict[str, Any] | None, int, bool, list[Problem]]:
+    """Map a table's columns (long or wide) to raw cell Series; return (raw, n, long, problems).
+
+    In long format the table's column lists are emptied as they are copied (the table is spent).
+    """
     problems: list[Problem] = []
     names = [h.lower() for h in table.header]
 
@@ -301,10 +361,14 @@ def _table_to_raw(table: _Table,
                                f"{', '.join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)}", "warning",
                                table.header[i])
         n = table.n_rows
-        raw = {c: pd.Series(cells(seen[c]), dtype=object) for c in known if c in seen}
-        raw["file"] = pd.Series([label] * n, dtype=object)
+        raw: dict[str, Any] = {}
+        for c in known:
+            if c in seen:  # each column's list is released once copied: a large file is not held twice
+                raw[c] = pd.Series(cells(seen[c]), dtype=object)
+                table.columns[seen[c]] = []
+        raw["file"] = pd.Categorical.from_codes(np.zeros(n, np.int8), [label])
         raw["row"] = pd.Series(numbers)
-        raw["column"] = pd.Series(["value"] * n, dtype=object)
+        raw["column"] = pd.Categorical.from_codes(np.zeros(n, np.int8), ["value"])
         return raw, n, True, problems
 
     # wide: melt the figure columns, keeping only non-empty cells

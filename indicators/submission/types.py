@@ -6,7 +6,7 @@ cells → figures table assembly, and the dense (district-year × figure) :class
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -150,8 +150,7 @@ def _categorical(values: Any, clean: Any = None) -> pd.Categorical:
     elif isinstance(values, pd.Categorical):
         codes, uniques = values.codes, values.categories.to_numpy(dtype=object)
     else:
-        codes, uniques = pd.factorize(np.asarray(values, dtype=object), sort=True, use_na_sentinel=True)
-        uniques = np.asarray(uniques, dtype=object)
+        codes, uniques = _factorize(values)
         cleaned_list = [clean(u) for u in uniques]
         if all(c is u for c, u in zip(cleaned_list, uniques, strict=True)):  # clean and sorted: one pass
             return pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype=object))
@@ -166,6 +165,35 @@ def _categorical(values: Any, clean: Any = None) -> pd.Categorical:
     remap = np.append(remap.astype(np.int64), -1)
     new_codes = remap[np.where(codes < 0, len(uniques), codes)]
     return pd.Categorical.from_codes(new_codes, categories=pd.Index(cats, dtype=object))
+
+
+def _factorize(values: Any, sort: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(values, sort=sort)`` of object cells (missing → -1), with a dict of the distinct
+    cells instead of a hash table sized for every row: a million cells of a few thousand districts
+    cost their codes, not a table of a million slots. The distinct cells are sorted by pandas."""
+    arr = np.asarray(values, dtype=object)
+    codes = np.empty(len(arr), dtype=np.int64)
+    first: dict[Any, int] = {}
+    try:
+        for i, v in enumerate(arr):
+            try:
+                codes[i] = first[v]
+            except KeyError:
+                if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v):
+                    codes[i] = -1
+                else:
+                    codes[i] = first[v] = len(first)
+    except TypeError:  # an unhashable cell: pandas' way
+        codes, uniques = pd.factorize(arr, sort=sort, use_na_sentinel=True)
+        return codes, np.asarray(uniques, dtype=object)
+    del arr
+    distinct = np.empty(len(first), dtype=object)
+    distinct[:] = list(first)
+    if not sort:  # first appearance, as pandas orders them
+        return codes, distinct
+    order, uniques = pd.factorize(distinct, sort=True, use_na_sentinel=True)
+    remap = np.append(order.astype(np.int64), -1)
+    return remap[codes], np.asarray(uniques, dtype=object)
 
 
 def _cell_text(value: Any) -> str | None:
@@ -190,25 +218,29 @@ def _plain_text(value: Any) -> str | None:
     return text or None
 
 
-def _assemble(raw: Mapping[str, Any], n: int,
+def _assemble(raw: MutableMapping[str, Any], n: int,
               long_format: bool) -> tuple[pd.DataFrame, list[Problem]]:
-    """Turn raw cells into the figures table; return it with the problems of rows and cells."""
+    """Turn raw cells into the figures table; return it with the problems of rows and cells.
+
+    ``raw`` is consumed: each column is removed from it once converted, so that a large file's
+    cells are freed as soon as they are no longer needed (the caller passes its only reference).
+    """
     problems: list[Problem] = []
-    file = _categorical(raw["file"])
-    column = _categorical(raw["column"])
-    rows = np.asarray(raw["row"], dtype=np.int64)
-    district = _categorical(raw["district"])
-    figure = _categorical(raw["figure"])
-    year, year_bad, year_error = _years(raw["year"])
-    value, text, decimals, percent, approx, value_bad, value_error = _values(raw["value"])
+    file = _categorical(raw.pop("file"))
+    column = _categorical(raw.pop("column"))
+    rows = np.asarray(raw.pop("row"), dtype=np.int64)
+    district = _categorical(raw.pop("district"))
+    figure = _categorical(raw.pop("figure"))
+    year, year_bad, year_error = _years(raw.pop("year"))
+    value, text, decimals, percent, approx, value_bad, value_error = _values(raw.pop("value"))
     if "text" in raw:
-        text = _categorical(raw["text"], _plain_text)
+        text = _categorical(raw.pop("text"), _plain_text)
     if "decimals" in raw:
-        decimals = np.asarray(raw["decimals"], dtype=float)
+        decimals = np.asarray(raw.pop("decimals"), dtype=float)
     if "percent" in raw:
-        percent = np.asarray(raw["percent"], dtype=bool)
+        percent = np.asarray(raw.pop("percent"), dtype=bool)
     if "approx" in raw:
-        approx = np.asarray(raw["approx"], dtype=bool)
+        approx = np.asarray(raw.pop("approx"), dtype=bool)
 
     def problem(i: int, message: str, col: str | None, of_cell: bool = True) -> Problem:
         def cat(c: pd.Categorical) -> str | None:
@@ -247,9 +279,9 @@ def _assemble(raw: Mapping[str, Any], n: int,
     }
     for col in OPTIONAL_COLUMNS:
         clean = _cell_text if col in _IDENTIFIERS else _plain_text
-        data[col] = _categorical(raw[col], clean) if col in raw else _empty_category(n)
+        data[col] = _categorical(raw.pop(col), clean) if col in raw else _empty_category(n)
     data.update(file=file, row=rows, column=column)
-    frame = pd.DataFrame(data, columns=list(FIGURE_COLUMNS))
+    frame = pd.DataFrame(data, columns=list(FIGURE_COLUMNS), copy=False)  # no consolidating copy
     if not keep.all():
         frame = frame.loc[keep].reset_index(drop=True)
         for col in _CATEGORICAL:
@@ -259,19 +291,21 @@ def _assemble(raw: Mapping[str, Any], n: int,
 
 
 def _years(values: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """Years as int64 (0 where invalid), a mask of invalid rows and the message per row."""
+    """Years as int64 (0 where invalid), a mask of invalid rows and the message per row (None if all valid)."""
     values = pd.Series(values) if not isinstance(values, pd.Series) else values
     if pd.api.types.is_integer_dtype(values.dtype) and not values.hasnans:
         year = values.to_numpy(dtype=np.int64)
         if ((year >= YEAR_RANGE[0]) & (year <= YEAR_RANGE[1])).all():
             return year, np.zeros(len(year), bool), None
-    codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+    codes, uniques = _factorize(values, sort=False)
     parsed = [parse_year(u) for u in uniques] + [parse_year(None)]
     years = np.array([p[0] or 0 for p in parsed], dtype=np.int64)
     errors = np.array([p[1] for p in parsed], dtype=object)
     bad = np.array([p[1] is not None for p in parsed], dtype=bool)
     idx = np.where(codes < 0, len(uniques), codes)
-    return years[idx], bad[idx], errors[idx]
+    del codes
+    invalid = bad[idx]
+    return years[idx], invalid, errors[idx] if invalid.any() else None
 
 
 #: Distinct value cells whose parse is remembered (repeated 0, 1, 100% …); beyond that every
@@ -280,7 +314,12 @@ _PARSE_CACHE = 4096
 
 
 def _values(values: Any) -> tuple[Any, ...]:
-    """Parse a value column: (value, text, decimals, percent, approx, bad mask, messages)."""
+    """Parse a value column: (value, text, decimals, percent, approx, bad mask, messages).
+
+    ``messages`` is indexable by row (an array, or a dict of the bad rows only) or None. The text as
+    written becomes a categorical while the cells are parsed (a dict of distinct texts, not an
+    object array per row factorised afterwards: a million cells cost their distinct texts only).
+    """
     values = pd.Series(values) if not isinstance(values, pd.Series) else values
     n = len(values)
     if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
@@ -296,10 +335,13 @@ def _values(values: Any) -> tuple[Any, ...]:
         return (value, _empty_category(n), np.full(n, np.nan), np.zeros(n, bool),
                 np.zeros(n, bool), bad, error)
     arr = np.asarray(values, dtype=object)
+    del values
     cache: dict[Any, ParsedValue] = {}
     value, decimals = np.empty(n), np.empty(n)
     percent, approx, bad = np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool)
-    text, error = np.full(n, None, dtype=object), np.full(n, None, dtype=object)
+    errors: dict[int, str] = {}
+    codes = np.full(n, -1, dtype=np.int32 if n < 2**31 else np.int64)
+    texts: dict[str, int] = {}  # distinct text → its code, in order of first appearance
     for i, cell in enumerate(arr):
         try:
             parsed = cache[cell]
@@ -310,14 +352,27 @@ def _values(values: Any) -> tuple[Any, ...]:
         value[i] = parsed.value
         decimals[i] = np.nan if parsed.decimals is None else parsed.decimals
         percent[i], approx[i] = parsed.percent, parsed.approx
-        bad[i], error[i] = parsed.error is not None, parsed.error
+        if parsed.error is not None:
+            bad[i], errors[i] = True, parsed.error
         if isinstance(cell, XlsxNumber):
-            text[i] = cell.text
+            written = cell.text.strip()
         elif isinstance(cell, str):
-            text[i] = cell.strip()
+            written = cell.strip()
         elif cell is not None and not (isinstance(cell, float) and math.isnan(cell)):
-            text[i] = str(cell)
-    return (value, _categorical(text, _plain_text), decimals, percent, approx, bad, error)
+            written = str(cell).strip()
+        else:
+            continue
+        if written:
+            codes[i] = texts.setdefault(written, len(texts))
+    cats = np.empty(len(texts), dtype=object)
+    cats[:] = [t.encode("utf-8", "surrogatepass").decode("utf-8", "surrogatepass") for t in texts]
+    del arr, cache, texts
+    order = np.argsort(cats, kind="stable")  # sorted categories, as _categorical makes them
+    remap = np.empty(len(cats) + 1, dtype=codes.dtype)
+    remap[order] = np.arange(len(cats), dtype=codes.dtype)
+    remap[-1] = -1
+    text = pd.Categorical.from_codes(remap[codes], categories=pd.Index(cats[order], dtype=object))
+    return (value, text, decimals, percent, approx, bad, errors)
 
 
 # dense layout shared by validation and to_wide
@@ -351,14 +406,17 @@ class Layout:
         ymin = int(year.min()) if n else 0
         span = int(year.max()) - ymin + 1 if n else 1
         raw_key = dcodes * span + (year - ymin)
+        del dcodes, year  # temporaries of a row each are freed as soon as they are spent (peak memory)
         space = len(dcats) * span
         if space <= 4 * n + 1_000_000:
             occupied = np.bincount(raw_key, minlength=space) > 0
             ids = np.cumsum(occupied) - 1
             key = ids[raw_key]
             uniq = np.flatnonzero(occupied)
+            del occupied, ids
         else:
             key, uniq = pd.factorize(raw_key, sort=True)
+        del raw_key
         nkeys, nfigs = len(uniq), len(fcats)
         cell = key * nfigs + fcodes
         counts = np.bincount(cell, minlength=nkeys * nfigs).reshape(nkeys, nfigs)
@@ -369,8 +427,10 @@ class Layout:
             cell, positions, values = cell[first], positions[first], values[first]
         pos = np.full(nkeys * nfigs, -1, dtype=positions.dtype)
         pos[cell] = positions
+        del positions
         value = np.full(nkeys * nfigs, np.nan)
         value[cell] = values
+        del cell, values
         return cls(
             districts=np.asarray(dcats, dtype=object)[uniq // span],
             years=(uniq % span + ymin).astype(np.int64), figures=pd.Index(fcats), key=key,

@@ -38,12 +38,17 @@ class ParsedValue:
 
 @dataclass(frozen=True)
 class XlsxNumber:
-    """A numeric XLSX cell with what its number format shows (percent, decimals)."""
+    """A numeric XLSX cell with what its number format shows (percent, decimals).
+
+    ``error`` says why the number cannot be used as written (e.g. ``1e-400`` stored as 0 by
+    underflow, ``1e999`` as infinity), naming the sheet and cell; the reader puts it there.
+    """
 
     value: int | float
     text: str
     decimals: int | None
     percent: bool
+    error: str | None = None
 
 
 _PLAIN = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
@@ -75,6 +80,11 @@ def parse_value(raw: Any) -> ParsedValue:
     if raw is None:
         return _EMPTY
     if isinstance(raw, XlsxNumber):
+        if raw.error is not None:
+            return ParsedValue(math.nan, error=raw.error)
+        if not math.isfinite(float(raw.value)):
+            return ParsedValue(math.nan, error=f"{raw.text} 不是有限数值 / is not a finite number; write the figure's "
+                                               "digits")
         return ParsedValue(float(raw.value), raw.decimals, raw.percent)
     if isinstance(raw, bool | np.bool_):
         return ParsedValue(float(raw), 0)
@@ -111,7 +121,9 @@ def parse_value(raw: Any) -> ParsedValue:
     decimals = max(0, -exponent) if isinstance(exponent, int) else 0
     value = float(dec / 100) if percent else float(dec)
     if not math.isfinite(value):
-        return ParsedValue(math.nan, error=f"{raw.strip()!r} is too large to be a figure")
+        return ParsedValue(math.nan, error=f"{raw.strip()!r} 过大，会被存为无穷大（上溢） / is too large to be a "
+                                           "figure: it would be stored as infinity (overflow); write the figure's "
+                                           "digits")
     if dec != 0 and abs(value) < sys.float_info.min:  # 1e-400 would silently become 0 (or lose digits)
         return ParsedValue(math.nan, error=f"{raw.strip()!r} 过小，会被存为 0（下溢） / is too small to be a figure: "
                                            "it would be stored as 0 (underflow); write 0 if the figure is zero")

@@ -5,14 +5,15 @@ are perturbed (:class:`WeightNoise`), as a plain YAML-able :class:`UncertaintySp
 from __future__ import annotations
 
 import difflib
+import numbers
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from ..configfile import SourceMarks, read_config_yaml
 from ..errors import MethodologyError
 from ..framework import Framework
-from ..io import read_yaml
 from ..methodology import Methodology, Step
 
 #: Methodology fields a :class:`Choice` can vary.
@@ -20,6 +21,27 @@ FIELDS = ("impute", "treat", "normalise", "weights", "aggregate", "missing", "ex
 _DATA_FIELDS = ("impute", "treat", "normalise")
 _LEVEL_FIELDS = ("aggregate", "missing")
 Design = Literal["montecarlo", "sobol"]
+
+
+def _error(message: str, key: str | None = None) -> MethodologyError:
+    """A spec error; ``key`` (``options.1``, ``levels``) says which key of the input it is about, so
+    that a spec read from a file can name the line (see :meth:`UncertaintySpec.load`)."""
+    exc = MethodologyError(message)
+    exc.key = key  # type: ignore[attr-defined]
+    return exc
+
+
+def _ints(values: Any, what: str, name: str) -> tuple[int, ...]:
+    """``values`` as whole numbers (levels), or a spec error naming the key."""
+    if isinstance(values, str | Mapping) or not isinstance(values, Sequence):
+        raise _error(f"input {name!r}: {what} must be a list of whole numbers, got {values!r}", what)
+    out = []
+    for v in values:
+        if isinstance(v, bool) or not isinstance(v, numbers.Integral) and not (isinstance(v, float)
+                                                                           and v.is_integer()):
+            raise _error(f"input {name!r}: {what} must be whole numbers, got {v!r}", what)
+        out.append(int(v))
+    return tuple(out)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -53,25 +75,33 @@ class Choice:
         if self.field not in FIELDS:
             close = difflib.get_close_matches(str(self.field), FIELDS, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise MethodologyError(f"input {self.name!r}: unknown field {self.field!r}{hint}; "
-                                   f"choose one of {', '.join(FIELDS)}")
+            raise _error(f"input {self.name!r}: unknown field {self.field!r}{hint}; "
+                         f"choose one of {', '.join(FIELDS)}", "field")
+        if isinstance(self.options, str | Mapping) or not isinstance(self.options, Sequence):
+            raise _error(f"input {self.name!r}: options must be a list, got {self.options!r}", "options")
         opts = tuple(self.options)
         if not opts:
-            raise MethodologyError(f"input {self.name!r}: give at least one option")
+            raise _error(f"input {self.name!r}: give at least one option", "options")
         if self.field == "exclude":
             conv = []
-            for o in opts:
+            for i, o in enumerate(opts):
                 if isinstance(o, str) or not isinstance(o, Sequence):
-                    raise MethodologyError(f"input {self.name!r}: exclude options are lists of indicator codes, "
-                                           f"got {o!r}")
+                    raise _error(f"input {self.name!r}: exclude options are lists of indicator codes, "
+                                 f"got {o!r}", f"options.{i}")
                 conv.append(tuple(str(c) for c in o))
             opts = tuple(conv)
         else:
-            opts = tuple(Step.from_any(o, f"input {self.name!r} option {i + 1}") for i, o in enumerate(opts))
+            steps = []
+            for i, o in enumerate(opts):
+                try:
+                    steps.append(Step.from_any(o, f"input {self.name!r} option {i + 1}"))
+                except MethodologyError as exc:
+                    raise _error(str(exc), f"options.{i}") from None
+            opts = tuple(steps)
         object.__setattr__(self, "options", opts)
-        lv = tuple(int(v) for v in self.levels)
+        lv = _ints(self.levels, "levels", self.name)
         if lv and self.field not in _LEVEL_FIELDS:
-            raise MethodologyError(f"input {self.name!r}: levels only apply to aggregate and missing choices")
+            raise _error(f"input {self.name!r}: levels only apply to aggregate and missing choices", "levels")
         object.__setattr__(self, "levels", lv)
 
     @classmethod
@@ -121,15 +151,19 @@ class WeightNoise:
     sets: int | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "levels", tuple(int(v) for v in self.levels))
+        object.__setattr__(self, "levels", _ints(self.levels, "levels", self.name))
+        if isinstance(self.parents, str | Mapping) or not isinstance(self.parents, Sequence):
+            raise _error(f"input {self.name!r}: parents must be a list of aggregate codes, got {self.parents!r}",
+                         "parents")
         object.__setattr__(self, "parents", tuple(str(p) for p in self.parents))
-        if isinstance(self.noise, bool) or not isinstance(self.noise, int | float) or not 0 <= self.noise < 1:
-            raise MethodologyError(f"input {self.name!r}: noise must be a number in [0, 1), got {self.noise!r}")
+        if (isinstance(self.noise, bool) or not isinstance(self.noise, int | float)
+                or not 0 <= self.noise < 1):  # NaN fails the comparison too
+            raise _error(f"input {self.name!r}: noise must be a number in [0, 1), got {self.noise!r}", "noise")
         if not self.levels and not self.parents:
-            raise MethodologyError(f"input {self.name!r}: give the levels or parents whose weights are perturbed")
+            raise _error(f"input {self.name!r}: give the levels or parents whose weights are perturbed")
         if self.sets is not None and (isinstance(self.sets, bool) or not isinstance(self.sets, int)
                                       or self.sets < 1):
-            raise MethodologyError(f"input {self.name!r}: sets must be a positive integer or null, got {self.sets!r}")
+            raise _error(f"input {self.name!r}: sets must be a positive integer or null, got {self.sets!r}", "sets")
 
     def nodes(self, framework: Framework) -> list[str]:
         """Perturbed nodes, in framework order."""
@@ -151,9 +185,14 @@ Input = Choice | WeightNoise
 
 @dataclass(frozen=True)
 class UncertaintySpec:
-    """The uncertain inputs of an analysis (a plain list; converts to and from a dict / YAML)."""
+    """The uncertain inputs of an analysis (a plain list; converts to and from a dict / YAML).
+
+    ``source`` (set by :meth:`load`) says where each key of the file is, so that the problems
+    :meth:`validate` finds name the file, line and key like methodology errors do.
+    """
 
     inputs: tuple[Input, ...]
+    source: SourceMarks | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "inputs", tuple(self.inputs))
@@ -175,18 +214,45 @@ class UncertaintySpec:
     def from_dict(cls, data: Mapping[str, Any]) -> UncertaintySpec:
         """Build from ``{"inputs": [...]}``; a choice may give ``method``, ``param``, ``values``
         (and optional ``params``) instead of ``options``."""
-        if not isinstance(data, Mapping) or set(data) - {"inputs"} or not isinstance(data.get("inputs"), list):
-            raise MethodologyError("uncertainty spec: expected a mapping {inputs: [...]}")
+        spec, problems = cls._parse(data)
+        if spec is None:
+            raise MethodologyError("uncertainty spec is invalid", [message for _, message in problems])
+        return spec
+
+    @classmethod
+    def _parse(cls, data: Any, source: SourceMarks | None = None
+               ) -> tuple[UncertaintySpec | None, list[tuple[str | None, str]]]:
+        """The spec, or None and every problem as (dotted key path or None, message)."""
+        if not isinstance(data, Mapping):
+            return None, [(None, f"uncertainty spec: expected a mapping {{inputs: [...]}}, got "
+                                 f"{type(data).__name__}")]
+        problems: list[tuple[str | None, str]] = [
+            (str(k), f"uncertainty spec: unknown key {k!r}; the spec has only 'inputs'")
+            for k in data if k != "inputs"]
+        items = data.get("inputs")
+        if not isinstance(items, list) or not items:
+            problems.append(("inputs" if "inputs" in data else None,
+                             "uncertainty spec: expected a mapping {inputs: [...]} with at least one input"))
+            return None, problems
         inputs: list[Input] = []
-        problems = []
-        for pos, item in enumerate(data["inputs"], start=1):
+        first: dict[str, int] = {}
+        for pos, item in enumerate(items, start=1):
+            key = f"inputs.{pos - 1}"
             try:
-                inputs.append(_input_from_dict(item, pos))
+                inp = _input_from_dict(item, pos)
             except MethodologyError as exc:
-                problems.extend(exc.problems or [exc.summary])
+                sub = getattr(exc, "key", None)
+                for p in exc.problems or [exc.summary]:
+                    problems.append((f"{key}.{sub}" if sub else key, p))
+                continue
+            if inp.name in first:
+                problems.append((f"{key}.name", f"inputs[{pos}]: duplicate input name {inp.name!r} (also "
+                                                f"inputs[{first[inp.name]}]); give each input its own name"))
+            first.setdefault(inp.name, pos)
+            inputs.append(inp)
         if problems:
-            raise MethodologyError("uncertainty spec is invalid", problems)
-        return cls(tuple(inputs))
+            return None, problems
+        return cls(tuple(inputs), source), []
 
     def to_yaml(self) -> str:
         from ..configfile import dump_config
@@ -195,20 +261,24 @@ class UncertaintySpec:
 
     @classmethod
     def load(cls, path: str | Path) -> UncertaintySpec:
-        """Read a YAML spec file."""
+        """Read a YAML spec file; every problem names the file, the line and the key."""
         path = Path(path)
-        data = read_yaml(path, "uncertainty spec", MethodologyError)
-        try:
-            return cls.from_dict(data)
-        except MethodologyError as exc:
-            raise MethodologyError(f"{path.name}: {exc.summary}", exc.problems) from None
+        data, marks = read_config_yaml(path, "uncertainty spec", MethodologyError)
+        spec, problems = cls._parse(data, marks)
+        if spec is None:
+            raise MethodologyError(f"{path.name}: 不确定性设定无效 / uncertainty spec is invalid",
+                                   [_locate(marks, key, message) for key, message in problems])
+        return spec
 
     def validate(self, framework: Framework, methodology: Methodology) -> None:
-        """Check every option against its registry and the framework; raise listing all problems."""
-        problems: list[str] = []
+        """Check every option against its registry and the framework; raise listing all problems.
+
+        For a spec read by :meth:`load` each problem names the file, line and key.
+        """
+        problems: list[tuple[str, str]] = []  # (key path, message)
         levels = {n.level for n in framework.nodes.values() if not n.is_indicator}
         seen: dict[tuple[str, int | None], str] = {}
-        for inp in self.inputs:  # one choice per field (per level for aggregate and missing)
+        for k, inp in enumerate(self.inputs):  # one choice per field (per level for aggregate and missing)
             if not isinstance(inp, Choice):
                 continue
             slots = ([(inp.field, lv) for lv in (inp.levels or sorted(levels))] if inp.field in _LEVEL_FIELDS
@@ -216,65 +286,89 @@ class UncertaintySpec:
             clash = next(((seen[s], s) for s in slots if s in seen), None)
             if clash:
                 where = f" at level {clash[1][1]}" if clash[1][1] is not None else ""
-                problems.append(f"inputs {clash[0]!r} and {inp.name!r} both choose {inp.field}{where}; "
-                                "merge their options into one choice")
+                problems.append((f"inputs.{k}.field", f"inputs {clash[0]!r} and {inp.name!r} both choose "
+                                 f"{inp.field}{where}; merge their options into one choice"))
             seen.update(dict.fromkeys(slots, inp.name))
-        for inp in self.inputs:
-            where = f"input {inp.name!r}"
+        for k, inp in enumerate(self.inputs):
+            where, key = f"input {inp.name!r}", f"inputs.{k}"
             if isinstance(inp, WeightNoise):
                 bad = [lv for lv in inp.levels if lv >= framework.max_level or lv < 1]
                 if bad:
-                    problems.append(f"{where}: no weighted nodes at level(s) {bad}; levels are "
-                                    f"1..{framework.max_level - 1}")
+                    problems.append((f"{key}.levels", f"{where}: no weighted nodes at level(s) {bad}; levels are "
+                                                      f"1..{framework.max_level - 1}"))
                 for p in inp.parents:
                     if p not in framework.nodes or framework.nodes[p].is_indicator:
-                        problems.append(f"{where}: {p!r} is not an aggregate of {framework.id}")
+                        problems.append((f"{key}.parents", f"{where}: {p!r} is not an aggregate of {framework.id}"))
                 continue
             for lv in inp.levels:
                 if lv not in levels:
-                    problems.append(f"{where}: level {lv} has no aggregates; levels are {sorted(levels)}")
+                    problems.append((f"{key}.levels", f"{where}: level {lv} has no aggregates; levels are "
+                                                      f"{sorted(levels)}"))
             for i, opt in enumerate(inp.options):
                 if inp.field == "exclude":
                     unknown = [c for c in opt if c not in framework.indicators]
                     if unknown:
-                        problems.append(f"{where} option {i + 1}: not indicators of {framework.id}: {unknown}")
+                        problems.append((f"{key}.options.{i}", f"{where} option {i + 1}: not indicators of "
+                                                               f"{framework.id}: {unknown}"))
                     continue
                 trial = methodology.replace(**{inp.field: opt})
                 try:
                     trial.validate(framework)
                 except MethodologyError as exc:
-                    problems.extend(f"{where} option {i + 1}: {p}" for p in (exc.problems or [exc.summary]))
+                    problems.extend((f"{key}.options.{i}", f"{where} option {i + 1}: {p}")
+                                    for p in (exc.problems or [exc.summary]))
         if problems:
-            raise MethodologyError("uncertainty spec does not fit the framework and methodology", problems)
+            summary = "uncertainty spec does not fit the framework and methodology"
+            if self.source is None:
+                raise MethodologyError(summary, [message for _, message in problems])
+            raise MethodologyError(f"{self.source.name}: 不确定性设定与框架或方法不符 / {summary}",
+                                   [_locate(self.source, key, message) for key, message in problems])
+
+
+def _locate(marks: SourceMarks, key: str | None, message: str) -> str:
+    """``<file> line <n>: <key>: <message>`` (the line of ``key`` or its nearest ancestor in the file)."""
+    if key is None:
+        return f"{marks.name}: {message}"
+    line = marks.line(key)
+    return f"{marks.name} line {line}: {key}: {message}" if line else f"{marks.name}: {key}: {message}"
 
 
 def _input_from_dict(item: Any, pos: int) -> Input:
+    """One input of a spec's ``inputs`` list (``pos`` from 1); errors carry the key they are about."""
     where = f"inputs[{pos}]"
     if not isinstance(item, Mapping) or "name" not in item:
-        raise MethodologyError(f"{where}: each input is a mapping with a name")
+        raise _error(f"{where}: each input is a mapping with a name")
     where = f"{where} ({item['name']!r})"
     if "noise" in item:
         allowed = {"name", "noise", "levels", "parents", "sets"}
-        extra = sorted(set(item) - allowed)
+        extra = sorted(set(item) - allowed, key=str)
         if extra:
-            raise MethodologyError(f"{where}: unknown key(s) {extra}; a weight-noise input has {sorted(allowed)}")
-        return WeightNoise(str(item["name"]), item["noise"], tuple(item.get("levels") or ()),
-                           tuple(item.get("parents") or ()), item.get("sets"))
+            raise _error(f"{where}: unknown key(s) {extra}; a weight-noise input has {sorted(allowed)}", str(extra[0]))
+        return WeightNoise(str(item["name"]), item["noise"], item.get("levels") or (), item.get("parents") or (),
+                           item.get("sets"))
     allowed = {"name", "field", "options", "levels", "method", "param", "values", "params"}
-    extra = sorted(set(item) - allowed)
+    extra = sorted(set(item) - allowed, key=str)
     if extra:
-        raise MethodologyError(f"{where}: unknown key(s) {extra}; a choice has {sorted(allowed)} "
-                               "(or noise/levels/parents/sets for weight noise)")
+        raise _error(f"{where}: unknown key(s) {extra}; a choice has {sorted(allowed)} "
+                     "(or noise/levels/parents/sets for weight noise)", str(extra[0]))
     if "field" not in item:
-        raise MethodologyError(f"{where}: a choice needs 'field' (one of {', '.join(FIELDS)})")
+        raise _error(f"{where}: a choice needs 'field' (one of {', '.join(FIELDS)})")
     if "options" in item:
-        if {"method", "param", "values"} & set(item):
-            raise MethodologyError(f"{where}: give either 'options' or 'method'/'param'/'values'")
-        return Choice(str(item["name"]), str(item["field"]), tuple(item["options"] or ()),
-                      tuple(item.get("levels") or ()))
+        both = sorted({"method", "param", "values"} & set(item))
+        if both:
+            raise _error(f"{where}: give either 'options' or 'method'/'param'/'values'", both[0])
+        options = item["options"] if item["options"] is not None else ()
+        return Choice(str(item["name"]), str(item["field"]), options, item.get("levels") or ())
     if not {"method", "param", "values"} <= set(item):
-        raise MethodologyError(f"{where}: give 'options', or 'method', 'param' and 'values'")
-    ch = Choice.over_param(str(item["name"]), str(item["field"]), str(item["method"]), str(item["param"]),
-                           list(item["values"]), item.get("params"))
-    return Choice(ch.name, ch.field, ch.options, tuple(item.get("levels") or ()))
-
+        raise _error(f"{where}: give 'options', or 'method', 'param' and 'values'")
+    values, params = item["values"], item.get("params")
+    if isinstance(values, str | Mapping) or not isinstance(values, Sequence):
+        raise _error(f"{where}: values must be a list of the parameter's values, got {values!r}", "values")
+    if params is not None and not isinstance(params, Mapping):
+        raise _error(f"{where}: params must be a mapping of the other parameters, got {params!r}", "params")
+    try:
+        ch = Choice.over_param(str(item["name"]), str(item["field"]), str(item["method"]), str(item["param"]),
+                               list(values), params)
+    except MethodologyError as exc:
+        raise _error(str(exc), getattr(exc, "key", None) or "method") from None
+    return Choice(ch.name, ch.field, ch.options, item.get("levels") or ())

@@ -388,7 +388,9 @@ def test_long_ids_one_data_version_per_batch_and_a_copied_folder_resumes(tmp_pat
     [outcome] = run_reports(2024, csv, fw, out=out, workers=0, progress=False)
     monkeypatch.setattr(report_run, "run_batch", real_run_batch)
     assert outcome.exit_code == 0 and outcome.inputs_changed == [csv]
-    assert "changed while the batch ran; every page shows the snapshot taken at the start" in outcome.summary()
+    assert (f"changed while the batch ran (sha256 {hashlib.sha256(original.encode()).hexdigest()} → "
+            f"{hashlib.sha256(changed.encode()).hexdigest()}); every report and the index page show the snapshot "
+            "taken at the start") in outcome.summary()
     folder = outcome.folder
     # every page has the numbers of the file as it was at the start: x 72 (rank 2), never 44
     scores = pd.read_csv(folder / "scores.csv").set_index("district")

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from indicators.textdecode import decode_strict
 
@@ -90,3 +95,59 @@ def test_an_underflowing_value_is_an_error_naming_the_cell(tmp_path, text):
     problems = read_figures(path).problems
     assert [(p.row, p.column, p.figure) for p in problems] == [(2, "value", "lawyers")]
     assert f"'{text}' 过小，会被存为 0（下溢） / is too small to be a figure" in problems[0].message
+
+
+# -- a block of lines at a time: the same text, error and line as the whole file ---------------
+
+_LINE = st.tuples(st.sampled_from(["ascii", "utf-8", "gbk"]),
+                  st.text(alphabet="ab,1 静安光明区\r\"", max_size=12),
+                  st.sampled_from(["\n", "\r\n", ""]))
+
+
+def _whole(data: bytes, encoding: str | None):
+    """The rules applied to the whole file at once (one block larger than the file)."""
+    from indicators.textdecode import StrictLines
+
+    lines = StrictLines(io.BytesIO(data), encoding, block=len(data) + 1)
+    text = "".join(lines)
+    return (None if lines.error else text), lines.encoding, lines.error, lines.line
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines=st.lists(_LINE, max_size=12), bom=st.booleans(), block=st.integers(1, 9),
+       encoding=st.sampled_from([None, None, "utf-8", "gbk"]))
+def test_blocks_of_lines_decode_like_the_whole_file(lines, bom, block, encoding):
+    from indicators.textdecode import StrictLines
+
+    data = (b"\xef\xbb\xbf" if bom else b"") + b"".join((text + end).encode(enc, "replace") for enc, text, end in lines)
+    hasher = hashlib.sha256()
+    streamed = StrictLines(io.BytesIO(data), encoding, hasher, block=block)
+    text = "".join(streamed)
+    streamed.drain()
+    got = ((None if streamed.error else text), streamed.encoding, streamed.error, streamed.line)
+    assert got == _whole(data, encoding)
+    assert hasher.hexdigest() == hashlib.sha256(data).hexdigest()  # every byte hashed, after an error too
+    if got[2] is None:
+        assert got[0] == decode_strict(data, encoding).text
+        if encoding is None and not bom:  # what the file says, line for line (ends kept)
+            assert got[0] == data.decode(got[1] or "utf-8")
+
+
+def test_a_mixed_row_far_into_a_large_file_is_named_and_nothing_is_read(tmp_path, monkeypatch):
+    """The mixing check holds across blocks: a GBK row after many blocks of UTF-8 rows."""
+    from indicators import textdecode
+    from indicators.submission import read_figures
+
+    monkeypatch.setattr(textdecode, "BLOCK", 256)
+    path = tmp_path / "big.csv"
+    good = "".join(f"d{i},2024,lawyers,{i},静安\n" for i in range(2, 400))
+    path.write_bytes(("district,year,figure,value,district_name\n" + good).encode("utf-8")
+                     + "gm,2024,lawyers,2,光明\n".encode("gbk") + good.encode("utf-8"))
+    sub = read_figures(path)
+    assert [(p.row, p.severity) for p in sub.problems] == [(400, "error")]
+    assert "line 400 is not UTF-8 like line 2 (the first row with Chinese text)" in sub.problems[0].message
+    assert len(sub.figures) == 0
+    assert sub.files == {"big.csv": hashlib.sha256(path.read_bytes()).hexdigest()}
+    monkeypatch.setattr(textdecode, "BLOCK", 1 << 20)
+    path.write_bytes(("district,year,figure,value,district_name\n" + good).encode("utf-8"))
+    assert len(read_figures(path).figures) == 398

@@ -60,6 +60,8 @@ METHODOLOGY = ROOT / "data" / "methodologies" / "baseline.yaml"
 YEAR = 2024
 #: Planted mistakes by sample number (0-based, of 16): one rejected, one accepted with a warning.
 MISTAKEN = {2: ["rate_as_95"], 5: ["rename_sheet"]}
+#: One year's district forms: the size the target is stated for.
+YEAR_OF_FORMS = 2850
 
 
 def _names(i: int) -> tuple[str, str, str]:
@@ -140,7 +142,8 @@ def best(fn, repeat: int) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--forms", "--districts", dest="forms", type=int, default=2850, help="returned forms to take in")
+    ap.add_argument("--forms", "--districts", dest="forms", type=int, default=YEAR_OF_FORMS,
+                    help="returned forms to take in")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--naive-sample", type=int, default=100)
     ap.add_argument("--repeat", type=int, default=3)
@@ -170,8 +173,11 @@ def main() -> None:
         written = sum(bool(o.feedback) for o in outcomes)
         print(f"ledger intake: {len(files)} files -> {sum(o.new for o in outcomes)} submissions {statuses} "
               f"in {t_intake:.1f} s ({t_intake / len(files) * 1000:.1f} ms/file, {args.workers} workers, "
-              f"{'no feedback' if feedback is None else f'{written} feedback workbooks written'}); "
-              f"target < 120 s: {'met' if t_intake < 120 else 'NOT met'}")
+              f"{'no feedback' if feedback is None else f'{written} feedback workbooks written'})")
+        full = t_intake * YEAR_OF_FORMS / len(files)
+        print(f"target: {YEAR_OF_FORMS:,} forms < 120 s: {'met' if full < 120 else 'NOT met'}"
+              + ("" if len(files) == YEAR_OF_FORMS else
+                 f" (extrapolated linearly from {len(files)} forms: {full:.0f} s)"))
 
         sample = files[: args.naive_sample]
         t_sample = naive(sample, args.work)

@@ -131,6 +131,14 @@ def naive(files: list[Path], work: Path) -> float:
     return time.perf_counter() - t
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and of its finished children (the intake's worker processes)."""
+    import resource
+
+    return sum(r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF),
+                                                  resource.getrusage(resource.RUSAGE_CHILDREN)))
+
+
 def best(fn, repeat: int) -> float:
     times = []
     for _ in range(repeat):
@@ -164,16 +172,22 @@ def main() -> None:
         p.unlink(missing_ok=True)
 
     with open_ledger(ledger_path) as ledger:
-        t = time.perf_counter()
         feedback = None if args.no_feedback else args.work / "feedback"
+        cpu0 = _cpu()
+        t = time.perf_counter()
         outcomes = intake(ledger, files, str(FRAMEWORK), year=YEAR, workers=args.workers, feedback_dir=feedback)
         table = summary(ledger, outcomes, fw, YEAR)
         t_intake = time.perf_counter() - t
+        cpu = _cpu() - cpu0
         statuses = table["status"].value_counts().to_dict()
         written = sum(bool(o.feedback) for o in outcomes)
         print(f"ledger intake: {len(files)} files -> {sum(o.new for o in outcomes)} submissions {statuses} "
               f"in {t_intake:.1f} s ({t_intake / len(files) * 1000:.1f} ms/file, {args.workers} workers, "
               f"{'no feedback' if feedback is None else f'{written} feedback workbooks written'})")
+        print(f"CPU time of the intake (writer + worker processes): {cpu:.1f} s "
+              f"({cpu / len(files) * 1000:.1f} ms/file): on {args.workers} idle cores about "
+              f"{cpu / max(1, args.workers):.0f} s for these {len(files)} forms (CPU time / cores, if the work "
+              f"splits evenly)")
         full = t_intake * YEAR_OF_FORMS / len(files)
         print(f"target: {YEAR_OF_FORMS:,} forms < 120 s: {'met' if full < 120 else 'NOT met'}"
               + ("" if len(files) == YEAR_OF_FORMS else

@@ -23,6 +23,8 @@ from xml.etree import ElementTree
 
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _DIGITS = "0123456789"
+#: Excel's last column (XFD): a cell beyond it is a damaged or hostile sheet.
+MAX_COLUMN = 16384
 #: Column letters → number, shared by every sheet read (a form has a dozen columns).
 _COLUMNS: dict[str, int] = {}
 
@@ -209,16 +211,27 @@ class Workbook:
             raise XlsxError(f"sheet {name!r} is not valid XML ({exc})") from None
         tag = root.tag
         ns = tag[: tag.index("}") + 1] if tag.startswith("{") else ""
-        t_row, t_c, t_v, t_is = ns + "row", ns + "c", ns + "v", ns + "is"
         formats = self._load_formats()
-        dates = self._date_styles()
-        n_styles = len(formats)
-        strings = self._strings
-        columns = _COLUMNS
         out: list[tuple[int, list[Cell | None]]] = []
         data = root.find(ns + "sheetData")
         if data is None:
             return out
+        try:
+            self._cells(data, ns, formats, out, by_position)
+        except (ValueError, IndexError) as exc:
+            if isinstance(exc, XlsxError):
+                raise
+            raise XlsxError(f"sheet {name!r} has a malformed row or cell ({type(exc).__name__}: {exc})") from None
+        return out
+
+    def _cells(self, data: ElementTree.Element, ns: str, formats: list[str],
+               out: list[tuple[int, list[Cell | None]]], by_position: bool) -> None:
+        """Append ``(row number, cells)`` of each row of ``sheetData`` to ``out``."""
+        t_row, t_c, t_v, t_is = ns + "row", ns + "c", ns + "v", ns + "is"
+        dates = self._date_styles()
+        n_styles = len(formats)
+        strings = self._strings
+        columns = _COLUMNS
         row_no = 0
         for row in data:
             if row.tag != t_row:
@@ -236,15 +249,23 @@ class Workbook:
                     col = columns.get(letters)
                     if col is None:
                         if letters.isascii() and letters.isalpha() and letters.isupper():
-                            col = columns[letters] = _column_index(letters)
+                            col = _column_index(letters)
+                            if col > MAX_COLUMN:
+                                raise ValueError(f"cell {ref} is beyond Excel's last column (XFD)")
+                            columns[letters] = col
                         else:  # not a cell reference: the next column, as Excel does for a cell without one
                             col = col_no + 1
                     col_no = col
                 else:
                     col_no += 1
+                    if col_no > MAX_COLUMN:
+                        raise ValueError(f"row {row_no} has more than {MAX_COLUMN} cells")
                 s = c.get("s")
                 style = int(s) if s else 0
-                fmt = formats[style] if style < n_styles else "General"
+                if not 0 <= style < n_styles:
+                    style, fmt = -1, "General"
+                else:
+                    fmt = formats[style]
                 kind = c.get("t")
                 if kind == "inlineStr":
                     node = c.find(t_is)
@@ -256,9 +277,12 @@ class Workbook:
                     elif kind == "s":
                         if strings is None:
                             strings = self._load_strings()
-                        value = strings[int(v)]
+                        at = int(v)
+                        if at < 0:
+                            raise IndexError(f"shared string {at}")
+                        value = strings[at]
                     elif kind is None or kind == "n":
-                        value = _number(v, style < n_styles and dates[style])
+                        value = _number(v, style >= 0 and dates[style])
                     elif kind == "b":
                         value = v.strip() in ("1", "true")
                     else:  # str, e, d
@@ -272,7 +296,6 @@ class Workbook:
                     cells.append(cell)
             if cells:
                 out.append((row_no, cells))
-        return out
 
     def _date_styles(self) -> list[bool]:
         if self._dates is None:

@@ -160,8 +160,9 @@ def main() -> None:
     args = ap.parse_args()
 
     t = time.perf_counter()
-    files = write_returns(args.work / "returns", args.forms)
-    print(f"returns: {len(files)} filled forms in {args.work / 'returns'} ({time.perf_counter() - t:.1f} s to "
+    folder = args.work / "returns_1_in_8_faulty"  # not the older, all-clean "returns" of earlier versions
+    files = write_returns(folder, args.forms)
+    print(f"returns: {len(files)} filled forms in {folder} ({time.perf_counter() - t:.1f} s to "
           f"write or find)")
     fw = load_framework(FRAMEWORK)
     ledger_path = args.work / "ledger.sqlite"

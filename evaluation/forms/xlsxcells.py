@@ -15,8 +15,10 @@ built-in ids).
 from __future__ import annotations
 
 import io
+import math
 import posixpath
 import re
+import sys
 import zipfile
 from dataclasses import dataclass
 from xml.etree import ElementTree
@@ -305,11 +307,15 @@ class Workbook:
 
 def _number(v: str, is_date: bool) -> object:
     """A numeric cell's value: int when written without a point or exponent, float otherwise; a
-    datetime in a date-formatted cell; the text itself when it is not a number."""
+    datetime in a date-formatted cell; the text itself when it is not a number or lies outside a
+    float's range (``1e999``, ``1e-400``: the value parser refuses that text, naming the cell)."""
     try:
         number: int | float = float(v) if "." in v or "e" in v or "E" in v else int(v)
     except ValueError:
         return v
+    if isinstance(number, float) and (math.isinf(number) or abs(number) < sys.float_info.min
+                                      and any(ch in v.lower().split("e")[0] for ch in "123456789")):
+        return v  # 1e999 / 1e-400: the text, which the value parser refuses as overflow / underflow
     if is_date:
         from openpyxl.utils.datetime import from_excel
 

@@ -19,7 +19,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--year", type=int, help="本次收取的年度 / the year collected (returns of another year are "
                                             "rejected; registered districts without a return are listed)")
     p.add_argument("--submitted-by", default="", help="报送人/渠道 / who submitted (recorded with each file)")
-    p.add_argument("--out", "-o", help="feedback files and intake_summary.csv (default: feedback/ beside the ledger)")
+    p.add_argument("--out", "-o", help="反馈表（仅有问题的文件）与 intake_summary.csv / feedback workbooks (files with "
+                                       "problems only) and intake_summary.csv (default: feedback/ beside the ledger)")
     p.add_argument("--workers", "-j", type=int, help="processes reading files (default: the cores)")
 
 

@@ -19,7 +19,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--year", type=int, help="本次收取的年度 / the year collected (returns of another year are "
                                             "rejected; registered districts without a return are listed)")
     p.add_argument("--submitted-by", default="", help="报送人/渠道 / who submitted (recorded with each file)")
-    p.add_argument("--out", "-o", help="feedback files and intake_summary.csv (default: feedback/ beside the ledger)")
+    p.add_argument("--out", "-o", help="反馈表（仅有问题的文件）与 intake_summary.csv / feedback workbooks (files with "
+                                       "problems only) and intake_summary.csv (default: feedback/ beside the ledger)")
     p.add_argument("--workers", "-j", type=int, help="processes reading files (default: the cores)")
 
 
@@ -45,8 +46,11 @@ def _run(args: argparse.Namespace) -> int:
     print(show.to_string(index=False) if len(show) else "(nothing to read)")
     new = sum(o.new for o in outcomes)
     rejected = [o for o in outcomes if o.status == "rejected"]
-    print(f"\n{len(files)} 个文件，新记录 {new} 份，拒收 {len(rejected)} 份 / {len(files)} file(s), {new} new "
-          f"submission(s), {len(rejected)} rejected — {ledger.url}; summary: {out / 'intake_summary.csv'}")
+    fed = len({o.feedback for o in outcomes if o.feedback})
+    print(f"\n{len(files)} 个文件，新记录 {new} 份，拒收 {len(rejected)} 份，反馈表 {fed} 份（仅有问题的文件）"
+          f" / {len(files)} file(s), {new} new submission(s), {len(rejected)} rejected, {fed} feedback "
+          f"workbook(s) for files with problems (none for files without) — {ledger.url}; "
+          f"summary: {out / 'intake_summary.csv'}")
     for o in rejected:
         print(f"  拒收 / rejected: {o.file} ({o.district or '?'} {o.year or ''}): {o.first_problem}")
     return FAILED if rejected else OK

@@ -27,6 +27,13 @@ OFFICES_SHEET = "填报 Offices"
 #: Prefix of the workbook-scoped defined name that follows a form's sheet when it is renamed.
 DEFINED_NAME = "rolindex_form_"
 
+#: Cell colours of a form (RGB hex), shared by the writer, the pre-filler and the instructions'
+#: colour key, so the key shows the colour actually used.
+INPUT_COLOUR = "FFF2CC"  # yellow: fill me in
+PREFILLED_COLOUR = "F8CBAD"  # orange: a pre-filled value to check before returning the form
+REFERENCE_COLOUR = "EDEDED"  # grey: last year's accepted value, for reference
+HEADER_COLOUR = "D9E1F2"
+
 KIND_LABELS = {"count": "计数 / count", "amount": "金额 / amount", "rate": "比率 / rate",
                "binary": "是否 / yes-no (1/0)"}
 YES_NO = {True: "是 / yes", False: "否 / no"}

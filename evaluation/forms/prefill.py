@@ -21,11 +21,11 @@ from indicators.framework import Framework
 
 from ..fileio import atomic_write_bytes
 from .errors import FormError
-from .layout import COL, compose_source
+from .layout import COL, PREFILLED_COLOUR, compose_source
 
 __all__ = ["prefill_form", "choose"]
 
-_FLAG_FILL = "F8CBAD"  # orange: look at this value before returning the form
+_FLAG_FILL = PREFILLED_COLOUR  # orange: look at this value before returning the form
 
 
 def choose(rows: Iterable[ReviewRow]) -> dict[str, tuple[ReviewRow, list[ReviewRow]]]:

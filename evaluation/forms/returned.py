@@ -12,6 +12,7 @@ it is an error asking "did you mean 95 %?" and the value is left unread (NaN).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import unicodedata
@@ -50,7 +51,7 @@ from .layout import (
     split_source,
 )
 from .messages import bilingual
-from .xlsxcells import Cell, Workbook, XlsxError, dense
+from .xlsxcells import Cell, Workbook, XlsxError
 
 __all__ = ["ReturnedForm", "collect_evidence", "read_form", "relabel_figures"]
 
@@ -343,6 +344,13 @@ def _text(value: Any) -> str:
     """A label cell's text: NFKC, stripped, '' for blanks; 12.0 → '12'."""
     if value is None:
         return ""
+    if type(value) in (str, int, float):  # the labels of a form repeat in every file: normalised once
+        return _normalised(value)
+    return _normalised.__wrapped__(value)
+
+
+@functools.lru_cache(maxsize=8192, typed=True)
+def _normalised(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return unicodedata.normalize("NFKC", str(value)).strip()
@@ -350,7 +358,7 @@ def _text(value: Any) -> str:
 
 def _rows(book: Workbook, title: str) -> list[tuple[int, list[Cell | None]]]:
     """(sheet row, cells by position) of every row that has a cell."""
-    return [(r, dense(cells)) for r, cells in book.rows(title)]
+    return book.grid(title)
 
 
 def _value(cells: list[Cell | None], col: int) -> Any:

@@ -45,10 +45,13 @@ from .layout import (
     FIGURE_COLUMNS,
     FIGURES_SHEET,
     FIRST_ROW,
+    HEADER_COLOUR,
     HEADER_ROW,
+    INPUT_COLOUR,
     INSTRUCTIONS_SHEET,
     META_MARKER,
     META_SHEET,
+    NOTE_MARKS,
     OFFICE_COLUMN_ROW,
     OFFICE_FIGURE_WIDTH,
     OFFICE_FIRST_ROW,
@@ -57,6 +60,9 @@ from .layout import (
     OFFICE_ROW_LABELS,
     OFFICE_TAIL,
     OFFICES_SHEET,
+    PREFILLED_COLOUR,
+    QUOTE_MARKS,
+    REFERENCE_COLOUR,
     SUBTITLE_ROW,
     TEMPLATE_VERSION,
     TITLE_ROW,
@@ -70,9 +76,12 @@ from .layout import (
 
 __all__ = ["form_filename", "is_office_framework", "write_form", "write_forms"]
 
-INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")  # yellow: fill me in
-HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
-REFERENCE_FILL = PatternFill("solid", fgColor="EDEDED")
+INPUT_FILL = PatternFill("solid", fgColor=INPUT_COLOUR)  # yellow: fill me in
+HEADER_FILL = PatternFill("solid", fgColor=HEADER_COLOUR)
+REFERENCE_FILL = PatternFill("solid", fgColor=REFERENCE_COLOUR)
+#: Fill of each colour-key line of the instructions (style ``key:<name>``).
+KEY_FILLS = {"input": INPUT_FILL, "prefilled": PatternFill("solid", fgColor=PREFILLED_COLOUR),
+             "reference": REFERENCE_FILL}
 _THIN = Side(style="thin", color="A6A6A6")
 BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 UNLOCKED = Protection(locked=False)
@@ -283,6 +292,46 @@ def _instruction_lines(framework: Framework, year: int, deadline: str | None, co
     sheet = OFFICES_SHEET if office else FIGURES_SHEET
     where = "每个区县一张工作表" if single else f"“{sheet}”工作表"
     where_en = "one sheet per district" if single else f"the sheet '{sheet}'"
+    quote, note = QUOTE_MARKS[0], NOTE_MARKS[0]
+    if office:  # office forms show last year's value as a comment and are never pre-filled
+        last_zh = [("", "7. 上年值：上一年度已核定的数值显示在填报单元格的批注中，仅供参考，不会作为本年数据读取。")]
+        last_en = [("", "7. Last year: last year's accepted value is shown as the value cell's comment, for "
+                        "reference only; it is never read as this year's figure.")]
+        prefilled_zh: list[tuple[str, str]] = []
+        prefilled_en: list[tuple[str, str]] = []
+    else:
+        last_zh = [("", "7. “上年值”列（灰色）为上一年度台账中已核定的数值，仅供对照；本年数值请填在“填报值”列。"
+                        "上年值不会作为本年数据读取，改动它也不会生效。")]
+        last_en = [("", "7. The 'Last year' column (grey) holds last year's value as accepted in the ledger, for "
+                        "comparison only; this year's figure goes in the 'Value' column. The 'Last year' value is "
+                        "never read as this year's figure, and changing it has no effect.")]
+        prefilled_zh = [
+            ("", f"8. 预填数值：表格可能已预先填入从本区公开报告（工作总结、统计公报等）中摘取的数值（rolindex "
+                 f"extract）。“来源及说明”列写有报告名称，以及以“{quote}”开头的引文行——该数值所出自的原句；"
+                 f"“佐证材料”列写有该报告的文件名。"),
+            ("", "9. 请逐项对照引文核对每个预填数值：数值正确，保留不动即可；数值有误，直接改正数值，并删去引文行、"
+                 "写明实际来源；报告所述与本年度统计口径不符又无法改正的，清空该数值并在“来源及说明”中说明。"
+                 "引文行随数值一并记入台账，作为该数值的出处，因此与数值不符的引文必须删去。"),
+            ("", f"10. 橙色单元格是需要重点核对的预填数值：原句为约数或下限（如“1161余场”）、含义不明确，或另一份"
+                 f"报告给出了不同数值；原因写在以“{note}”开头的说明行和单元格批注中。核对后保留或改正数值即可，"
+                 f"橙色不必清除（颜色不会被读取）。"),
+        ]
+        prefilled_en = [
+            ("", f"8. Pre-filled values: a form may come with values already filled in, taken from the district's "
+                 f"published reports (work summaries, statistical bulletins) by rolindex extract. Their 'Source and "
+                 f"note' cell gives the report's title and a quote line starting '{quote}' — the sentence the "
+                 f"value was taken from; the 'Evidence file' cell names the report's file."),
+            ("", "9. Check every pre-filled value against its quote: if it is right, leave it as it is; if it is "
+                 "wrong, correct the value, delete the quote line and write the real source; if the report's "
+                 "figure does not fit this year's definition and cannot be corrected, clear the value and say why "
+                 "in 'Source and note'. The quote line is recorded in the ledger with the value as its origin, so "
+                 "a quote that no longer matches the value must be deleted."),
+            ("", f"10. Orange cells are pre-filled values to check with particular care: the sentence gives an "
+                 f"approximate or lower-bound figure (e.g. '1161余场', more than 1,161 events), is ambiguous, or "
+                 f"another report gives a different value; the reason is on the note line starting '{note}' and "
+                 f"in the cell's comment. Keep or correct the value; the orange colour may stay (colours are "
+                 f"not read)."),
+        ]
     zh = [
         ("title", f"{framework.zh} {year} 年度数据填报表"),
         ("", f"框架：{framework.zh}（{framework.id}，版本 {framework.version}）"),
@@ -300,7 +349,8 @@ def _instruction_lines(framework: Framework, year: int, deadline: str | None, co
              "或与本表同名的文件夹中，并在“佐证材料”列写上文件名。"),
         ("", "6. 工作表结构已保护（无密码），只有黄色单元格可以编辑。请勿取消保护、增删行列、改动代码和名称、"
              "重命名或删除工作表：表格中的隐藏信息用于识别表格，结构被改动的表格将被退回。"),
-        ("", "7. “上年值”为上一年度已核定的数值，仅供参考。"),
+        *last_zh,
+        *prefilled_zh,
     ]
     en = [
         ("title", f"{framework.en} — data return form {year}"),
@@ -325,9 +375,20 @@ def _instruction_lines(framework: Framework, year: int, deadline: str | None, co
              "not unprotect them, insert or delete rows or columns, change codes or names, or rename "
              "or delete sheets: hidden information identifies the form, and a form whose structure "
              "was changed is returned to you."),
-        ("", "7. 'Last year' is last year's accepted value, for reference only."),
+        *last_en,
+        *prefilled_en,
     ]
-    return [x for x in zh if x[1]] + [("", "")] + [x for x in en if x[1]]
+    key_zh = [("head", "颜色说明")] + [(f"key:{k}", t) for k, t in (
+        ("input", "黄色：请填写或核对的单元格（填报值、来源及说明、佐证材料）"),
+        ("prefilled", "橙色：需重点核对的预填数值（见第 10 条）"),
+        ("reference", "灰色：上年值，仅供参考，不读取"),
+    ) if not office or k == "input"]
+    key_en = [("head", "Colour key")] + [(f"key:{k}", t) for k, t in (
+        ("input", "Yellow: cells to fill in or check (value, source and note, evidence file)"),
+        ("prefilled", "Orange: a pre-filled value to check with particular care (see item 10)"),
+        ("reference", "Grey: last year's value, for reference only, not read"),
+    ) if not office or k == "input"]
+    return ([x for x in zh if x[1]] + key_zh + [("", "")] + [x for x in en if x[1]] + key_en)
 
 
 def _write_instructions(ws, framework: Framework, year: int, deadline: str | None, contact: str | None,
@@ -336,7 +397,10 @@ def _write_instructions(ws, framework: Framework, year: int, deadline: str | Non
     fonts = {"title": Font(bold=True, size=14), "head": Font(bold=True, size=12), "": Font(size=11)}
     for r, (style, text) in enumerate(_instruction_lines(framework, year, deadline, contact, single), start=1):
         cell = ws.cell(r, 1, text or None)
-        cell.font = fonts[style]
+        if style.startswith("key:"):  # a colour-key line is shaded with the colour it explains
+            cell.font, cell.fill, cell.border = fonts[""], KEY_FILLS[style[4:]], BORDER
+        else:
+            cell.font = fonts[style]
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     _print_setup(ws, landscape=False)
     ws.protection.sheet = True

@@ -99,9 +99,12 @@ def prepare_file(path: Path, framework: Any, year: int | None, known: frozenset[
     district-year is recorded once as rejected with its problems. ``year`` and ``known`` (the
     register's district codes) add errors for a return of another year or an unknown district.
     With ``feedback_dir`` the district's feedback workbook is written there
-    (:func:`evaluation.forms.write_feedback`).
+    (:func:`evaluation.forms.write_feedback`) when the file has any problem; a file accepted without
+    one gets no workbook (the summary table says so) and an earlier feedback workbook of the same
+    file name, now out of date, is removed. Writing a workbook costs about three times reading the
+    form, so a year of clean returns is taken in at reading speed.
     """
-    from evaluation.forms import collect_evidence, read_form, write_feedback
+    from evaluation.forms import collect_evidence, feedback_status, read_form, write_feedback
     from indicators.submission import Problem, validate
 
     rf = read_form(path, framework, expect_year=year, expect_district=_district_in_name(path, framework, year))
@@ -159,7 +162,11 @@ def prepare_file(path: Path, framework: Any, year: int | None, known: frozenset[
                                      status="rejected", problems=problems, **ident))
     feedback = None
     if feedback_dir is not None:
-        feedback = write_feedback(rf, report, Path(feedback_dir) / (path.stem + FEEDBACK_SUFFIX))
+        target = Path(feedback_dir) / (path.stem + FEEDBACK_SUFFIX)
+        if any(r.problems for r in records) or feedback_status(rf, report) != "ok":
+            feedback = write_feedback(rf, report, target)
+        else:  # accepted without a problem: a line in the summary, no workbook (nor an older one's verdict)
+            target.unlink(missing_ok=True)
     return Prepared(path, sha, records, feedback)
 
 
@@ -290,7 +297,8 @@ def summary(ledger: Ledger, outcomes: Sequence[Outcome], framework: Any, year: i
 
     Rows for every district of this intake and, with ``year`` and a register, every registered
     district without an accepted return (``no return / 未报送``). ``missing`` lists required figures
-    the current accepted submission lacks.
+    the current accepted submission lacks; ``feedback`` names the district's feedback workbook, or says
+    why there is none (:data:`NO_FEEDBACK_NEEDED` for a file accepted without any problem).
     """
     from .store import district_register
 
@@ -305,13 +313,30 @@ def summary(ledger: Ledger, outcomes: Sequence[Outcome], framework: Any, year: i
         rows.append({"district": o.district or "?", "year": o.year, "file": o.file, "status": o.status,
                      "new": o.new, "errors": o.errors, "warnings": o.warnings,
                      "current": "accepted" if figs is not None else "none",
-                     "missing": ", ".join(missing), "first_problem": o.first_problem})
+                     "missing": ", ".join(missing), "feedback": _feedback_note(o),
+                     "first_problem": o.first_problem})
     if year is not None:
         reg = district_register(ledger)
         seen = set(have.get(year, {}))
         for code in reg.index:
             if code not in seen and reg.loc[code, "merged_into"] is None:
                 rows.append({"district": code, "year": year, "file": "", "status": "no return / 未报送", "new": False,
-                             "errors": 0, "warnings": 0, "current": "none", "missing": "", "first_problem": ""})
+                             "errors": 0, "warnings": 0, "current": "none", "missing": "", "feedback": "",
+                             "first_problem": ""})
     return pd.DataFrame(rows, columns=["district", "year", "file", "status", "new", "errors", "warnings", "current",
-                                       "missing", "first_problem"])
+                                       "missing", "feedback", "first_problem"])
+
+
+#: The summary's ``feedback`` of a file accepted without any problem (it gets no feedback workbook).
+NO_FEEDBACK_NEEDED = "无问题，不另附反馈表 / no problems: no feedback workbook"
+#: The summary's ``feedback`` of a file recorded by an earlier intake (not read again).
+RECORDED_BEFORE = "此前已收录，本次未重读 / recorded before, not read again"
+
+
+def _feedback_note(o: Outcome) -> str:
+    """The summary's ``feedback`` column: the workbook's file name, or why there is none."""
+    if o.feedback:
+        return Path(o.feedback).name
+    if o.status == "accepted" and o.errors == 0 and o.warnings == 0:
+        return NO_FEEDBACK_NEEDED
+    return RECORDED_BEFORE if not o.new else ""

@@ -526,3 +526,68 @@ def test_a_workbook_part_too_large_uncompressed_is_refused_before_inflating(tmp_
     monkeypatch.setattr(xlsxcells, "MAX_PART_BYTES", 1024)
     with pytest.raises(xlsxcells.XlsxError, match="larger than"):
         xlsxcells.Workbook(buf.getvalue())
+
+
+def _patched(src: Path, dst: Path, old: bytes, new: bytes) -> Path:
+    """A copy of workbook ``src`` with ``old`` replaced by ``new`` once in its largest sheet (the figures)."""
+    with zipfile.ZipFile(src) as z:
+        parts = {i.filename: z.read(i.filename) for i in z.infolist()}
+    sheet = max((n for n in parts if n.startswith("xl/worksheets/")), key=lambda n: len(parts[n]))
+    assert old in parts[sheet]
+    parts[sheet] = parts[sheet].replace(old, new, 1)
+    with zipfile.ZipFile(dst, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    return dst
+
+
+@pytest.mark.parametrize(("old", "new", "why"), [
+    (b'<row r="4"', b'<row r="four"', "malformed row or cell"),
+    (b'<c r="A4"', b'<c r="ZZZZZZ4"', "beyond Excel's last column"),
+    (b'<c r="A4" s="', b'<c r="A4" s="x', "malformed row or cell"),
+])
+def test_a_malformed_sheet_is_refused_as_damaged(tmp_path, blank_form, fw, old, new, why):
+    """Bad row numbers, cell references beyond XFD (which would allocate a row of millions of cells) and
+    bad style indices are refused as a damaged file, naming the sheet — never read as something else."""
+    path = _patched(_filled(tmp_path, blank_form, {"lawyers": 7}), tmp_path / "bad.xlsx", old, new)
+    form = read_form(path, fw)
+    assert form.status == "rejected"
+    [p] = form.problems
+    assert "文件已损坏" in p.message and "the file is damaged and cannot be read" in p.message
+    assert why in p.message and "填报 Figures" in p.message
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.dictionaries(st.integers(1, 40), st.dictionaries(st.integers(1, 30), st.integers(-5, 10**6), max_size=6),
+                       max_size=8))
+def test_grid_places_every_cell_where_rows_lists_it(cells):
+    """``Workbook.grid`` (cells by position, built in one pass) agrees with ``rows`` + ``dense`` on a
+    sheet written by hand, with cell references as Excel writes them (``AD17``)."""
+    import io
+
+    from openpyxl.utils import get_column_letter
+
+    from evaluation.forms.xlsxcells import Workbook, dense
+
+    ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    rows = "".join(f'<row r="{r}">' + "".join(f'<c r="{get_column_letter(c)}{r}"><v>{v}</v></c>'
+                                               for c, v in sorted(cols.items())) + "</row>"
+                   for r, cols in sorted(cells.items()) if cols)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("_rels/.rels", '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+                   'relationships"><Relationship Id="r1" Type="http://schemas.openxmlformats.org/officeDocument/'
+                   '2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+        z.writestr("xl/workbook.xml", f'<workbook xmlns="{ns}" xmlns:r="{rel}"><sheets><sheet name="S" sheetId="1" '
+                   'r:id="rId1"/></sheets></workbook>')
+        z.writestr("xl/_rels/workbook.xml.rels", '<Relationships xmlns="http://schemas.openxmlformats.org/package/'
+                   '2006/relationships"><Relationship Id="rId1" Type="x/worksheet" Target="worksheets/s.xml"/>'
+                   '</Relationships>')
+        z.writestr("xl/worksheets/s.xml", f'<worksheet xmlns="{ns}"><sheetData>{rows}</sheetData></worksheet>')
+    book = Workbook(buf.getvalue())
+    grid = book.grid("S")
+    assert [(r, dense(cs)) for r, cs in book.rows("S")] == grid
+    expected = {(r, c): v for r, cols in cells.items() for c, v in cols.items()}
+    assert {(cell.row, cell.column): cell.value for _, cs in grid for cell in cs if cell is not None} == expected
+    assert all(cell is None or cell.column == j + 1 for _, cs in grid for j, cell in enumerate(cs))

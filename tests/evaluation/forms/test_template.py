@@ -267,3 +267,71 @@ def test_a_hostile_district_name_is_written_as_text_never_a_formula(tmp_path, fw
     assert not [c.coordinate for c in cells if c.data_type == "f"]
     named = [c.value for c in cells if "HYPERLINK" in c.value]
     assert named and all(not v.startswith("=") for v in named)
+
+
+def _key_fills(ws) -> dict[str, str]:
+    """{first word of a shaded instructions line: its fill colour}, read from the workbook."""
+    return {str(c.value).split("：")[0].split(":")[0]: c.fill.fgColor.rgb[-6:] for c in ws["A"]
+            if c.value and c.fill.fill_type == "solid"}
+
+
+def test_instructions_explain_prefilled_values_and_quote_lines(blank_form):
+    lines = [str(c.value) for c in open_form(blank_form)["说明 Instructions"]["A"] if c.value]
+    en = next(i for i, t in enumerate(lines) if t.startswith("How to fill in"))
+    zh, en_lines = "\n".join(lines[:en]), "\n".join(lines[en:])
+    # what the pre-filled values are, where the quote line is, and what to do: keep, correct, clear
+    assert "预填数值" in zh and "公开报告" in zh and "rolindex extract" in zh
+    assert "以“引文 / quote:”开头的引文行" in zh and "原句" in zh
+    assert "保留不动" in zh and "改正数值，并删去引文行" in zh and "清空该数值" in zh
+    assert "橙色单元格是需要重点核对的预填数值" in zh and "“说明 / note:”" in zh
+    assert "Pre-filled values" in en_lines and "published reports" in en_lines
+    assert "a quote line starting '引文 / quote:'" in en_lines and "the sentence the value was taken from" in en_lines
+    assert "leave it as it is" in en_lines and "delete the quote line" in en_lines and "clear the value" in en_lines
+    assert "Orange cells are pre-filled values to check" in en_lines
+    assert "“上年值”列（灰色）" in zh and "never read as this year's figure" in en_lines
+    # the markers the instructions name are the ones the reader splits on
+    from evaluation.forms.layout import split_source
+
+    assert split_source("报告\n引文 / quote: 原句\n说明 / note: 下限") == ("报告", "原句", "下限")
+
+
+def test_colour_key_matches_the_fills_used_on_the_forms(blank_form, fw, districts, tmp_path):
+    """The colour key's shading is read from the instructions sheet and compared with the fills the
+    form actually carries: the value cell (yellow), last year's cell (grey, with ``--previous``) and a
+    pre-filled value flagged for checking (orange, written by ``prefill_form``)."""
+    from evaluation.forms.prefill import prefill_form
+    from indicators.extract import document_from_text, extract_text
+    from indicators.extract.review import rows_for
+
+    text = "光明区司法局2020年工作总结\n全区各社区法律顾问参与普法宣传教育活动1161余场。\n"
+    doc = document_from_text(text, path=str(tmp_path / "r.txt"))
+    rows = rows_for(extract_text(doc.text, fw, year=2020), doc, "sample_01", 2020)
+    assert any(r.proposal.flagged for r in rows)  # 1161余场: a lower bound, marked orange
+    form = prefill_form(rows, fw, districts[0], 2020, tmp_path / "prefilled.xlsx")
+    wb = open_form(form)
+    keys = _key_fills(wb["说明 Instructions"])
+    assert set(keys) == {"黄色", "橙色", "灰色", "Yellow", "Orange", "Grey"}
+    ws = _figures_sheet(wb)
+    r = value_rows(ws)
+    header = next(i for i in range(1, 10) if ws.cell(i, 1).value == "代码 / Code")
+    value, prev = header_column(ws, "填报值", header), header_column(ws, "上年值", header)
+    used = {"yellow": ws.cell(r["population"], value).fill.fgColor.rgb[-6:],
+            "orange": ws.cell(r["publicity_events"], value).fill.fgColor.rgb[-6:],
+            "grey": ws.cell(r["population"], prev).fill.fgColor.rgb[-6:]}
+    assert len(set(used.values())) == 3
+    assert keys["黄色"] == keys["Yellow"] == used["yellow"]
+    assert keys["橙色"] == keys["Orange"] == used["orange"]
+    assert keys["灰色"] == keys["Grey"] == used["grey"]
+    assert _key_fills(open_form(blank_form)["说明 Instructions"]) == keys  # a blank form carries the same key
+
+
+def test_office_forms_key_only_the_colours_they_use(tmp_path, office_fw, office_districts):
+    [path] = write_forms(office_fw, office_districts[:1], 2025, tmp_path)
+    wb = open_form(path)
+    keys = _key_fills(wb["说明 Instructions"])
+    assert set(keys) == {"黄色", "Yellow"}  # no pre-filled values, last year as a comment
+    ws = _figures_sheet(wb)
+    unlocked = [c for row in ws.iter_rows() for c in row if not c.protection.locked]
+    assert unlocked and {c.fill.fgColor.rgb[-6:] for c in unlocked} == {keys["Yellow"]}
+    lines = "\n".join(str(c.value) for c in wb["说明 Instructions"]["A"] if c.value)
+    assert "批注" in lines and "comment" in lines and "预填" not in lines

@@ -183,6 +183,10 @@ def test_cli_cycle_intake_review_history_export(tmp_path, capsys):
     assert "sample_16" in out and "no return / 未报送" in out
     summary = pd.read_csv(tmp_path / "a" / "feedback" / "intake_summary.csv")
     assert summary.set_index("district").loc["sample_16", "status"] == "no return / 未报送"
+    clean = summary[summary["status"] == "accepted"]
+    assert len(clean) and (clean["feedback"] == "无问题，不另附反馈表 / no problems: no feedback workbook").all()
+    assert "反馈表 0 份" in out and "0 feedback workbook(s) for files with problems" in out
+    assert [p.name for p in (tmp_path / "a" / "feedback").iterdir()] == ["intake_summary.csv"]
     assert main(["review", "--ledger", led, "-d", "sample_01", "--year", "2024", "--figure", "population",
                  "--adjust", "700,000", "--reviewer", "王五", "--reason", "按七普数据"]) == 0
     capsys.readouterr()

@@ -13,11 +13,12 @@ import pytest
 from evaluation import paths
 from evaluation.forms import fill_form, write_form
 from evaluation.forms.districts import District
+from evaluation.forms.feedback import FEEDBACK_SHEET
 from evaluation.forms.filling import panel_values
 from evaluation.forms.layout import FIGURES_SHEET
 from evaluation.forms.template import form_filename
 from evaluation.ledger.evidence_store import evidence_path
-from evaluation.ledger.intake import intake
+from evaluation.ledger.intake import NO_FEEDBACK_NEEDED, RECORDED_BEFORE, intake, summary
 from evaluation.ledger.store import counts, current_figures, submissions_table
 from indicators.framework import framework_from_dict, load_framework
 
@@ -52,7 +53,9 @@ def test_forms_are_recorded_with_their_evidence_and_feedback(ledger, fw, values,
     out = intake(ledger, [path, other], str(paths.DEFAULT_FRAMEWORK), year=YEAR, workers=1,
                  feedback_dir=tmp_path / "fb")
     assert [(o.district, o.status) for o in out] == [("sample_01", "accepted"), ("sample_02", "accepted")]
-    assert (tmp_path / "fb" / (path.stem + ".feedback.xlsx")).is_file()
+    assert not (tmp_path / "fb").exists()  # accepted without a problem: no feedback workbook
+    table = summary(ledger, out, fw, YEAR)
+    assert table["feedback"].tolist() == [NO_FEEDBACK_NEEDED] * 2
     subs = submissions_table(ledger)
     assert subs["kind"].tolist() == ["form", "form"]
     assert subs["framework_hash"].tolist() == [fw.content_hash] * 2 and subs["template_version"].ne("").all()
@@ -120,3 +123,27 @@ def test_bad_forms_are_rejected_bilingually_and_change_nothing_current(ledger, a
     assert after["submissions"] == before["submissions"] + len(bad)
     assert (after["reviews"], after["evidence"]) == (before["reviews"], before["evidence"])
     assert len(list((tmp_path / "fb").glob("*.feedback.xlsx"))) == len(bad)  # every district is told why
+
+
+def test_feedback_workbooks_only_for_forms_with_problems(ledger, fw, values, tmp_path):
+    """A form with a warning (a renamed sheet) or an error gets a workbook; a clean one gets a line in the
+    summary and no workbook, and an out-of-date workbook of an earlier faulty return of that file goes."""
+    fb = tmp_path / "fb"
+    warned = _form(fw, tmp_path / "in", "sample_01", values["sample_01"], mistakes=["rename_sheet"])
+    wrong = _form(fw, tmp_path / "in", "sample_02", values["sample_02"], mistakes=["rate_as_95"])
+    clean = _form(fw, tmp_path / "in", "sample_03", values["sample_03"])
+    fb.mkdir()
+    stale = fb / (clean.stem + ".feedback.xlsx")
+    stale.write_bytes(b"an earlier verdict on this file name")
+    out = intake(ledger, [warned, wrong, clean], str(paths.DEFAULT_FRAMEWORK), year=YEAR, workers=1,
+                 feedback_dir=fb)
+    assert [o.status for o in out] == ["accepted_with_warnings", "rejected", "accepted"]
+    assert sorted(p.name for p in fb.iterdir()) == sorted(f.stem + ".feedback.xlsx" for f in (warned, wrong))
+    table = summary(ledger, out, fw, YEAR).set_index("district")
+    assert table.loc["sample_01", "feedback"] == warned.stem + ".feedback.xlsx"
+    assert table.loc["sample_02", "feedback"] == wrong.stem + ".feedback.xlsx"
+    assert table.loc["sample_03", "feedback"] == NO_FEEDBACK_NEEDED
+    wb = openpyxl.load_workbook(fb / (wrong.stem + ".feedback.xlsx"))
+    assert wb.sheetnames[0] == FEEDBACK_SHEET
+    again = intake(ledger, [wrong], str(paths.DEFAULT_FRAMEWORK), year=YEAR, workers=1, feedback_dir=fb)
+    assert summary(ledger, again, fw, YEAR)["feedback"].tolist() == [RECORDED_BEFORE]

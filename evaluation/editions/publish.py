@@ -180,7 +180,7 @@ def publish(ledger_target: str | os.PathLike[str], year: int, *, framework: str 
 
     from ..ledger import open_ledger
     from ..ledger.store import EXPORT_COLUMNS, current_figures, record_edition
-    from ..ledger.timeutil import now
+    from ..ledger.timeutil import instant_text, now
     from ..report import content, store
     from ..report.run import report_code_hash, run_reports, write_year_pages
     from .fingerprint import page_fingerprints
@@ -205,7 +205,6 @@ def publish(ledger_target: str | os.PathLike[str], year: int, *, framework: str 
         current = current_figures(ledger, year, cutoff, fw.id)
         if current.empty:
             from ..ledger.errors import LedgerError
-            from ..ledger.timeutil import instant_text
 
             when = "" if as_of is None else f" as of {instant_text(cutoff)}"
             raise LedgerError(f"账本中没有 {year} 年已接受的数据{when} / the ledger has no accepted figures for "
@@ -218,8 +217,6 @@ def publish(ledger_target: str | os.PathLike[str], year: int, *, framework: str 
             date = at.date().isoformat()
             edition = {"number": number, "date": date}
             if as_of is not None:
-                from ..ledger.timeutil import instant_text
-
                 edition["as_of"] = instant_text(cutoff)
             figures = staging / "figures.csv"
             atomic_write_text(figures, current[list(EXPORT_COLUMNS)].to_csv(index=False, lineterminator="\n"))

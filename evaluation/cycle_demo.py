@@ -2,14 +2,15 @@
 
 Forms out (``rolindex template``), forms filled from the synthetic panel (one district's with
 planted mistakes), intake with feedback, the district's fix and re-intake, scores from the ledger,
-a report preview, edition v1; then a district's correction after publication and edition v2 with
-its changelog. Every step prints the command an evaluation team would type and what happened;
-the end lists the files to open. All data is fictional (``data/districts/synthetic_districts.csv``
-and ``data/submissions/synthetic_panel.csv``).
+a report preview, edition v1 frozen as of the close of returns (``publish --as-of``); then a
+district's correction after publication and edition v2 with its changelog. Every step prints the
+command an evaluation team would type and what happened; the end lists the files to open. All
+data is fictional (``data/districts/synthetic_districts.csv`` and ``data/submissions/synthetic_panel.csv``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import time
 from collections.abc import Sequence
@@ -48,6 +49,19 @@ def _form_of(forms: Path, district: str) -> Path:
     if len(hits) != 1:
         raise FileNotFoundError(f"expected one form of {district} in {forms}, found {len(hits)}")
     return hits[0]
+
+
+def _close_of_returns(led: str) -> dt.datetime:
+    """The close of returns: the last return received, to the next whole second (UTC), once that second has passed."""
+    from .ledger import open_ledger
+    from .ledger.store import submissions_table
+    from .ledger.timeutil import now
+
+    with open_ledger(led, create=False) as ledger:
+        last = submissions_table(ledger)["received_at"].max().to_pydatetime()
+    closed = last.replace(microsecond=0) + dt.timedelta(seconds=1)
+    time.sleep(max(0.0, (closed - now()).total_seconds()))  # an as-of bound is never later than now
+    return closed
 
 
 def run_cycle(base: str | Path = paths.REPORTS / "cycle", *, workers: int | None = None,
@@ -112,9 +126,11 @@ def run_cycle(base: str | Path = paths.REPORTS / "cycle", *, workers: int | None
     bad |= _cmd(["report", "--ledger", led, "--year", y, "--districts", MISTAKEN, "-o", str(base / "preview"),
                  "--workers", "0", "--no-progress"])
 
-    _step(7, "发布第 1 版", "publish edition v1")
-    print(f"\n$ rolindex publish --ledger {led} --year {y} -o {base} --by 评估组")
-    v1 = publish(led, YEAR, out=base, created_by="评估组 / evaluation team", workers=workers, scheduler=scheduler)
+    _step(7, "截止后发布第 1 版", "publish edition v1 with the figures as of the close of returns")
+    closed = _close_of_returns(led)
+    print(f"\n$ rolindex publish --ledger {led} --year {y} -o {base} --by 评估组 --as-of {closed:%Y-%m-%dT%H:%M:%S}")
+    v1 = publish(led, YEAR, out=base, created_by="评估组 / evaluation team", workers=workers, scheduler=scheduler,
+                 as_of=closed)
     print(v1.summary())
 
     _step(8, "发布后某区更正数据", "a district sends a correction after publication")

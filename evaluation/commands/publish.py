@@ -12,7 +12,7 @@ HELP = ("发布：冻结某年数据、得分、报告与索引页为新版次�
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    """``--year``, ``--ledger``, framework, methodology, ``--out``, ``--note``, ``--by``, ``--lang``, ``--workers``."""
+    """``--year``, ``--as-of``, ``--ledger``, framework, methodology, ``--out``, note, by, lang, workers."""
     p.description = ("Write <out>/editions/<framework>/<year>/v<N>/ (figures.csv, scores.csv, every district report, "
                      "index.html, changelog from v2 on, edition.json, manifest.json with SHA-256 of every file) and "
                      "record the edition in the ledger. Reports of districts whose page would not change are "
@@ -21,6 +21,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_framework(p)
     add_methodology(p)
     p.add_argument("--year", "-y", type=int, required=True, help="assessment year")
+    p.add_argument("--as-of", help="数据截至 / freeze the figures as they stood on this date (YYYY-MM-DD, end of day "
+                                   "UTC) or instant, as `export --as-of` reads them (default: now)")
     p.add_argument("--out", "-o", default=str(paths.REPORTS),
                    help="base folder; editions go to <out>/editions/<framework>/<year>/v<N> (default: reports/)")
     p.add_argument("--note", default="", help="说明 / a note recorded with the edition (e.g. why it was re-issued)")
@@ -38,7 +40,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         done = publish(args.ledger, args.year, framework=args.framework, methodology=args.methodology, out=args.out,
                        note=args.note, created_by=args.by, workers=args.workers, lang=args.lang,
-                       progress=not args.no_progress)
+                       progress=not args.no_progress, as_of=args.as_of)
     except EditionError as exc:
         print(f"错误 / error: {exc}", file=sys.stderr)
         return FAILED

@@ -1,6 +1,7 @@
 """``rolindex template``: write one protected Excel form per district for a year (forms out).
 
-Each form lists the framework's figures with units, valid ranges and last year's value, has
+Each form lists the framework's figures with units, valid ranges and last year's value (from
+``--previous FIGURES.csv`` or the ledger's accepted figures of the year before, ``--ledger``), has
 yellow input cells with Excel data validation, and identifies itself (framework version and hash,
 district, year) when it comes back to ``rolindex intake``. Without ``--districts`` the 16
 fictional districts of the synthetic sample are used, so the command works out of the box.
@@ -32,9 +33,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--contact", help="联系人 / contact printed on the forms")
     p.add_argument("--workers", "-j", type=int, default=1,
                    help="并行进程数 / processes writing forms (default: %(default)s)")
-    p.add_argument("--previous", metavar="FIGURES.csv",
-                   help="上年已核定数值（长表或宽表） / last year's accepted figures (long or wide CSV/XLSX), "
-                        "shown beside each value cell")
+    last = p.add_mutually_exclusive_group()
+    last.add_argument("--previous", metavar="FIGURES.csv",
+                      help="上年已核定数值（长表或宽表） / last year's accepted figures (long or wide CSV/XLSX), "
+                           "shown beside each value cell")
+    last.add_argument("--ledger", metavar="LEDGER",
+                      help="从报送台账读取上年已核定数值 / show last year's accepted values from the submission ledger "
+                           "(a SQLite file or postgresql://… URL): year − 1, the latest accepted return of each "
+                           "district with its 复核 review decisions applied, as `rolindex export` gives them")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -50,7 +56,9 @@ def run(args: argparse.Namespace) -> int:
         with_offices,
     )
     from ..forms.errors import FormError
+    from ..forms.prefill import previous_from_ledger, previous_values
     from ..forms.template import is_office_framework, write_forms
+    from ..ledger.errors import LedgerError
 
     try:
         framework = load_framework(paths.resolve(args.framework, paths.FRAMEWORKS))
@@ -65,11 +73,17 @@ def run(args: argparse.Namespace) -> int:
                 offices = read_offices(args.offices) if args.offices else offices_from_sample(
                     paths.OFFICE_MAPPING, paths.OFFICE_SAMPLE)
                 districts = with_offices(districts, offices)
-        previous = _previous(args.previous) if args.previous else None
+        previous = None
+        if args.previous:
+            from indicators.submission import read_figures
+
+            previous = previous_values(read_figures(args.previous), args.previous)
+        elif args.ledger:
+            previous = previous_from_ledger(args.ledger, args.year, framework.id)
         written = write_forms(framework, districts, args.year, Path(args.out), single=args.single,
                               previous=previous, deadline=args.deadline, contact=args.contact,
                               workers=max(1, args.workers))
-    except (FormError, IndicatorsError) as exc:
+    except (FormError, IndicatorsError, LedgerError) as exc:
         written = getattr(exc, "written", [])
         if written:
             print(f"wrote {len(written)} file(s) → {Path(args.out)}")
@@ -80,16 +94,3 @@ def run(args: argparse.Namespace) -> int:
           f"{framework.version}, {args.year} → {Path(args.out)}")
     return options.OK
 
-
-def _previous(path: str):
-    """Last year's figures as a long table (district, year, figure, value), parsed."""
-    from indicators.errors import DataError
-    from indicators.submission import read_figures
-
-    sub = read_figures(path)
-    errors = [str(p) for p in sub.problems if p.severity == "error"]
-    if errors:
-        raise DataError(f"cannot use {path} as last year's figures", errors)
-    f = sub.figures
-    return f.loc[f["value"].notna(), ["district", "year", "figure", "value"]].astype(
-        {"district": str, "figure": str})

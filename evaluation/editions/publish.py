@@ -2,8 +2,9 @@
 
 Steps (each edition in ``<out>/editions/<framework>/<year>/v<N>/``):
 
-1. the ledger's figures of the year as of now are exported (``figures.csv``, the long CSV format)
-   and scored once;
+1. the ledger's figures of the year as of now — or as of ``as_of`` (``--as-of``: the same
+   instants as ``rolindex export --as-of``; a date means the end of that day, UTC) — are exported
+   (``figures.csv``, the long CSV format) and scored once;
 2. every district's report fingerprint (:mod:`.fingerprint`) is compared with the previous
    edition's: an unchanged district's report (``<district>.html`` + ``.json``) is hard-linked
    (or copied) from the previous edition and still names the edition it was issued in; the others
@@ -52,6 +53,7 @@ class Published:
     changelog: dict[str, Any] | None = None
     manifest_sha256: str = ""
     seconds: float = 0.0
+    as_of: dt.datetime | None = None
 
     def summary(self) -> str:
         """What was published, in two languages."""
@@ -59,6 +61,10 @@ class Published:
                  f"({self.date}) in {self.seconds:.1f} s: {self.folder}",
                  f"  重新出具 / reports issued now: {len(self.reissued)}; "
                  f"沿用 / carried over unchanged: {len(self.carried)}"]
+        if self.as_of is not None:
+            from ..ledger.timeutil import instant_text
+
+            lines.append(f"  数据截至 / figures as of: {instant_text(self.as_of)}")
         if self.changelog is not None:
             c = self.changelog
             moved = [s for s in c["scores"] if s["rank_move"]]
@@ -107,6 +113,31 @@ def _link_or_copy(src: Path, dst: Path) -> None:
         shutil.copy2(src, dst)
 
 
+def _cutoff(as_of: str | dt.date | dt.datetime | None, at: dt.datetime, prev: dict[str, Any] | None) -> dt.datetime:
+    """The instant the edition's figures stand at: ``as_of`` (checked) or ``at`` (now).
+
+    Refused: a bound later than now (what comes after is not known yet, so the edition could not be
+    rebuilt) or earlier than the previous edition's (editions follow the ledger forwards).
+    """
+    from ..ledger.timeutil import instant_text, parse_instant
+
+    bound = parse_instant(as_of)
+    if bound is None:
+        return at
+    if bound > at:
+        raise EditionError(f"数据截至时间 {instant_text(bound)} 晚于现在（{instant_text(at)}），其后的数据尚不可知 / "
+                           f"--as-of {as_of} ends after now ({instant_text(at)}): figures received later would "
+                           "change what the edition froze; leave out --as-of to freeze the figures as of now")
+    if prev is not None:
+        before = dt.datetime.fromisoformat(prev["as_of"])
+        if bound < before:
+            raise EditionError(f"数据截至时间 {instant_text(bound)} 早于上一版 v{prev['number']} 的 "
+                               f"{instant_text(before)} / --as-of {as_of} is before the figures of the previous "
+                               f"edition v{prev['number']} ({instant_text(before)}): editions follow the ledger "
+                               "forwards (use `rolindex export --as-of` to look at earlier figures)")
+    return bound
+
+
 def _previous(ledger, year: int, base: Path) -> tuple[int, Path | None, dict[str, Any] | None]:
     """The next edition number, the previous edition's folder and its ``edition.json`` (checked intact)."""
     from ..ledger.store import editions
@@ -129,14 +160,19 @@ def _previous(ledger, year: int, base: Path) -> tuple[int, Path | None, dict[str
 def publish(ledger_target: str | os.PathLike[str], year: int, *, framework: str | Path = paths.DEFAULT_FRAMEWORK,
             methodology: str | Path | None = None, out: str | Path = paths.REPORTS, note: str = "",
             created_by: str = "", workers: int | None = None, lang: str = "zh", progress: bool = False,
-            scheduler: Any = None) -> Published:
+            scheduler: Any = None, as_of: str | dt.date | dt.datetime | None = None) -> Published:
     """Publish the next edition of ``year`` from the ledger at ``ledger_target`` (see the module docstring).
+
+    ``as_of`` freezes the figures as they stood then (a ``YYYY-MM-DD`` date: the end of that day,
+    UTC), as ``rolindex export --as-of`` reads them; it is recorded in the ledger, ``edition.json``
+    and the manifest, and every page issued in the edition shows it beside the edition's date.
 
     Raises
     ------
     EditionError
         The edition folder exists already (never overwritten), the previous edition's archive is
-        missing or altered, or a report failed (then nothing is published).
+        missing or altered, ``as_of`` is later than now or earlier than the previous edition's, or
+        a report failed (then nothing is published).
     evaluation.ledger.LedgerError
         No ledger, or no accepted figures for ``year``.
     """
@@ -144,7 +180,7 @@ def publish(ledger_target: str | os.PathLike[str], year: int, *, framework: str 
 
     from ..ledger import open_ledger
     from ..ledger.store import EXPORT_COLUMNS, current_figures, record_edition
-    from ..ledger.timeutil import now
+    from ..ledger.timeutil import instant_text, now
     from ..report import content, store
     from ..report.run import report_code_hash, run_reports, write_year_pages
     from .fingerprint import page_fingerprints
@@ -164,19 +200,24 @@ def publish(ledger_target: str | os.PathLike[str], year: int, *, framework: str 
             raise EditionError(f"版次文件夹已存在，不会覆盖 / edition folder(s) {', '.join(taken)} already exist in "
                                f"{base} but the ledger's next edition is v{number}: an edition is never "
                                "overwritten (move the folder aside if it is left over from a failed publish)")
-        as_of = now()
-        current = current_figures(ledger, year, as_of, fw.id)
+        at = now()
+        cutoff = _cutoff(as_of, at, prev)
+        current = current_figures(ledger, year, cutoff, fw.id)
         if current.empty:
             from ..ledger.errors import LedgerError
 
-            raise LedgerError(f"账本中没有 {year} 年已接受的数据 / the ledger has no accepted figures for {year}")
+            when = "" if as_of is None else f" as of {instant_text(cutoff)}"
+            raise LedgerError(f"账本中没有 {year} 年已接受的数据{when} / the ledger has no accepted figures for "
+                              f"{year}{when}")
         provenance = _provenance(ledger, current)
         base.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".v{number}.partial-", dir=base))
         os.chmod(staging, 0o755)  # mkdtemp makes it private; an archive is for readers
         try:
-            date = as_of.date().isoformat()
+            date = at.date().isoformat()
             edition = {"number": number, "date": date}
+            if as_of is not None:
+                edition["as_of"] = instant_text(cutoff)
             figures = staging / "figures.csv"
             atomic_write_text(figures, current[list(EXPORT_COLUMNS)].to_csv(index=False, lineterminator="\n"))
             result = store.load_result(figures, fw_path, meth)
@@ -206,12 +247,13 @@ def publish(ledger_target: str | os.PathLike[str], year: int, *, framework: str 
             log = None
             if prev is not None:
                 dims = [c for c in fw.children(fw.root)]
-                log = changelog.build(year, number, prev["number"], as_of.isoformat(sep=" ", timespec="seconds"),
+                log = changelog.build(year, number, prev["number"], cutoff.isoformat(sep=" ", timespec="seconds"),
                                       prev_folder, staging, dims, provenance, reissued, carried)
                 changelog.write(staging, log)
             ranking = result.ranking(year).set_index("district")
             state = {
-                "year": int(year), "number": number, "date": date, "as_of": as_of.isoformat(),
+                "year": int(year), "number": number, "date": date, "as_of": cutoff.isoformat(),
+                "as_of_requested": None if as_of is None else str(as_of),
                 "created_at": now().isoformat(), "created_by": created_by, "note": note, "lang": lang,
                 "previous": None if prev is None else prev["number"], "ledger": ledger.url,
                 "framework": {"id": fw.id, "version": fw.version, "content_hash": fw.content_hash},
@@ -223,7 +265,8 @@ def publish(ledger_target: str | os.PathLike[str], year: int, *, framework: str 
             }
             atomic_write_text(staging / EDITION, json.dumps(state, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
             manifest_sha = write_manifest(staging, {"year": int(year), "edition": number, "framework": fw.id,
-                                                    "as_of": as_of.isoformat()})
+                                                    "date": date, "as_of": cutoff.isoformat(),
+                                                    "as_of_requested": None if as_of is None else str(as_of)})
             if final.exists():
                 raise EditionError(f"版次文件夹已存在，不会覆盖 / {final} appeared meanwhile: not overwritten")
             os.rename(staging, final)
@@ -231,11 +274,11 @@ def publish(ledger_target: str | os.PathLike[str], year: int, *, framework: str 
             shutil.rmtree(staging, ignore_errors=True)
             raise
         try:
-            record_edition(ledger, year, manifest_sha, as_of=as_of, created_by=created_by, archive=str(final),
+            record_edition(ledger, year, manifest_sha, as_of=cutoff, created_by=created_by, archive=str(final),
                            note=note, number=number)
         except BaseException:
             aside = base / f".v{number}.unrecorded-{dt.datetime.now():%Y%m%dT%H%M%S}"
             os.rename(final, aside)
             raise
     return Published(int(year), number, final, date, reissued, carried, log, manifest_sha,
-                     time.perf_counter() - t0)
+                     time.perf_counter() - t0, None if as_of is None else cutoff)

@@ -1,4 +1,8 @@
-"""The district's submission form pre-filled with figures proposed from its reports (``rolindex extract --form``).
+"""Forms pre-filled: figures proposed from a district's reports (``rolindex extract --form``), and last year's values.
+
+Last year's accepted values go in the forms' reference column (``rolindex template --previous`` or
+``--ledger``): :func:`previous_values` turns read figures into the table the form writer takes, and
+:func:`previous_from_ledger` reads them from the ledger (the year before, reviews applied).
 
 Every proposal goes into its figure's value cell; the source/note cell holds the report's title, the
 quote (``引文 / quote:``) and, for a flagged proposal, the flags in words (``说明 / note:``), which
@@ -14,7 +18,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from indicators.extract.review import ReviewRow
 from indicators.framework import Framework
@@ -23,7 +27,16 @@ from ..fileio import atomic_write_bytes
 from .errors import FormError
 from .layout import COL, PREFILLED_COLOUR, compose_source
 
-__all__ = ["prefill_form", "choose"]
+if TYPE_CHECKING:
+    import os
+
+    import pandas as pd
+
+    from indicators.submission import Submission
+
+    from ..ledger.db import Ledger
+
+__all__ = ["choose", "prefill_form", "previous_from_ledger", "previous_values"]
 
 _FLAG_FILL = PREFILLED_COLOUR  # orange: look at this value before returning the form
 
@@ -86,3 +99,32 @@ def prefill_form(rows: Sequence[ReviewRow], framework: Framework, district: Any,
                                     "rolindex extract")
     book.save(buf)
     return atomic_write_bytes(path, buf.getvalue())
+
+
+def previous_values(sub: Submission, source: str) -> pd.DataFrame:
+    """The parsed values of ``sub`` as the long table (``district, year, figure, value``) the form writer shows.
+
+    Refused, naming ``source``, when the figures have errors: a reference value must be one that was accepted.
+    """
+    from indicators.errors import DataError
+
+    errors = [str(p) for p in sub.problems if p.severity == "error"]
+    if errors:
+        raise DataError(f"cannot use {source} as last year's figures", errors)
+    f = sub.figures
+    return f.loc[f["value"].notna(), ["district", "year", "figure", "value"]].astype(
+        {"district": str, "figure": str})
+
+
+def previous_from_ledger(ledger: Ledger | str | os.PathLike[str], year: int,
+                         framework_id: str | None = None) -> pd.DataFrame:
+    """Last year's accepted values for the forms of ``year``: the ledger's current figures of ``year - 1``.
+
+    The latest accepted submission of each district with its 复核 review decisions applied (an
+    adjusted value, not the one it replaced; a rejected figure left out), read as ``rolindex export``
+    and ``score --ledger`` read them (:func:`~evaluation.ledger.store.figures_from_ledger`).
+    """
+    from ..ledger.store import figures_from_ledger
+
+    sub = figures_from_ledger(ledger, year - 1, framework_id=framework_id)
+    return previous_values(sub, f"the ledger's {year - 1} figures")

@@ -32,5 +32,12 @@ def parse_instant(text: str | dt.date | dt.datetime | None) -> dt.datetime | Non
                           f"YYYY-MM-DDTHH:MM[:SS][+08:00])") from exc
 
 
+def instant_text(t: dt.datetime) -> str:
+    """How an as-of bound is shown: the date for an end-of-day bound (``--as-of YYYY-MM-DD``), else the UTC time."""
+    if t.time() == dt.time.max:
+        return t.date().isoformat()
+    return t.isoformat(sep=" ", timespec="seconds") + " UTC"
+
+
 def _utc(t: dt.datetime) -> dt.datetime:
     return t.astimezone(dt.UTC).replace(tzinfo=None) if t.tzinfo is not None else t

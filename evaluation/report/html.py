@@ -169,11 +169,17 @@ _SC_HEADERS = (
 
 
 def edition_html(edition: Mapping[str, Any] | None, lang: str = "zh") -> str:
-    """One line naming the published edition and its date ("第 2 版，2025-03-01 发布 / edition 2 …"); "" for None."""
+    """One line naming the published edition, its date and any as-of cut-off ("第 2 版，2025-03-01 发布 / …"), or "".
+
+    ``edition["as_of"]``, when present (``rolindex publish --as-of``), adds "数据截至 … / figures as of …".
+    """
     if not edition:
         return ""
-    n, date = edition["number"], edition["date"]
-    return f'<p class="rol-edition">{esc(bi(f"第 {n} 版，{date} 发布", f"Edition {n}, published {date}", lang))}</p>'
+    n, date, as_of = edition["number"], edition["date"], edition.get("as_of")
+    zh, en = f"第 {n} 版，{date} 发布", f"Edition {n}, published {date}"
+    if as_of:
+        zh, en = f"{zh}，数据截至 {as_of}", f"{en}, figures as of {as_of}"
+    return f'<p class="rol-edition">{esc(bi(zh, en, lang))}</p>'
 
 
 def bi_html(zh: str, en: str, lang: str) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 
 from evaluation.cycle_demo import CORRECTION, MISTAKEN, run_cycle
 from evaluation.editions import verify_manifest
@@ -19,6 +21,7 @@ def test_the_cycle_runs_every_step_and_publishes_v1_and_v2(tmp_path, capsys):
     for n in range(1, 10):
         assert f"[{n}/9]" in out
     assert f"{MISTAKEN} rejected as planned" in out and "$ rolindex publish" in out
+    as_of = re.search(r"--by 评估组 --as-of (\S+)", out).group(1)
     with open_ledger(str(base / "ledger.sqlite"), create=False) as ledger:
         subs = submissions_table(ledger, 2024)
         eds = editions(ledger, 2024)
@@ -31,6 +34,10 @@ def test_the_cycle_runs_every_step_and_publishes_v1_and_v2(tmp_path, capsys):
         assert verify_manifest(rec.archive, rec.manifest_sha256) == []
     v1, v2 = (base / "editions" / "district_rol" / "2024" / f"v{n}" for n in (1, 2))
     assert sorted(p.name for p in v1.glob("*.html")) == sorted([*(f"{d}.html" for d in DISTRICTS), "index.html"])
+    state = json.loads((v1 / "edition.json").read_text(encoding="utf-8"))
+    # v1 is frozen after the four returns and sample_03's fix, before sample_05's correction
+    assert state["as_of"] == as_of and subs["received_at"].iloc[4] < dt.datetime.fromisoformat(as_of)
+    assert "数据截至 / figures as of: " + as_of.replace("T", " ") + " UTC" in out
     log = json.loads((v2 / "changelog.json").read_text(encoding="utf-8"))
     district, figure, value = CORRECTION
     assert [(f["district"], f["figure"], f["new"], f["who"]) for f in log["figures"]] == [

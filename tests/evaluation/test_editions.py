@@ -11,6 +11,10 @@ v1 (received 2025-01-10)     x_a1  x_b1  index  rank          v2: d6 corrects x_
     d5                         40    50   45     5                 index: 60 — the 4th of 7) stay, so the pages of
     d6                         30    40   35     6                 d1, d2, d3, d4, d7 do not change: their reports are
     d7                          0     0    0     7                 carried over from v1; d5 and d6 are re-issued.
+
+The correction is recorded before v1 is published, but v1 is published ``--as-of 2025-01-31`` (the end
+of that day, UTC): it must not contain it. v2, published without ``--as-of``, does. The whole cycle runs
+against SQLite and PostgreSQL (``$ROLINDEX_TEST_POSTGRES_URL``; see tests/evaluation/ledger/postgres.py).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from evaluation.ledger import LedgerError, open_ledger
 from evaluation.ledger.store import editions, record_edition, record_submission
 
 from .ledger import scenario as S
+from .ledger.postgres import KINDS, fresh_ledger
 
 FIGURES = {"d1": (100, 100), "d2": (80, 90), "d3": (70, 70), "d4": (60, 60), "d5": (40, 50), "d6": (30, 40),
            "d7": (0, 0)}
@@ -36,6 +41,8 @@ RANK_V1 = {"d1": 1, "d2": 2, "d3": 3, "d4": 4, "d5": 5, "d6": 6, "d7": 7}
 INDEX_V2 = {**INDEX_V1, "d6": 47.5}
 RANK_V2 = {**RANK_V1, "d5": 6, "d6": 5}
 METH = "coinr_minmax_amean"
+#: v1's cut-off: after the first returns (2025-01-10), before d6's correction (2025-02-01 09:00).
+AS_OF_V1 = "2025-01-31"
 
 
 def _load(led: str, figures=FIGURES) -> None:
@@ -50,22 +57,30 @@ def _correct(led: str) -> None:
         record_submission(ledger, S.submission(S.framework(), "d6", 55, 40, "sha-d6-2"), "李四", received_at=S.V2)
 
 
+def _rows(path: Path) -> list[dict[str, str]]:
+    import csv
+
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
 def _snapshot(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-@pytest.fixture(scope="module")
-def cycle(tmp_path_factory):
-    """v1 published, d6's correction recorded, v2 published; v1's bytes taken before v2."""
-    tmp = tmp_path_factory.mktemp("editions")
+@pytest.fixture(scope="module", params=KINDS)
+def cycle(request, tmp_path_factory):
+    """Figures and d6's correction recorded; v1 published as of 2025-01-31, then v2 as of now; v1's bytes before v2."""
+    tmp = tmp_path_factory.mktemp(f"editions-{request.param}")
     fw = tmp / "toy.yaml"
     fw.write_text(yaml.safe_dump(S.FRAMEWORK, allow_unicode=True), encoding="utf-8")
-    led = str(tmp / "ledger.sqlite")
+    led = fresh_ledger(request.param, tmp)
     _load(led)
-    out = tmp / "out"
-    v1 = publish(led, S.YEAR, framework=fw, methodology=METH, out=out, workers=0, created_by="王五")
-    before = _snapshot(v1.folder)
     _correct(led)
+    out = tmp / "out"
+    v1 = publish(led, S.YEAR, framework=fw, methodology=METH, out=out, workers=0, created_by="王五",
+                 as_of=AS_OF_V1)
+    before = _snapshot(v1.folder)
     v2 = publish(led, S.YEAR, framework=fw, methodology=METH, out=out, workers=0, note="d6 更正 / d6 corrected")
     return {"tmp": tmp, "fw": fw, "led": led, "out": out, "v1": v1, "v2": v2, "v1_bytes": before}
 
@@ -143,9 +158,50 @@ def test_pages_show_the_edition_they_were_issued_in(cycle):
     date = cycle["v2"].date
     assert stamp("index.html") == f"第 2 版，{date} 发布 / Edition 2, published {date}"
     assert stamp("d6.html").startswith("第 2 版") and stamp("d5.html").startswith("第 2 版")
-    assert stamp("d1.html") == f"第 1 版，{cycle['v1'].date} 发布 / Edition 1, published {cycle['v1'].date}"
+    d1 = cycle["v1"].date  # carried from v1, which was frozen as of 2025-01-31: its page says so
+    assert stamp("d1.html") == (f"第 1 版，{d1} 发布，数据截至 2025-01-31 / "
+                                f"Edition 1, published {d1}, figures as of 2025-01-31")
+    assert stamp("d1.html") in (cycle["v1"].folder / "index.html").read_text(encoding="utf-8")
     index = (v2 / "index.html").read_text(encoding="utf-8")
     assert all(f'href="{d}.html"' in index for d in FIGURES)  # carried reports are linked too
+
+
+def test_v1_as_of_leaves_out_the_later_correction_and_records_its_cut_off(cycle, tmp_path):
+    """d6's correction (received 2025-02-01 09:00) was in the ledger when v1 was published as of 2025-01-31."""
+    import datetime as dt
+
+    from evaluation.cli import main
+
+    v1, v2 = cycle["v1"], cycle["v2"]
+    end = dt.datetime(2025, 1, 31, 23, 59, 59, 999999)  # a date means the end of that day (UTC)
+    values = [{(r["district"], r["figure"]): r["value"] for r in _rows(v.folder / "figures.csv")} for v in (v1, v2)]
+    assert (values[0][("d6", "x_a1")], values[1][("d6", "x_a1")]) == ("30", "55")
+    out = tmp_path / "export.csv"  # the very figures `rolindex export --as-of` gives for that date
+    assert main(["export", "--ledger", cycle["led"], "--year", str(S.YEAR), "--as-of", AS_OF_V1, "-o", str(out)]) == 0
+    assert out.read_bytes() == (v1.folder / "figures.csv").read_bytes()
+    assert v1.as_of == end and v2.as_of is None
+    assert "数据截至 / figures as of: 2025-01-31" in v1.summary() and "figures as of" not in v2.summary()
+    with open_ledger(cycle["led"], create=False) as ledger:
+        cut = [t.to_pydatetime() for t in editions(ledger, S.YEAR)["as_of"]]
+    assert cut[0] == end and cut[1] > dt.datetime(2025, 2, 1, 9, 0)
+    state = json.loads((v1.folder / "edition.json").read_text(encoding="utf-8"))
+    manifest = json.loads((v1.folder / "manifest.json").read_text(encoding="utf-8"))
+    for record in (state, manifest):
+        assert (record["as_of"], record["as_of_requested"]) == (end.isoformat(), AS_OF_V1)
+    assert json.loads((v2.folder / "manifest.json").read_text(encoding="utf-8"))["as_of_requested"] is None
+    log = json.loads((v2.folder / "changelog.json").read_text(encoding="utf-8"))
+    assert log["as_of"] == cut[1].isoformat(sep=" ", timespec="seconds")
+
+
+def test_publish_as_of_after_now_or_before_the_previous_edition_is_refused(cycle):
+    kw = {"framework": cycle["fw"], "methodology": METH, "out": cycle["out"], "workers": 0}
+    with pytest.raises(EditionError, match=r"--as-of 2999-01-01 ends after now .*leave out --as-of"):
+        publish(cycle["led"], S.YEAR, as_of="2999-01-01", **kw)
+    with pytest.raises(EditionError, match=r"--as-of 2025-01-31 is before the figures of the previous edition v2"):
+        publish(cycle["led"], S.YEAR, as_of=AS_OF_V1, **kw)
+    with open_ledger(cycle["led"], create=False) as ledger:
+        assert editions(ledger, S.YEAR)["number"].tolist() == [1, 2]
+    assert sorted(p.name for p in cycle["v2"].folder.parent.iterdir()) == ["v1", "v2"]
 
 
 def test_a_carried_report_is_what_a_fresh_render_would_show(cycle, tmp_path):
@@ -155,7 +211,7 @@ def test_a_carried_report_is_what_a_fresh_render_would_show(cycle, tmp_path):
 
     v2 = cycle["v2"].folder
     (o,) = run_reports(S.YEAR, v2 / "figures.csv", cycle["fw"], METH, districts=["d1", "d4"], out=tmp_path,
-                       workers=0, progress=False, edition={"number": 1, "date": cycle["v1"].date})
+                       workers=0, progress=False, edition={"number": 1, "date": cycle["v1"].date, "as_of": AS_OF_V1})
 
     def strip(text):
         return re.sub(r'cell-id=[0-9a-f]{8}"', "", re.sub(r"sha256 [0-9a-f]{64}", "", text))
@@ -208,8 +264,9 @@ def test_verify_manifest_lists_missing_added_files_and_a_foreign_manifest(cycle,
     assert verify_manifest(copy)[0].startswith("缺少清单 / no manifest.json")
 
 
-def test_record_edition_refuses_a_number_already_taken(tmp_path):
-    led = str(tmp_path / "l.sqlite")
+@pytest.mark.parametrize("kind", KINDS)
+def test_record_edition_refuses_a_number_already_taken(kind, tmp_path):
+    led = fresh_ledger(kind, tmp_path)
     with open_ledger(led) as ledger:
         assert record_edition(ledger, 2024, "a" * 64, number=1) == 1
         with pytest.raises(LedgerError, match=r"edition v1 of 2024 cannot be recorded: the ledger's latest is v1"):
@@ -228,10 +285,16 @@ def test_publish_without_figures_or_ledger_is_a_clear_error(tmp_path, capsys):
     fw.write_text(yaml.safe_dump(S.FRAMEWORK, allow_unicode=True), encoding="utf-8")
     assert main(["publish", "--ledger", led, "--year", "2023", "-f", str(fw), "-o", str(tmp_path / "o")]) == 2
     assert "the ledger has no accepted figures for 2023" in capsys.readouterr().err
+    base = ["publish", "--ledger", led, "--year", "2024", "-f", str(fw), "-o", str(tmp_path / "o"), "--as-of"]
+    assert main([*base, "2025-01-09"]) == 2  # the first returns came on 2025-01-10
+    assert "the ledger has no accepted figures for 2024 as of 2025-01-09" in capsys.readouterr().err
+    assert main([*base, "31/01/2025"]) == 2
+    assert "not a date or time: '31/01/2025' (expected YYYY-MM-DD" in capsys.readouterr().err
     assert not (tmp_path / "o" / "editions" / "toy_cycle" / "2023" / "v1").exists()
 
 
-def test_fingerprints_on_the_four_district_scenario_mark_every_page_changed(tmp_path):
+@pytest.mark.parametrize("kind", KINDS)
+def test_fingerprints_on_the_four_district_scenario_mark_every_page_changed(kind, tmp_path):
     """scenario.py: d2's correction widens x_a1's range, so a1 moves for d2, d3, d4 and d1 climbs two places
     with its own figures unchanged: no page stays the same."""
     from evaluation.editions.fingerprint import page_fingerprints
@@ -239,7 +302,7 @@ def test_fingerprints_on_the_four_district_scenario_mark_every_page_changed(tmp_
     from evaluation.report.store import with_sources
     from indicators import build_index
 
-    led = str(tmp_path / "l.sqlite")
+    led = fresh_ledger(kind, tmp_path)
     with open_ledger(led) as ledger:
         fw = S.load(ledger)
         before = figures_from_ledger(ledger, S.YEAR, as_of="2025-01-31")
@@ -252,7 +315,8 @@ def test_fingerprints_on_the_four_district_scenario_mark_every_page_changed(tmp_
     assert page_fingerprints(with_sources(build_index(before, fw, S.methodology()), before), S.YEAR, "en") != p1
 
 
-def test_the_ledger_source_scores_exactly_as_the_exported_csv(tmp_path):
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_ledger_source_scores_exactly_as_the_exported_csv(kind, tmp_path):
     """The synthetic panel's 2024 figures recorded in a ledger: `score --ledger` and `score` of the exported CSV
     write the same result table, byte for byte."""
     import pandas as pd
@@ -266,7 +330,7 @@ def test_the_ledger_source_scores_exactly_as_the_exported_csv(tmp_path):
     fw = load_framework(paths.DEFAULT_FRAMEWORK)
     panel = pd.read_csv(paths.SAMPLE_SUBMISSIONS["synthetic_panel"], dtype=str, keep_default_na=False)
     panel = panel[panel["year"] == "2024"]
-    led = str(tmp_path / "l.sqlite")
+    led = fresh_ledger(kind, tmp_path)
     with open_ledger(led) as ledger:
         for d, rows in panel.groupby("district"):
             values = [{"figure": r.figure, "text": r.value, "unit": r.unit, "value": float(r.value.rstrip("%"))

@@ -2,54 +2,20 @@
 
 PostgreSQL comes from ``$ROLINDEX_TEST_POSTGRES_URL`` (``.ci/run`` starts a server and sets it).
 Without it, or when the server does not answer, the PostgreSQL variants skip with the reason —
-and fail under ``CI=true``, where the server must be there.
+and fail under ``CI=true``, where the server must be there (see :mod:`.postgres`).
 """
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-PG_ENV = "ROLINDEX_TEST_POSTGRES_URL"
+from .postgres import KINDS, fresh_ledger
 
 
-def _skip_or_fail(reason: str) -> None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(reason + "; CI=true requires PostgreSQL (.ci/run starts it)")
-    pytest.skip(reason)
-
-
-def _fresh_postgres(url: str) -> str:
-    """Empty the test database (every table, the migration version) and return the URL."""
-    from sqlalchemy import MetaData, create_engine
-    from sqlalchemy.exc import OperationalError
-
-    from evaluation.ledger.db import ledger_url
-
-    url = ledger_url(url)
-    engine = create_engine(url)
-    try:
-        with engine.begin() as conn:
-            meta = MetaData()
-            meta.reflect(conn)
-            meta.drop_all(conn)
-    except OperationalError as exc:
-        _skip_or_fail(f"PostgreSQL at ${PG_ENV} is not reachable: {exc.orig}")
-    finally:
-        engine.dispose()
-    return url
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=KINDS)
 def ledger_url(request, tmp_path):
     """A fresh, empty ledger location: a SQLite file in ``tmp_path``, or the emptied PostgreSQL test database."""
-    if request.param == "sqlite":
-        return str(tmp_path / "ledger.sqlite")
-    url = os.environ.get(PG_ENV)
-    if not url:
-        _skip_or_fail(f"${PG_ENV} is not set (no PostgreSQL server to test against)")
-    return _fresh_postgres(url)
+    return fresh_ledger(request.param, tmp_path)
 
 
 @pytest.fixture

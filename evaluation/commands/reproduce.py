@@ -185,15 +185,13 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _print(rep) -> None:
+    from ..reproduce import verdict
+
     fw = rep.result.framework
     name = fw.zh if fw.zh == fw.en else f"{fw.zh} / {fw.en}"
-    n_cmp = int(rep.differences["abs_difference"].notna().sum())
-    if rep.ok:
-        print(f"{name}: reproduced — {n_cmp} values agree within tolerance; "
-              f"largest difference {rep.max_abs_difference:.3g}")
-    else:
-        print(f"{name}: NOT reproduced — {len(rep.outside)} of {len(rep.differences)} values "
-              f"disagree; largest difference {rep.max_abs_difference:.3g}")
+    zh, en = verdict(rep)
+    print(f"{name}: {zh}\n  {en}")
     print(rep.levels.to_string(index=False))
     for f in rep.findings:
-        print(f"- {f.cause}{' (explains)' if f.explains else ''}: {f.evidence}\n  {f.advice}")
+        print(f"- {f.label}{' (explains)' if f.explains else ''}: "
+              + "\n  ".join(x for x in (f.evidence_zh, f.evidence, f.advice_zh, f.advice) if x))

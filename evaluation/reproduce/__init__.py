@@ -38,13 +38,15 @@ from .output import (
     overview,
     plot_differences,
     summary_markdown,
+    verdict,
     write_report,
 )
 from .read import MAX_DECIMALS, STATUSES, UNIT_COLUMNS, YEAR_COLUMNS, ReproductionError, Table, decimals, read_table
-from .result import Finding, Reproduction
+from .result import CAUSES_ZH, Finding, Reproduction
 from .wjp import WJP_FRAMEWORK, WJP_METHODOLOGY, WJP_YEAR_TOLERANCE, read_wjp, reproduce_wjp
 
 __all__ = [
+    "CAUSES_ZH",
     "MAX_DECIMALS",
     "STATUSES",
     "UNIT_COLUMNS",
@@ -67,5 +69,6 @@ __all__ = [
     "reproduce",
     "reproduce_wjp",
     "summary_markdown",
+    "verdict",
     "write_report",
 ]

@@ -1,6 +1,9 @@
 """Why a reproduction differs: rounded inputs or published values, ties, missing data, year grouping."""
 
+import ast
 import json
+import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -8,7 +11,10 @@ import pandas as pd
 from indicators import IndexResult, Methodology
 
 from .read import decimals
-from .result import Finding, Reproduction, min_rank
+from .result import Finding, Reproduction, min_rank, year_runs
+
+#: Inputs with at most this many decimals (and some fraction) count as stored rounded.
+ROUNDED_MAX_DECIMALS = 4
 
 
 # ---------------------------------------------------------------------------------------------
@@ -18,10 +24,13 @@ def diagnose(rep: Reproduction, rebuild, recompare) -> list[Finding]:
     out: list[Finding] = []
     bad = rep.outside
     outside = bad[bad["status"] == "outside"]
-    out += _rounded_inputs(rep, outside)
+    rounding = rounded_input_years(rep)
+    mismatches = _rank_mismatches(rep)
+    by_rounding = [m for m in mismatches if m.year in rounding and rounding[m.year].swaps(m)]
+    out += _rounded_inputs(rep, outside, rounding, by_rounding)
     out += _rounded_published(rep, outside)
     out += _missing_policy(rep, bad, outside)
-    out += _ties(rep)
+    out += _ties(rep, [m for m in mismatches if m not in by_rounding and not m.values_differ])
     if rebuild is not None and not bad.empty:
         out += _probes(rep, rebuild, recompare)
     covered = np.zeros(len(outside), dtype=bool)
@@ -60,39 +69,126 @@ def _input_columns(result: IndexResult) -> list[str]:
     return figs
 
 
-def _rounded_inputs(rep: Reproduction, outside: pd.DataFrame) -> list[Finding]:
+@dataclass(frozen=True)
+class Rounding:
+    """A year whose inputs are stored rounded, and how far that rounding can move the scores.
+
+    ``bound`` = 0.5·10^-decimals, the most rounding moves an input. ``propagates`` is True when the
+    pipeline passes inputs through and takes weighted arithmetic means (no denomination, imputation,
+    treatment; identity normalisation of bare-figure indicators; arithmetic aggregation at every
+    level): a weighted mean of inputs each off by at most ``bound`` is off by at most ``bound``, so
+    then no score of the year can differ by more. ``max_difference`` is the largest |difference|
+    of the year's compared values.
+    """
+
+    year: int
+    decimals: int
+    n_columns: int
+    bound: float
+    propagates: bool
+    max_difference: float
+    unrounded_years: tuple[int, ...] = ()
+
+    @property
+    def within(self) -> bool:
+        """Every difference of the year is within the bound the rounding propagates."""
+        return self.propagates and not math.isnan(self.max_difference) and \
+            self.max_difference <= self.bound * (1 + 1e-9)
+
+    def swaps(self, m: "_Mismatch") -> bool:
+        """A rank difference this rounding accounts for: the unit's published score is within twice the
+        year's largest difference of another's (each off by up to that much, the two can swap)."""
+        return self.within and m.gap <= 2 * self.max_difference * (1 + 1e-9)
+
+
+def passes_rounding_through(result: IndexResult) -> bool:
+    """True when each score is a weighted arithmetic mean of inputs taken as they are (see :class:`Rounding`)."""
+    meth, fw = result.methodology, result.framework
+    if any(getattr(meth, k).method != "none" for k in ("denominate", "impute", "treat")):
+        return False
+    for code in result.normalised.columns:
+        formula = fw.nodes[code].formula
+        if (meth.normalise_overrides.get(code, meth.normalise).method != "identity" or formula is None
+                or not isinstance(formula.tree, ast.Name)):
+            return False
+    levels = {n.level for n in fw.nodes.values() if n.level > 1}
+    return all(meth.aggregate_levels.get(lvl, meth.aggregate).method == "arithmetic" for lvl in levels)
+
+
+def rounded_input_years(rep: Reproduction) -> dict[int, Rounding]:
+    """The years whose inputs all carry at most :data:`ROUNDED_MAX_DECIMALS` decimals (some with a
+    fraction: whole-number counts are not "rounded"), read from the inputs themselves."""
     res = rep.result
     figs = _input_columns(res)
-    out = []
     if not figs:
-        return out
-    by_year = res.figures[figs].groupby(level="year")
-    for year, frame in by_year:
+        return {}
+    propagates = passes_rounding_through(res)
+    diff = rep.differences
+    found: dict[int, Rounding] = {}
+    unrounded: list[int] = []
+    for year, frame in res.figures[figs].groupby(level="year"):
         ds = [decimals(frame[c]) for c in figs if frame[c].notna().any()]
-        frac = [d for d in ds if d is not None and d > 0]
-        if not ds or any(d is None for d in ds) or not frac:
-            continue  # some column unrounded, or only whole numbers (counts)
+        if not ds:
+            continue
+        if any(d is None for d in ds):
+            unrounded.append(int(year))
+            continue
         d = max(ds)
-        if d > 4:
+        if d == 0 or d > ROUNDED_MAX_DECIMALS:
             continue
+        here = diff.loc[diff["year"] == year, "abs_difference"]
+        found[int(year)] = Rounding(int(year), d, len(ds), 0.5 * 10.0**-d, propagates,
+                                    float(here.max()) if here.notna().any() else math.nan)
+    return {y: Rounding(**{**r.__dict__, "unrounded_years": tuple(unrounded)}) for y, r in found.items()}
+
+
+def _rounded_inputs(rep: Reproduction, outside: pd.DataFrame, rounding: dict[int, Rounding],
+                    by_rounding: list["_Mismatch"]) -> list[Finding]:
+    out = []
+    all_years = sorted(set(rep.differences["year"]))
+    for year, r in sorted(rounding.items()):
         here = outside[outside["year"] == year]
-        bound = 0.5 * 10.0**-d
-        identity = all(res.methodology.normalise_overrides.get(c, res.methodology.normalise).method == "identity"
-                       for c in res.normalised.columns)
-        if here.empty:
+        ranks = [m for m in by_rounding if m.year == year]
+        if here.empty and not ranks:
             continue
-        mx = float(here["abs_difference"].max())
-        within = identity and mx <= bound * (1 + 1e-9)
-        bound_txt = (f" With pass-through indicators and weighted means, rounding to {d} decimals moves a score "
-                     f"by at most 0.5e-{d} = {bound:g}; the largest difference in {year} is {mx:.3g}"
-                     f"{' — within that bound' if within else ''}." if identity else "")
+        d, b, mx = r.decimals, r.bound, r.max_difference
+        tol = rep.year_tolerance.get(year, rep.tolerance)
+        others = year_runs(r.unrounded_years, all_years) if r.unrounded_years else ""
+        en = [f"The inputs of {year} are stored rounded to at most {d} decimals ({r.n_columns} input columns)"
+              + (f"; those of {others} are not rounded." if others else ".")]
+        zh = [f"{year} 年的输入值最多只保留 {d} 位小数（{r.n_columns} 个输入列）"
+              + (f"；{others} 年的输入值未经舍入。" if others else "。")]
+        if r.propagates:
+            en.append(f"Rounding moves an input by at most 0.5e-{d} = {b:g}; with pass-through indicators and "
+                      f"weighted arithmetic means at every level no score moves by more. The largest difference "
+                      f"in {year} is {mx:.3g}" + (" — within that bound." if r.within else
+                                                 " — beyond that bound: rounding is not the only cause."))
+            zh.append(f"舍入使每个输入值最多变动 0.5×10^-{d} = {b:g}；指标沿用原值、各层均为加权算术平均时，任何得分"
+                      f"的变动都不会更大。{year} 年的最大差为 {mx:.3g}"
+                      + ("，在此界限之内。" if r.within else "，超出此界限：舍入并非唯一原因。"))
+        else:
+            en.append("The pipeline is not pass-through indicators and weighted arithmetic means, so the "
+                      "rounding's effect on the scores has no simple bound here.")
+            zh.append("该方法并非沿用原值加加权算术平均，舍入对得分的影响没有简单的界限。")
+        if not here.empty:
+            en.append(f"{len(here)} values of {year} lie outside its tolerance {tol:g}.")
+            zh.append(f"{year} 年有 {len(here)} 个值超出其容差 {tol:g}。")
+        if ranks:
+            ex = "; ".join(m.example for m in ranks[:3])
+            en.append(f"{len(ranks)} ranks of {year} differ ({ex}), each between units whose published scores are "
+                      f"at most 2 × {mx:.3g} apart, which differences of up to {mx:.3g} can swap: the rounded "
+                      "inputs, not tie rules.")
+            zh.append(f"{year} 年有 {len(ranks)} 个排名不同（{ex}），"
+                      f"均发生在发布得分相差不超过 2 × {mx:.3g} 的单位之间，最多 {mx:.3g} 的差异足以使其互换名次："
+                      "原因是输入值经舍入，而非并列排名规则。")
+        explains = r.within
         out.append(Finding(
-            "rounded inputs",
-            f"The inputs of {year} are stored rounded to at most {d} decimals ({len(ds)} input columns); "
-            f"{len(here)} values of {year} differ by more than the tolerance.{bound_txt}",
-            f"Start from unrounded inputs for {year}, or accept a tolerance of {bound:g} for it "
-            f"(--year-tolerance {year}={bound:g}).",
-            explains=within, scope={"year": year},
+            "rounded inputs", " ".join(en),
+            f"Start from unrounded inputs for {year}, or accept a tolerance of {b:g} for it "
+            f"(--year-tolerance {year}={b:g}) and expect its ranks to differ where scores are that close.",
+            explains=explains, scope={"year": year}, evidence_zh="".join(zh),
+            advice_zh=f"请改用 {year} 年未经舍入的输入值，或对该年接受 {b:g} 的容差（--year-tolerance {year}={b:g}），"
+                      "并预期得分如此接近处排名会有不同。",
         ))
     return out
 
@@ -180,22 +276,40 @@ def _missing_policy(rep: Reproduction, bad: pd.DataFrame, outside: pd.DataFrame)
     return out
 
 
-def _ties(rep: Reproduction) -> list[Finding]:
+@dataclass(frozen=True)
+class _Mismatch:
+    """A unit whose recomputed rank differs from the published one in a node-year."""
+
+    node: str
+    year: int
+    unit: str
+    recomputed: int
+    published: int
+    #: Some unit's score is within the tolerance of this one's (published or recomputed).
+    tied: bool
+    #: Distance of its published score to the nearest other unit's.
+    gap: float
+    #: Values of this node-year differ beyond the tolerance (ranks follow scores that differ).
+    values_differ: bool
+
+    @property
+    def example(self) -> str:
+        return f"{self.node} {self.year} {self.unit}: rank {self.recomputed} vs {self.published}"
+
+
+def _rank_mismatches(rep: Reproduction) -> list[_Mismatch]:
     r = rep.ranks
     bad = r[r["identical"] < 1]
     if bad.empty:
         return []
     pub = rep.published.values
     ours = rep.result.node_scores()
-    tied_only = True
-    examples = []
-    n_mismatch = 0
     our_ranks = rep.result.node_ranks()
     outside = rep.outside
+    out = []
     for _, row in bad.iterrows():
-        code, year = row["node"], row["year"]
-        if ((outside["node"] == code) & (outside["year"] == year)).any():
-            continue  # ranks follow scores that differ: not a matter of ties
+        code, year = row["node"], int(row["year"])
+        differ = bool(((outside["node"] == code) & (outside["year"] == year)).any())
         sel = pub.index.get_level_values("year") == year
         p = pub.loc[sel, code]
         o = ours.reindex(p.index)[code]
@@ -206,23 +320,30 @@ def _ties(rep: Reproduction) -> list[Finding]:
             prank = rep.published_ranks.values[code].reindex(p.index).astype(float)
         else:
             orank, prank = min_rank(o), min_rank(p)
-        tol = rep.year_tolerance.get(int(year), rep.tolerance)
+        tol = rep.year_tolerance.get(year, rep.tolerance)
         for unit in p.index[(orank != prank).to_numpy()]:
-            n_mismatch += 1
+            others = np.abs(p.drop(unit) - p[unit])
             near = (np.abs(p - p[unit]) <= tol).sum() > 1 or (np.abs(o - o[unit]) <= tol).sum() > 1
-            tied_only &= bool(near)
-            if len(examples) < 3:
-                examples.append(f"{code} {year} {unit[0]}: rank {int(orank[unit])} vs {int(prank[unit])}")
-    if n_mismatch == 0:
+            out.append(_Mismatch(code, year, unit[0], int(orank[unit]), int(prank[unit]), bool(near),
+                                 float(others.min()) if len(others) else math.inf, differ))
+    return out
+
+
+def _ties(rep: Reproduction, mismatches: list[_Mismatch]) -> list[Finding]:
+    if not mismatches:
         return []
+    tied_only = all(m.tied for m in mismatches)
+    ex = "; ".join(m.example for m in mismatches[:3])
     return [Finding(
         "tie rules",
-        f"{n_mismatch} ranks differ ({'; '.join(examples)})"
-        f"{', all among scores tied within the tolerance' if tied_only else ''}.",
+        f"{len(mismatches)} ranks differ ({ex}){', all among scores tied within the tolerance' if tied_only else ''}.",
         "rolindex ranks ties with the best shared rank (R's ties.method = 'min', as COINr). Publishers that use "
         "average or first ranks, or whose tables round scores so that distinct values look tied (or break ties "
         "by digits the table does not show), differ exactly there.",
         explains=tied_only, scope=None,
+        evidence_zh=f"{len(mismatches)} 个排名不同（{ex}）{'，均在容差之内并列的得分之间' if tied_only else ''}。",
+        advice_zh="rolindex 对并列得分取共同的最好名次（同 R 的 ties.method = 'min'，与 COINr 一致）。"
+                  "发布方若用平均名次或先后名次，或其表格舍入得分使不同的值看似并列（或按表中未显示的位数打破并列），差异正出在这些地方。",
     )]
 
 

@@ -54,6 +54,13 @@ def diagnose(rep: Reproduction, rebuild, recompare) -> list[Finding]:
             "Check, from that level up: the inputs and formulas (denomination, imputation, outlier treatment) "
             "and the normaliser and its goalposts and directions for indicators; weights (see the "
             "effective-weight table) and the aggregation formula per level for aggregates.",
+            evidence_zh=f"{len(rest)} 个值超出容差，上述原因均不能解释；最大差在 {worst['node']}"
+                        f"（第 {worst['level']} 层）{worst['district']} {worst['year']}："
+                        f"{worst['abs_difference']:.3g}。"
+                        f"差异始于第 {lowest} 层（{len(at_lowest)} 个节点：{', '.join(at_lowest[:12])}"
+                        f"{' …' if len(at_lowest) > 12 else ''}）。",
+            advice_zh="请从该层向上核对：指标的输入与公式（分母、插补、离群值处理）、标准化方法及其目标值和方向；"
+                      "汇总节点的权重（见有效权重表）与各层的汇总公式。",
         ))
     return out
 
@@ -212,6 +219,10 @@ def _rounded_published(rep: Reproduction, outside: pd.DataFrame) -> list[Finding
             "Compare against unrounded published values if the publisher has them, or set the tolerance to "
             f"{bound:g} for this table; ranks of rounded scores tie where the unrounded ones do not.",
             explains=within, scope={"node": row["node"]},
+            evidence_zh=f"发布的 {row['node']} 值只保留 {int(d)} 位小数，与未经舍入的得分最多只能一致到 {bound:g}；"
+                        f"其中 {len(here)} 个超出容差{'，均在 ' + format(bound, 'g') + ' 之内' if within else ''}。",
+            advice_zh=f"如发布方有未经舍入的值，请与之比较；或对该表取 {bound:g} 的容差。"
+                      "舍入后的得分会在未舍入时并不相同处并列。",
         ))
     return out
 
@@ -227,6 +238,7 @@ def _missing_policy(rep: Reproduction, bad: pd.DataFrame, outside: pd.DataFrame)
         ind = mr[mr["level"] == 1]
         agg = mr[mr["level"] > 1]
         where = f" ({int(absent.sum())} for unit-years missing from the inputs or screened out)" if absent.any() else ""
+        where_zh = f"（其中 {int(absent.sum())} 个所在的单位年份不在输入中或被筛除）" if absent.any() else ""
         if not ind.empty:
             out.append(Finding(
                 "missing-data policy",
@@ -235,6 +247,10 @@ def _missing_policy(rep: Reproduction, bad: pd.DataFrame, outside: pd.DataFrame)
                 f"The publisher imputed them (this methodology imputes with {meth.impute.method!r}): choose the "
                 "same imputation (mean, group_mean with the publisher's grouping, last_year).",
                 explains=True,
+                evidence_zh=f"{len(ind)} 个已发布的指标值没有复算值：输入中缺少这些值{where_zh}；指标："
+                            f"{', '.join(sorted(set(ind['node']))[:10])}。",
+                advice_zh=f"发布方对其作了插补（本方法的插补为 {meth.impute.method!r}）：请选用同样的插补"
+                          "（mean、按发布方分组的 group_mean、last_year）。",
             ))
         if not agg.empty:
             out.append(Finding(
@@ -244,6 +260,10 @@ def _missing_policy(rep: Reproduction, bad: pd.DataFrame, outside: pd.DataFrame)
                 f"The methodology's missing-data policy ({meth.missing.method} {dict(meth.missing.params)}) or "
                 "screen drops scores the publisher computed from fewer children: lower min_coverage, or impute.",
                 explains=True,
+                evidence_zh=f"{len(agg)} 个已发布的汇总值没有复算值{where_zh}；节点："
+                            f"{', '.join(sorted(set(agg['node']))[:10])}。",
+                advice_zh=f"本方法的缺失值规则（{meth.missing.method} {dict(meth.missing.params)}）或筛选舍弃了发布方"
+                          "以较少子项算出的得分：请降低 min_coverage，或作插补。",
             ))
     if not mp.empty:
         out.append(Finding(
@@ -253,6 +273,9 @@ def _missing_policy(rep: Reproduction, bad: pd.DataFrame, outside: pd.DataFrame)
             "The publisher requires more data per aggregate (a coverage threshold such as COINr's dat_thresh, "
             "or a strict policy): raise min_coverage or choose missing: strict.",
             explains=True,
+            evidence_zh=f"{len(mp)} 个值有复算值而发布方没有；节点：{', '.join(sorted(set(mp['node']))[:10])}。",
+            advice_zh="发布方要求每个汇总有更多数据（如 COINr 的 dat_thresh 覆盖率门槛，或严格规则）："
+                      "请提高 min_coverage，或选 missing: strict。",
         ))
     if not outside.empty:
         has_missing = res.indicators.isna()
@@ -272,6 +295,10 @@ def _missing_policy(rep: Reproduction, bad: pd.DataFrame, outside: pd.DataFrame)
                 "The publisher handles missing values differently: it may impute them (mean, group mean) where "
                 "this methodology skips them and rescales the weights, or the reverse.",
                 explains=True, scope={},
+                evidence_zh=f"超出容差的 {len(outside)} 个值全都在该节点下有指标缺失的单位年份，而有缺失的单位年份只占 "
+                            f"{share_all:.0%}。",
+                advice_zh="发布方处理缺失值的方式不同：本方法跳过缺失值并重新分配权重之处，发布方可能作了插补（均值、"
+                          "分组均值），或者相反。",
             ))
     return out
 
@@ -350,7 +377,7 @@ def _ties(rep: Reproduction, mismatches: list[_Mismatch]) -> list[Finding]:
 def _probes(rep: Reproduction, rebuild, recompare) -> list[Finding]:
     meth = rep.result.methodology
     base = rep.max_abs_difference
-    variants: list[tuple[str, str, Methodology]] = []
+    variants: list[tuple[str, str, str, Methodology]] = []
     years = rep.result.years
     norm = meth.normalise
     if norm.method in ("minmax", "zscore") and len(years) > 1:
@@ -358,33 +385,41 @@ def _probes(rep: Reproduction, rebuild, recompare) -> list[Finding]:
         variants.append((
             "normalisation year grouping",
             "normalising over all years pooled" if by_year else "normalising within each year",
+            "各年合并后标准化" if by_year else "每年分别标准化",
             meth.replace(normalise={"method": norm.method, "params": {**dict(norm.params), "by_year": not by_year}}),
         ))
     miss = meth.missing
     if miss.method == "skip" and float(miss.params.get("min_coverage", 0.0)) > 0:
         variants.append(("missing-data policy", "aggregating whatever children are present (min_coverage 0)",
+                         "有几个子项就汇总几个（min_coverage 0）",
                          meth.replace(missing={"method": "skip", "params": {"min_coverage": 0.0}})))
     elif miss.method == "skip":
         variants.append(("missing-data policy", "requiring every child (missing: strict)",
-                         meth.replace(missing="strict")))
+                         "要求子项齐全（missing: strict）", meth.replace(missing="strict")))
     elif miss.method == "strict":
         variants.append(("missing-data policy", "aggregating whatever children are present (skip, min_coverage 0)",
+                         "有几个子项就汇总几个（skip，min_coverage 0）",
                          meth.replace(missing={"method": "skip", "params": {"min_coverage": 0.0}})))
     out = []
-    for cause, what, variant in variants:
+    for cause, what, what_zh, variant in variants:
         try:
             alt = recompare(rebuild(variant), rep.published, tolerance=rep.tolerance,
                             year_tolerance=rep.year_tolerance)
         except Exception as exc:  # a probe that cannot run says so instead of hiding the report
-            out.append(Finding(cause, f"Rebuilding with {what} failed: {exc}", "", False))
+            out.append(Finding(cause, f"Rebuilding with {what} failed: {exc}", "", False,
+                               evidence_zh=f"按“{what_zh}”重建失败：{exc}"))
             continue
         if alt.ok or alt.max_abs_difference < 0.5 * base or len(alt.outside) < 0.5 * len(rep.outside):
+            changed = json.dumps(variant.to_dict().get("normalise" if "normalis" in cause else "missing"))
             out.append(Finding(
                 cause,
                 f"Rebuilding with {what} leaves {len(alt.outside)} values disagreeing instead of "
                 f"{len(rep.outside)} (largest difference {alt.max_abs_difference:.3g} instead of {base:.3g}).",
                 "The published index was most likely computed that way; change the methodology accordingly "
-                f"({json.dumps(variant.to_dict().get('normalise' if 'normalis' in cause else 'missing'))}).",
+                f"({changed}).",
                 explains=alt.ok, scope={},
+                evidence_zh=f"按“{what_zh}”重建后，不一致的值为 {len(alt.outside)} 个而非 {len(rep.outside)} 个"
+                            f"（最大差 {alt.max_abs_difference:.3g}，原为 {base:.3g}）。",
+                advice_zh=f"发布的指数很可能就是这样算的；请相应修改方法（{changed}）。",
             ))
     return out

@@ -257,6 +257,8 @@ def test_year_grouping_found_by_rebuilding():
     assert not rep.ok
     f = {x.cause: x for x in rep.findings}["normalisation year grouping"]
     assert f.explains and "normalising over all years pooled" in f.evidence and '"by_year": false' in f.advice
+    assert f.evidence_zh.startswith("按“各年合并后标准化”重建后，不一致的值为 0 个")
+    assert '"by_year": false' in f.advice_zh
     assert "unexplained differences" not in {x.cause for x in rep.findings}
 
 
@@ -270,6 +272,8 @@ def test_missing_data_policy():
     assert set(rep.outside["status"]) == {"missing recomputed"}
     causes = [f for f in rep.findings if f.cause == "missing-data policy"]
     assert causes and "aggregate values have no recomputed value" in causes[0].evidence
+    assert causes[0].evidence_zh.startswith("1 个已发布的汇总值没有复算值")
+    assert causes[0].label == "缺失值处理规则 / missing-data policy"
     # ... and rebuilding with the other policy reproduces it
     probe = [f for f in causes if f.evidence.startswith("Rebuilding with aggregating whatever children")]
     assert probe and probe[0].explains and "leaves 0 values disagreeing instead of 1" in probe[0].evidence
@@ -300,6 +304,7 @@ def test_unexplained_differences_point_to_where_they_start():
     rep = rep_for(pub)
     f = rep.findings[-1]
     assert f.cause == "unexplained differences" and "start at level 3" in f.evidence
+    assert "差异始于第 3 层" in f.evidence_zh and f.advice_zh.startswith("请从该层向上核对")
 
 
 # -- rounded inputs, hand-worked: 2020 stored to 2 decimals, 2021 unrounded ---------------------------
@@ -468,7 +473,8 @@ def test_submission_cli_reproduces_rolindex_scores_and_flags_rounding(tmp_path, 
     base[-1] = str(rounded)
     assert main([*base, "--map-file", str(mapping), "--out", str(tmp_path / "rounded")]) == 3
     out = capsys.readouterr().out
-    assert "rounded published values (explains): Published ROL values are rounded to 2 decimals" in out
+    assert "发布值经舍入 / rounded published values (explains): 发布的 ROL 值只保留 2 位小数" in out
+    assert "Published ROL values are rounded to 2 decimals" in out
     summary = (tmp_path / "rounded" / "summary.md").read_text()
     assert "**Not reproduced**" in summary and "## Why it differs" in summary
     assert main([*base, "--map", "index", "--out", str(tmp_path / "x")]) == 1

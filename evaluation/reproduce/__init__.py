@@ -19,7 +19,9 @@ and, when it fails, :class:`Finding` s that explain the usual causes:
 :func:`write_report` writes the report files (``nodes.csv`` — the per-node differences —,
 ``differences.csv``, ``ranks.csv``, ``scores.csv``, ``summary.md``, ``provenance.json``);
 :func:`plot_differences` and :func:`effective_weight_table` are for notebooks
-(``notebooks/reproduce.ipynb``). The ``rolindex reproduce`` command wraps all of it.
+(``notebooks/reproduce.ipynb``). The ``rolindex reproduce`` command wraps all of it; its inputs
+are read by :mod:`.inputs` (submissions, wide tables, COINr coins), which ``rolindex uncertainty``
+shares.
 
 References: OECD/JRC (2008), *Handbook on Constructing Composite Indicators*, Step 10 ("links to
 other indicators") and §7 (robustness), https://doi.org/10.1787/9789264043466-en; Becker et al.

@@ -10,6 +10,7 @@ from evaluation import paths
 from evaluation.cli import main
 from indicators import build_index, load_methodology
 from indicators.errors import ConstantIndicatorWarning
+from tests.conftest import shared_path
 
 PANEL = paths.SUBMISSIONS / "synthetic_panel.csv"
 
@@ -113,8 +114,6 @@ def test_a_tiny_coin_by_hand(tmp_path, capsys):
 
 
 def test_replays_coinr_asem_and_its_nominal_index_is_coinrs(tmp_path, capsys):
-    from tests.conftest import shared_path
-
     idata, imeta = shared_path("data", "coinr-asem", "asem_iData.csv"), shared_path("data", "coinr-asem",
                                                                                      "asem_iMeta.csv")
     spec = paths.DATA / "uncertainty" / "coinr_example.yaml"

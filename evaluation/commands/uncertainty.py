@@ -46,6 +46,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_methodology(p)
     add_ledger_source(p, add_year=True)
     add_input_arguments(p, year=False)  # --year is the ledger's, and the year of tables without a year column
+    for action in p._actions:
+        if action.dest == "year":
+            action.help = ("与 --ledger 同用：读取的年度；否则为无年份列的表格（如 COINr iData）的年份 / "
+                           "with --ledger: "
+                           "the year to read; else the year of tables without a year column (e.g. COINr's iData)")
     p.add_argument("--spec", default=str(paths.DATA / "uncertainty" / "district_rol.yaml"),
                    help="uncertainty spec YAML (default: %(default)s)")
     p.add_argument("-n", "--replications", type=int, default=1024,

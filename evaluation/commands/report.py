@@ -63,7 +63,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """``rolindex report``: run the batches, print the summary; exit 1 if any district failed."""
     from ..errors import EvaluationError
-    from ..report.run import run_reports
+    from ..report.run import refresh_landing_page, run_reports
 
     try:
         figures = args.figures
@@ -83,4 +83,6 @@ def run(args: argparse.Namespace) -> int:
         return 2
     for o in outcomes:
         print(o.summary())
+    landing = refresh_landing_page(args.out, args.lang)  # the reports root's index links every year folder
+    print(f"报告总索引 / all reports: {landing}")
     return max(o.exit_code for o in outcomes)

@@ -22,11 +22,12 @@ import csv
 import sys
 from pathlib import Path
 
-from indicators import IndicatorsError, build_index, load_framework, load_methodology
+from indicators import IndicatorsError, load_methodology
 
 from .. import paths
 from ..errors import EvaluationError
 from ..reproduce import ReproductionError, read_table, reproduce, write_report
+from ..reproduce.inputs import add_input_arguments, inputs_from_args
 from .options import TOLERANCE, methodology_name
 
 HELP = ("复算已发布得分，按节点、层级、年份和排名报告差异 / "
@@ -45,20 +46,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--methodology", "-m", required=True, type=methodology_name,
                    help="methodology YAML or a name in data/methodologies (e.g. wjp, coinr_example)")
     p.add_argument("--inputs", "-i", nargs="+", required=True, help="input file(s) (CSV or XLSX)")
-    p.add_argument("--inputs-format", choices=["auto", "submission", "wide", "coinr"], default="auto",
-                   help="submission: rolindex's long/wide submission; wide: one row per unit-year, one column "
-                        "per figure (unit/year columns as for --published); coinr: COINr iData (needs "
-                        "--coinr-meta). auto: coinr with --coinr-meta, submission when the file has district "
-                        "and year columns, else wide")
-    p.add_argument("--coinr-meta", help="COINr iMeta (CSV/XLSX): the framework is read from it")
     p.add_argument("--published", "-p", required=True, help="published scores: unit, year and node-code columns")
     p.add_argument("--published-ranks", help="published ranks, same layout (optional)")
-    p.add_argument("--unit-column", help="unit column of the tables (default: district, uCode, code, unit, …)")
-    p.add_argument("--year-column", help="year column of the tables (default: year or Time)")
-    p.add_argument("--year", type=int, help="year of tables without a year column (default: the recomputed "
-                   "year when there is only one)")
-    p.add_argument("--name-column", help="unit names (wide inputs)")
-    p.add_argument("--group-column", help="unit groups (wide inputs)")
+    add_input_arguments(p)
     p.add_argument("--map", action="append", default=[], metavar="COLUMN=NODE",
                    help="published column -> node code (repeatable)")
     p.add_argument("--map-file", help="CSV with columns 'column' and 'node' mapping published columns to nodes")
@@ -99,22 +89,6 @@ def _mapping(args: argparse.Namespace) -> dict[str, str]:
     return mapping
 
 
-def _auto_format(args: argparse.Namespace) -> str:
-    if args.inputs_format != "auto":
-        return args.inputs_format
-    if args.coinr_meta:
-        return "coinr"
-    first = Path(args.inputs[0])
-    if first.suffix.lower() == ".csv":
-        try:
-            header = first.read_text(encoding="utf-8-sig", errors="replace").splitlines()[0]
-        except (OSError, IndexError):
-            return "submission"
-        cols = {c.strip().strip('"') for c in header.split(",")}
-        return "submission" if {"district", "year"} <= cols else "wide"
-    return "submission"
-
-
 def run(args: argparse.Namespace) -> int:
     """Run ``rolindex reproduce``; return the exit code."""
     try:
@@ -125,45 +99,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    fmt = _auto_format(args)
     meth = load_methodology(paths.resolve(args.methodology, paths.METHODOLOGIES))
     year_tol = _pairs(args.year_tolerance, "--year-tolerance", key=int, value=float)
     cols = {"unit_column": args.unit_column, "year_column": args.year_column}
-    if fmt == "coinr":
-        from indicators.coinr import read_coinr
-
-        if not args.coinr_meta:
-            raise ReproductionError("--inputs-format coinr needs --coinr-meta (the iMeta table)")
-        if args.framework:
-            raise ReproductionError("with --coinr-meta the framework is read from iMeta; drop --framework")
-        if len(args.inputs) != 1:
-            raise ReproductionError("--inputs-format coinr reads one iData file")
-        coin = read_coinr(args.inputs[0], args.coinr_meta, year=args.year)
-        fw = coin.framework
-
-        def rebuild(m):
-            return coin.build(m)
-    else:
-        fw = load_framework(paths.resolve(args.framework, paths.FRAMEWORKS) if args.framework
-                            else paths.DEFAULT_FRAMEWORK)
-        if fmt == "submission":
-            from indicators.submission import read_figures, validate
-
-            sub = read_figures(*args.inputs)
-            validate(sub, fw).raise_if_errors()
-
-            def rebuild(m):
-                return build_index(sub, fw, m, validate=False)
-        else:
-            if len(args.inputs) != 1:
-                raise ReproductionError("--inputs-format wide reads one file")
-            table = read_table(args.inputs[0], wanted=list(fw.figures), year=args.year,
-                               name_column=args.name_column, group_column=args.group_column,
-                               label="inputs", **cols)
-            hashes = {table.file: table.sha256} if table.sha256 else {}
-
-            def rebuild(m):
-                return build_index(table.values, fw, m, districts=table.districts, inputs=hashes)
+    inputs = inputs_from_args(args, args.inputs, args.framework)
+    fw = inputs.framework
+    rebuild = inputs.build
     result = rebuild(meth)
     year = args.year
     if year is None and len(result.years) == 1:
@@ -185,15 +126,13 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _print(rep) -> None:
+    from ..reproduce import verdict
+
     fw = rep.result.framework
     name = fw.zh if fw.zh == fw.en else f"{fw.zh} / {fw.en}"
-    n_cmp = int(rep.differences["abs_difference"].notna().sum())
-    if rep.ok:
-        print(f"{name}: reproduced — {n_cmp} values agree within tolerance; "
-              f"largest difference {rep.max_abs_difference:.3g}")
-    else:
-        print(f"{name}: NOT reproduced — {len(rep.outside)} of {len(rep.differences)} values "
-              f"disagree; largest difference {rep.max_abs_difference:.3g}")
+    zh, en = verdict(rep)
+    print(f"{name}: {zh}\n  {en}")
     print(rep.levels.to_string(index=False))
     for f in rep.findings:
-        print(f"- {f.cause}{' (explains)' if f.explains else ''}: {f.evidence}\n  {f.advice}")
+        print(f"- {f.label}{' (explains)' if f.explains else ''}: "
+              + "\n  ".join(x for x in (f.evidence_zh, f.evidence, f.advice_zh, f.advice) if x))

@@ -60,8 +60,8 @@ from ..fileio import atomic_write_bytes, atomic_write_text, file_stem
 from . import content as report_data
 from . import fonts, index_page, store, templating
 
-__all__ = ["NOTEBOOK", "ReportsOutcome", "report_code_hash", "report_folder", "run_reports", "write_landing_page",
-           "write_year_pages"]
+__all__ = ["NOTEBOOK", "ReportsOutcome", "refresh_landing_page", "report_code_hash", "report_folder", "run_reports",
+           "write_landing_page", "write_year_pages"]
 
 #: The report template every district runs.
 NOTEBOOK = paths.ROOT / "notebooks" / "district_report.ipynb"
@@ -605,7 +605,7 @@ def write_landing_page(sections: Sequence[tuple[str, Sequence[ReportsOutcome]]],
             page = Path(o.index_page).absolute()
             linked.add(page)
             rows.append({
-                "href": page.relative_to(base).as_posix(), "year": o.year,
+                "href": _href(page, base), "year": o.year,
                 "count": report_data.bi(f"{len(o.reports)} 份报告", f"{len(o.reports)} reports", lang),
                 "failed": (report_data.bi(f"{len(o.failed)} 个失败", f"{len(o.failed)} failed", lang)
                            if o.failed else ""),
@@ -615,13 +615,33 @@ def write_landing_page(sections: Sequence[tuple[str, Sequence[ReportsOutcome]]],
         rows = []
         for page in pages:
             n = sum(1 for p in page.parent.glob("*.html") if p.name != "index.html")
-            rows.append({"href": page.relative_to(base).as_posix(), "year": page.parent.name,
+            rows.append({"href": _href(page, base), "year": page.parent.name,
                          "count": report_data.bi(f"{n} 份报告", f"{n} reports", lang), "failed": ""})
         parts.append({"heading": heading, "rows": rows})
     title = report_data.bi("区级法治建设评估报告", "District rule-of-law assessment reports", lang)
     page = templating.render("landing.html", title=title, lang=lang, html_lang=HTML_LANG[lang], script="",
                              font_css="", sections=parts) + "\n"
     return atomic_write_text(Path(out_path), page)
+
+
+def refresh_landing_page(out: str | Path, lang: str = "zh") -> Path:
+    """Rewrite the reports root's ``index.html`` so it links every year folder under it; return its path.
+
+    Called at the end of every ``rolindex report`` run. The root is ``reports/`` when ``out`` is that
+    folder or inside it (``-o reports/mine`` makes ``reports/mine/<framework>/<year>/``), else ``out``.
+    Links are relative to the root and percent-encoded; names on the page are escaped by the template.
+    """
+    out = Path(out).absolute()
+    root = paths.REPORTS.absolute()
+    base = root if out == root or root in out.parents else out
+    return write_landing_page([], base / "index.html", lang)
+
+
+def _href(page: Path, base: Path) -> str:
+    """``page`` relative to ``base``, percent-encoded for an ``href`` (a folder may be named ``a#b`` or ``数据``)."""
+    from urllib.parse import quote
+
+    return quote(page.relative_to(base).as_posix())
 
 
 def _other_year_pages(base: Path, linked: set[Path]) -> dict[str, list[Path]]:

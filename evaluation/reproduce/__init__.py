@@ -19,7 +19,9 @@ and, when it fails, :class:`Finding` s that explain the usual causes:
 :func:`write_report` writes the report files (``nodes.csv`` — the per-node differences —,
 ``differences.csv``, ``ranks.csv``, ``scores.csv``, ``summary.md``, ``provenance.json``);
 :func:`plot_differences` and :func:`effective_weight_table` are for notebooks
-(``notebooks/reproduce.ipynb``). The ``rolindex reproduce`` command wraps all of it.
+(``notebooks/reproduce.ipynb``). The ``rolindex reproduce`` command wraps all of it; its inputs
+are read by :mod:`.inputs` (submissions, wide tables, COINr coins), which ``rolindex uncertainty``
+shares.
 
 References: OECD/JRC (2008), *Handbook on Constructing Composite Indicators*, Step 10 ("links to
 other indicators") and §7 (robustness), https://doi.org/10.1787/9789264043466-en; Becker et al.
@@ -38,13 +40,15 @@ from .output import (
     overview,
     plot_differences,
     summary_markdown,
+    verdict,
     write_report,
 )
 from .read import MAX_DECIMALS, STATUSES, UNIT_COLUMNS, YEAR_COLUMNS, ReproductionError, Table, decimals, read_table
-from .result import Finding, Reproduction
+from .result import CAUSES_ZH, Finding, Reproduction
 from .wjp import WJP_FRAMEWORK, WJP_METHODOLOGY, WJP_YEAR_TOLERANCE, read_wjp, reproduce_wjp
 
 __all__ = [
+    "CAUSES_ZH",
     "MAX_DECIMALS",
     "STATUSES",
     "UNIT_COLUMNS",
@@ -67,5 +71,6 @@ __all__ = [
     "reproduce",
     "reproduce_wjp",
     "summary_markdown",
+    "verdict",
     "write_report",
 ]

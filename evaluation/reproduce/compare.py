@@ -11,7 +11,7 @@ from indicators import IndexResult, Methodology
 
 from .diagnose import diagnose
 from .read import ReproductionError, Table, decimals
-from .result import Reproduction, tree_order
+from .result import Reproduction, tree_order, year_runs
 
 
 # ---------------------------------------------------------------------------------------------
@@ -170,12 +170,11 @@ def _node_summary(fw, diff: pd.DataFrame, pub: pd.DataFrame, ranks: pd.DataFrame
         rows.append({
             "node": code, "level": fw.nodes[code].level, "name_zh": fw.nodes[code].zh, "name_en": fw.nodes[code].en,
             "n_published": int(pub[code].notna().sum()),
-            "n_compared": int(d["abs_difference"].notna().sum()),
-            "max_abs_difference": d["abs_difference"].max(skipna=True),
-            "mean_abs_difference": d["abs_difference"].mean(skipna=True),
-            "n_outside": int((d["status"] == "outside").sum()),
+            **_counts(d["status"]),
             "n_missing_recomputed": int((d["status"] == "missing recomputed").sum()),
             "n_missing_published": int((d["status"] == "missing published").sum()),
+            "max_abs_difference": d["abs_difference"].max(skipna=True),
+            "mean_abs_difference": d["abs_difference"].mean(skipna=True),
             "published_decimals": decimals(pub[code]),
             "identical_ranks": (float((r["identical"].fillna(0) * weights).sum() / weights.sum())
                                 if weights.sum() else np.nan),
@@ -187,18 +186,46 @@ def _node_summary(fw, diff: pd.DataFrame, pub: pd.DataFrame, ranks: pd.DataFrame
     return out
 
 
+def _counts(status: pd.Series) -> dict[str, int]:
+    """The counts of :attr:`Reproduction.counts` for some cells: ``n_values`` (a number on at least one
+    side) = ``n_agree`` + ``n_outside`` + ``n_missing_one_side``; ``n_both_missing`` apart."""
+    n = status.value_counts()
+    agree, outside = int(n.get("ok", 0)), int(n.get("outside", 0))
+    one = int(n.get("missing recomputed", 0)) + int(n.get("missing published", 0))
+    return {"n_values": agree + outside + one, "n_agree": agree, "n_outside": outside,
+            "n_missing_one_side": one, "n_both_missing": int(n.get("both missing", 0))}
+
+
 def _group_summary(diff: pd.DataFrame, by: str) -> pd.DataFrame:
-    g = diff.groupby(by, sort=True)
-    out = pd.DataFrame({
-        "n_values": g.size(),
-        "n_compared": g["abs_difference"].count(),
-        "max_abs_difference": g["abs_difference"].max(),
-        "mean_abs_difference": g["abs_difference"].mean(),
-        "n_outside": g["status"].apply(lambda s: int((s == "outside").sum())),
-        "n_missing_one_side": g["status"].apply(lambda s: int(s.isin(["missing recomputed",
-                                                                     "missing published"]).sum())),
-        "tolerance": g["tolerance"].max(),
-    })
+    """Counts, largest and mean difference and the tolerance per level or per year.
+
+    Per year the tolerance is a number; per level it names the tolerance of each year, e.g.
+    ``1e-12 (2014–2024); 0.005 (2012)``, because a level spans years with different tolerances.
+    """
+    all_years = sorted(set(diff["year"]))
+    rows = []
+    for key, g in diff.groupby(by, sort=True):
+        rows.append({by: key, **_counts(g["status"]),
+                     "max_abs_difference": g["abs_difference"].max(),
+                     "mean_abs_difference": g["abs_difference"].mean(),
+                     "tolerance": (float(g["tolerance"].max()) if by == "year"
+                                   else tolerance_text(g, all_years))})
+    out = pd.DataFrame(rows)
     if by == "level":
-        out = out.sort_index(ascending=False)
-    return out.reset_index()
+        out = out.sort_values("level", ascending=False, kind="mergesort")
+    return out.reset_index(drop=True)
+
+
+def tolerance_text(diff: pd.DataFrame, all_years: list[int]) -> str:
+    """The tolerance of each year of ``diff``: ``1e-12 (2014–2024); 0.005 (2012)``, one tolerance alone.
+
+    Years are written as runs over ``all_years`` (the years compared), so 2014–2024 means every
+    compared year from 2014 to 2024 even when 2018 is absent from the data.
+    """
+    per_year = diff.groupby("year")["tolerance"].max()
+    if per_year.nunique() <= 1:
+        return format(float(per_year.iloc[0]), "g") if len(per_year) else ""
+    parts = []
+    for tol, years in sorted(per_year.groupby(per_year).groups.items(), key=lambda kv: min(kv[1])):
+        parts.append((len(years), f"{float(tol):g} ({year_runs(years, all_years)})"))
+    return "; ".join(p for _, p in sorted(parts, key=lambda x: -x[0]))

@@ -73,17 +73,43 @@ def effective_weight_summary(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def findings_table(rep: Reproduction) -> pd.DataFrame:
-    """The findings as a table (cause, explains, evidence, advice)."""
-    return pd.DataFrame([{"cause": f.cause, "explains": f.explains, "evidence": f.evidence, "advice": f.advice}
-                         for f in rep.findings], columns=["cause", "explains", "evidence", "advice"])
+    """The findings as a table (cause, explains, evidence and advice, Chinese and English)."""
+    cols = ["cause", "explains", "evidence_zh", "evidence", "advice_zh", "advice"]
+    return pd.DataFrame([{"cause": f.label, "explains": f.explains, "evidence_zh": f.evidence_zh,
+                          "evidence": f.evidence, "advice_zh": f.advice_zh, "advice": f.advice}
+                         for f in rep.findings], columns=cols)
+
+
+def verdict(rep: Reproduction) -> tuple[str, str]:
+    """The verdict line, Chinese and English, with the counts of :attr:`Reproduction.counts`.
+
+    Every count is of the same population — a value is a (node, unit, year) cell with a number on
+    at least one side — and the line says so and how many cells are empty on both sides.
+    """
+    c = rep.counts
+    tol = f"{rep.tolerance:g}" + "".join(f", {y}: {t:g}" for y, t in sorted(rep.year_tolerance.items()))
+    empty_zh = f"；另有 {c['both_missing']} 个单元格两边均无数值，不计入" if c["both_missing"] else ""
+    empty_en = f"; {c['both_missing']} cells empty on both sides are not counted" if c["both_missing"] else ""
+    if rep.ok:
+        return (f"已复现：全部 {c['values']} 个值均在容差（{tol}）之内{empty_zh}。",
+                f"reproduced: all {c['values']} values agree within the tolerance ({tol}){empty_en}.")
+    bad = c["outside"] + c["one_side"]
+    return (f"未复现：{c['values']} 个值中有 {bad} 个不一致（{c['outside']} 个超出容差，{c['one_side']} 个仅一边有值；"
+            f"容差 {tol}），最大差 {rep.max_abs_difference:.3g}{empty_zh}。",
+            f"NOT reproduced: {bad} of {c['values']} values disagree ({c['outside']} outside the tolerance, "
+            f"{c['one_side']} present on one side only; tolerance {tol}); largest difference "
+            f"{rep.max_abs_difference:.3g}{empty_en}.")
 
 
 def overview(rep: Reproduction) -> pd.DataFrame:
-    """One row: reproduced or not, values compared and disagreeing, largest difference, tolerance."""
+    """One row: reproduced or not, the counts (:attr:`Reproduction.counts`), largest difference, tolerance."""
+    c = rep.counts
     return pd.DataFrame([{
         "reproduced": rep.ok,
-        "compared": int(rep.differences["abs_difference"].notna().sum()),
-        "disagree": len(rep.outside),
+        "values": c["values"],
+        "agree": c["agree"],
+        "disagree": c["outside"] + c["one_side"],
+        "both_missing": c["both_missing"],
         "max_abs_difference": rep.max_abs_difference,
         "tolerance": rep.tolerance,
         "year_tolerance": ", ".join(f"{y}: {t:g}" for y, t in sorted(rep.year_tolerance.items())) or "–",
@@ -170,14 +196,14 @@ def summary_markdown(rep: Reproduction, max_rows: int = 50) -> str:
     """The Markdown summary written as ``summary.md``."""
     fw = rep.result.framework
     prov = rep.provenance
-    tol = f"{rep.tolerance:g}" + "".join(f", {y}: {t:g}" for y, t in sorted(rep.year_tolerance.items()))
-    n_cmp = int(rep.differences["abs_difference"].notna().sum())
-    verdict = (f"**Reproduced**: all {n_cmp} compared values agree within the tolerance ({tol})."
-               if rep.ok else
-               f"**Not reproduced**: {len(rep.outside)} of {len(rep.differences)} values disagree "
-               f"(tolerance {tol}); largest difference {rep.max_abs_difference:.3g}.")
+    zh, en = verdict(rep)
+    en = en.partition(": ")[2]
+    head = f"**{'Reproduced' if rep.ok else 'Not reproduced'}**: {en}"
     lines = [
-        f"# 复现报告 / Reproduction report — {_fw_name(fw)}", "", verdict, "",
+        f"# 复现报告 / Reproduction report — {_fw_name(fw)}", "", zh, "", head, "",
+        "计数口径：一个值是两边至少一边有数值的（节点，单位，年份）单元格；值 = 一致 + 超出容差 + 仅一边有值。 / "
+        "Counts: a value is a (node, unit, year) cell with a number on at least one side; "
+        "n_values = n_agree + n_outside + n_missing_one_side (n_both_missing apart).", "",
         "## Inputs and provenance", "",
         _md_table(pd.DataFrame([
             ("framework", f"{fw.id} {fw.version} (sha256 {fw.content_hash[:16]}…)"),
@@ -202,8 +228,10 @@ def summary_markdown(rep: Reproduction, max_rows: int = 50) -> str:
     if rep.findings:
         lines += ["## Why it differs", ""]
         for f in rep.findings:
-            lines += [f"- **{f.cause}**{' (explains these differences)' if f.explains else ''}: {f.evidence} "
-                      f"*{f.advice}*"]
+            said = " ".join(x for x in (f.evidence_zh, f.evidence) if x)
+            advice = " ".join(x for x in (f.advice_zh, f.advice) if x)
+            lines += [f"- **{f.label}**{'（可解释这些差异 / explains these differences）' if f.explains else ''}: "
+                      f"{said} *{advice}*"]
         lines.append("")
     lines += ["Ranks: 1 = best, ties share the best rank, ranked on unrounded scores within each year. "
               "Spearman and Kendall (tau-b) compare published and recomputed scores of the units present on "

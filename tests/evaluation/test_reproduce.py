@@ -17,6 +17,7 @@ import pytest
 
 from evaluation.cli import main
 from evaluation.reproduce import (
+    Finding,
     ReproductionError,
     decimals,
     effective_weight_table,
@@ -24,8 +25,12 @@ from evaluation.reproduce import (
     read_wjp,
     reproduce,
     reproduce_wjp,
+    summary_markdown,
+    verdict,
     write_report,
 )
+from evaluation.reproduce.compare import tolerance_text
+from evaluation.reproduce.result import year_runs
 from indicators import Methodology, build_index, load_framework
 from indicators.framework import framework_from_dict
 from indicators.provenance import git_commit
@@ -96,6 +101,31 @@ def test_wjp_without_the_2012_allowance_fails_and_says_why():
     assert "rounded to at most 2 decimals" in causes["rounded inputs"].evidence
     assert "0.005" in causes["rounded inputs"].evidence
     assert "unexplained differences" not in causes
+    # every count over one population: cells with a number on either side (28 sub-factors WJP left empty apart)
+    c = rep.counts
+    assert c == {"values": 71045, "agree": 71045 - 873, "outside": 873, "one_side": 0, "both_missing": 28}
+    assert rep.levels["n_values"].sum() == rep.years["n_values"].sum() == rep.nodes["n_values"].sum() == 71045
+    assert (rep.levels["n_agree"] + rep.levels["n_outside"] + rep.levels["n_missing_one_side"]
+            == rep.levels["n_values"]).all()
+    assert "873 of 71045 values disagree" in verdict(rep)[1] and "28 cells empty on both sides" in verdict(rep)[1]
+    assert "71045 个值中有 873 个不一致" in verdict(rep)[0]
+
+
+def test_wjp_2012_ranks_are_blamed_on_rounded_inputs_not_ties(wjp):
+    """Within 2012's allowance the values agree but 187 ranks differ: the rounded 2012 inputs, in both languages."""
+    causes = {f.cause: f for f in wjp.findings}
+    assert "tie rules" not in causes
+    f = causes["rounded inputs"]
+    assert f.explains and f.label == "输入值经舍入 / rounded inputs"
+    assert "187 ranks of 2012 differ" in f.evidence and "those of 2014–2024 are not rounded" in f.evidence
+    assert "The largest difference in 2012 is 0.00435 — within that bound" in f.evidence
+    assert "2012 年的输入值最多只保留 2 位小数" in f.evidence_zh and "187 个排名不同" in f.evidence_zh
+    assert "而非并列排名规则" in f.evidence_zh and f.advice_zh.startswith("请改用 2012 年未经舍入的输入值")
+    # the by-level table shows each year's tolerance, the by-year table the number used
+    assert set(wjp.levels["tolerance"]) == {"1e-12 (2014–2024); 0.005 (2012)"}
+    years = wjp.years.set_index("year")["tolerance"]
+    assert years[2012] == 0.005 and (years.drop(2012) == 1e-12).all()
+    assert wjp.counts["values"] == 71045 and wjp.counts["agree"] == 71045
 
 
 def test_wjp_effective_weights(wjp):
@@ -155,7 +185,8 @@ def test_coinr_cli_with_published_ranks(tmp_path, capsys):
             "--published-ranks", asem("a_example_ranks.csv"), "--out", str(tmp_path)]
     assert main(args) == 0
     out = capsys.readouterr().out
-    assert "reproduced" in out and "tie rules (explains): 1 ranks differ (TolMin 2018 GRC: rank 24 vs 26)" in out
+    assert "reproduced: all 3060 values agree" in out and "并列排名规则 / tie rules (explains): 1 个排名不同" in out
+    assert "1 ranks differ (TolMin 2018 GRC: rank 24 vs 26)" in out
     nodes = pd.read_csv(tmp_path / "nodes.csv").set_index("node")
     assert nodes["max_abs_difference"].max() < 1e-11 and len(nodes) == 60
     assert nodes.loc["Index", "identical_ranks"] == 1.0
@@ -226,6 +257,8 @@ def test_year_grouping_found_by_rebuilding():
     assert not rep.ok
     f = {x.cause: x for x in rep.findings}["normalisation year grouping"]
     assert f.explains and "normalising over all years pooled" in f.evidence and '"by_year": false' in f.advice
+    assert f.evidence_zh.startswith("按“各年合并后标准化”重建后，不一致的值为 0 个")
+    assert '"by_year": false' in f.advice_zh
     assert "unexplained differences" not in {x.cause for x in rep.findings}
 
 
@@ -239,6 +272,8 @@ def test_missing_data_policy():
     assert set(rep.outside["status"]) == {"missing recomputed"}
     causes = [f for f in rep.findings if f.cause == "missing-data policy"]
     assert causes and "aggregate values have no recomputed value" in causes[0].evidence
+    assert causes[0].evidence_zh.startswith("1 个已发布的汇总值没有复算值")
+    assert causes[0].label == "缺失值处理规则 / missing-data policy"
     # ... and rebuilding with the other policy reproduces it
     probe = [f for f in causes if f.evidence.startswith("Rebuilding with aggregating whatever children")]
     assert probe and probe[0].explains and "leaves 0 values disagreeing instead of 1" in probe[0].evidence
@@ -269,6 +304,86 @@ def test_unexplained_differences_point_to_where_they_start():
     rep = rep_for(pub)
     f = rep.findings[-1]
     assert f.cause == "unexplained differences" and "start at level 3" in f.evidence
+    assert "差异始于第 3 层" in f.evidence_zh and f.advice_zh.startswith("请从该层向上核对")
+
+
+# -- rounded inputs, hand-worked: 2020 stored to 2 decimals, 2021 unrounded ---------------------------
+IDENTITY = Methodology(name="pass-through").replace(normalise="identity")
+TRUE_2020 = {"u0": (0.504, 0.302, 0.600), "u1": (0.496, 0.306, 0.598), "u2": (0.2, 0.1, 0.3)}
+INPUTS_2021 = {"u0": (1 / 3, 2 / 7, 3 / 13), "u1": (2 / 3, 1 / 9, 0.5 + 1 / 17), "u2": (1 / 7, 5 / 11, 1 / 19),
+               "u3": (1 / 11, 3 / 7, np.nan)}
+
+
+def rounded_case():
+    """Published I, A, B from the true inputs by hand (A = mean(x, y), B = z, I = mean(A, B); u3 has no z, so
+    no B and I = A); the inputs as stored: 2020 rounded to 2 decimals, 2021 as they are."""
+    rows, pub = {}, {}
+    for year, table in ((2020, TRUE_2020), (2021, INPUTS_2021)):
+        for u, (x, y, z) in table.items():
+            a = (x + y) / 2
+            pub[(u, year)] = {"I": a if np.isnan(z) else (a + z) / 2, "A": a, "B": z}
+            rows[(u, year)] = {k: (round(v, 2) if year == 2020 else v) for k, v in zip("xyz", (x, y, z), strict=True)}
+    idx = pd.MultiIndex.from_tuples(rows, names=["district", "year"])
+    inputs = pd.DataFrame(list(rows.values()), index=idx)
+    published = pd.DataFrame(list(pub.values()), index=pd.MultiIndex.from_tuples(pub, names=["district", "year"]))
+    return inputs, read_table(published, wanted=list(FW.nodes), label="published")
+
+
+def test_rounded_inputs_hand_worked():
+    inputs, table = rounded_case()
+
+    def rebuild(m):
+        return build_index(inputs, FW, m)
+
+    rep = reproduce(rebuild(IDENTITY), table, tolerance=1e-12, rebuild=rebuild)
+    # 2020 by hand: u0 A 0.403 -> 0.40 (0.003), I 0.5015 -> 0.50 (0.0015); u1 A 0.401 -> 0.405 (0.004),
+    # B 0.598 -> 0.60 (0.002), I 0.4995 -> 0.5025 (0.003); u2 exact. Largest 0.004 <= 0.5e-2.
+    out = rep.outside.set_index(["node", "district"])["abs_difference"]
+    assert set(out.index) == {("A", "u0"), ("I", "u0"), ("A", "u1"), ("B", "u1"), ("I", "u1")}
+    assert out.to_dict() == pytest.approx({("A", "u0"): 0.003, ("I", "u0"): 0.0015, ("A", "u1"): 0.004,
+                                          ("B", "u1"): 0.002, ("I", "u1"): 0.003})
+    # counts add up: 3 nodes x (3 units in 2020 + 4 in 2021) = 21 cells, u3's B empty on both sides
+    assert rep.counts == {"values": 20, "agree": 15, "outside": 5, "one_side": 0, "both_missing": 1}
+    lv = rep.levels.set_index("level")
+    assert lv.loc[3, ["n_values", "n_agree", "n_outside"]].tolist() == [7, 5, 2]
+    assert lv.loc[2, ["n_values", "n_agree", "n_outside", "n_both_missing"]].tolist() == [13, 10, 3, 1]
+    assert "5 of 20 values disagree (5 outside the tolerance, 0 present on one side only" in verdict(rep)[1]
+    assert "1 cells empty on both sides are not counted" in verdict(rep)[1]
+    causes = {f.cause: f for f in rep.findings}
+    f = causes["rounded inputs"]
+    assert f.explains and f.scope == {"year": 2020}
+    assert "The inputs of 2020 are stored rounded to at most 2 decimals (3 input columns); those of 2021 are not" \
+        in f.evidence
+    assert "largest difference in 2020 is 0.004 — within that bound" in f.evidence
+    # ranks of 2020: I and A swap u0/u1 (2 + 2), B ties u0/u1 at 0.60 (u1: 1 vs 2): 5, within 2 x 0.004
+    assert "5 ranks of 2020 differ" in f.evidence and "5 个排名不同" in f.evidence_zh
+    assert "2020 年的输入值最多只保留 2 位小数" in f.evidence_zh and "在此界限之内" in f.evidence_zh
+    assert set(causes) == {"rounded inputs"}  # not tie rules, not rounded published values, nothing unexplained
+    # with 2020's allowance everything agrees, and the ranks are still put down to the rounding
+    ok = reproduce(rebuild(IDENTITY), table, tolerance=1e-12, year_tolerance={2020: 0.005}, rebuild=rebuild)
+    assert ok.ok and [x.cause for x in ok.findings] == ["rounded inputs"]
+    assert set(ok.levels["tolerance"]) == {"0.005 (2020); 1e-12 (2021)"}
+    assert ok.counts["values"] == ok.counts["agree"] == 20
+    text = summary_markdown(ok)
+    assert "已复现：全部 20 个值均在容差（1e-12, 2020: 0.005）之内；另有 1 个单元格两边均无数值，不计入。" in text
+    assert "**Reproduced**: all 20 values agree" in text and "**输入值经舍入 / rounded inputs**" in text
+
+
+def test_rounded_inputs_without_a_pass_through_pipeline_claim_no_bound():
+    inputs, table = rounded_case()
+    rep = reproduce(build_index(inputs, FW, MINMAX), table, tolerance=1e-12)
+    f = {x.cause: x for x in rep.findings}["rounded inputs"]
+    assert not f.explains and "has no simple bound here" in f.evidence and "没有简单的界限" in f.evidence_zh
+
+
+def test_tolerance_per_level_and_year_runs():
+    diff = pd.DataFrame({"year": [2012, 2014, 2015, 2016, 2016], "tolerance": [5e-3, 1e-12, 5e-3, 1e-12, 1e-12]})
+    assert tolerance_text(diff, [2012, 2014, 2015, 2016]) == "0.005 (2012, 2015); 1e-12 (2014, 2016)"
+    assert tolerance_text(diff[diff["year"] > 2015], [2012, 2014, 2015, 2016]) == "1e-12"
+    assert year_runs([2014, 2015, 2016, 2017, 2019, 2020], [2012, 2014, 2015, 2016, 2017, 2019, 2020]) == "2014–2020"
+    assert year_runs([2012, 2015, 2016], [2012, 2014, 2015, 2016]) == "2012, 2015–2016"
+    assert Finding("tie rules", "e", "a").label == "并列排名规则 / tie rules"
+    assert Finding("something new", "e", "a").label == "something new"
 
 
 def test_matching_errors():
@@ -358,7 +473,8 @@ def test_submission_cli_reproduces_rolindex_scores_and_flags_rounding(tmp_path, 
     base[-1] = str(rounded)
     assert main([*base, "--map-file", str(mapping), "--out", str(tmp_path / "rounded")]) == 3
     out = capsys.readouterr().out
-    assert "rounded published values (explains): Published ROL values are rounded to 2 decimals" in out
+    assert "发布值经舍入 / rounded published values (explains): 发布的 ROL 值只保留 2 位小数" in out
+    assert "Published ROL values are rounded to 2 decimals" in out
     summary = (tmp_path / "rounded" / "summary.md").read_text()
     assert "**Not reproduced**" in summary and "## Why it differs" in summary
     assert main([*base, "--map", "index", "--out", str(tmp_path / "x")]) == 1

@@ -49,6 +49,8 @@ FLAGS = (
 )
 CHECK_PATH = "/__rolindex_check__.html"
 _RESULT_ID = "rolindex-check"
+#: Width of the frame a page is checked in (a common laptop screen).
+FRAME_WIDTH = 1280
 #: The family of the report's ``@font-face`` rule (:mod:`evaluation.report.fonts`).
 CJK_FAMILY = "Noto Sans CJK SC"
 _CONSOLE = re.compile(r":CONSOLE(?:\(\d+\))?:?\d*\]\s*(.*)")
@@ -104,7 +106,7 @@ CHECKER_HTML = """<!DOCTYPE html>
   var out = document.getElementById("%(result_id)s");
   var target = new URLSearchParams(location.search).get("target");
   var frame = document.createElement("iframe");
-  frame.style.width = "1280px"; frame.style.height = "900px";
+  frame.style.width = "%(width)dpx"; frame.style.height = "900px"; frame.style.border = "0";
   function column(table, col) {
     return Array.prototype.map.call(table.tBodies[0].rows, function (r) {
       return r.cells[col].getAttribute("data-v");
@@ -125,6 +127,12 @@ CHECKER_HTML = """<!DOCTYPE html>
       res.cjk_sample = cjk.slice(0, 40).join("");
       res.text_chars = text.length;
       res.scroll_height = d.documentElement.scrollHeight;
+      res.client_width = d.documentElement.clientWidth;
+      res.scroll_width = d.documentElement.scrollWidth;
+      res.tables = Array.prototype.map.call(d.querySelectorAll("table.rol-table"), function (t) {
+        var box = t.parentElement.classList.contains("rol-scroll") ? t.parentElement : t;
+        return {cls: t.className, scroll_width: box.scrollWidth, client_width: box.clientWidth};
+      });
       res.images = Array.prototype.map.call(d.images, function (i) {
         return {width: i.naturalWidth, height: i.naturalHeight, complete: i.complete,
                 alt: i.getAttribute("alt"), shown_width: i.width, external: !/^data:/.test(i.src)};
@@ -174,7 +182,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 
     def do_GET(self) -> None:
         if self.path.split("?", 1)[0] == CHECK_PATH:
-            body = (CHECKER_HTML % {"result_id": _RESULT_ID}).encode("utf-8")
+            body = (CHECKER_HTML % {"result_id": _RESULT_ID, "width": FRAME_WIDTH}).encode("utf-8")
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))
@@ -248,8 +256,25 @@ class PageCheck:
         """Every link's href and the HTTP status a HEAD request for it got."""
         return {h: s for h, s in self.result.get("links", [])}
 
+    @property
+    def tables(self) -> list[dict[str, Any]]:
+        """Every ``table.rol-table``: its ``cls`` and the ``scroll_width``/``client_width`` of its scroll box.
+
+        The box is the table's ``.rol-scroll`` wrapper when it has one (where a too-wide table
+        scrolls sideways), else the table; measured in a 1280 px wide frame.
+        """
+        return list(self.result.get("tables", []))
+
+    def overflowing(self) -> list[str]:
+        """Tables (and the page) whose content is wider than their box at 1280 px: readers scroll sideways."""
+        out = [f"table {t['cls']!r} scrolls sideways at {FRAME_WIDTH} px: {t['scroll_width']} px of content in "
+               f"{t['client_width']} px" for t in self.tables if t["scroll_width"] > t["client_width"]]
+        if self.result.get("scroll_width", 0) > self.result.get("client_width", FRAME_WIDTH):
+            out.append(f"the page scrolls sideways at {FRAME_WIDTH} px: {self.result['scroll_width']} px wide")
+        return out
+
     def problems(self) -> list[str]:
-        """Console messages, failed requests, broken images or links, a page without Chinese."""
+        """Console messages, failed requests, broken images or links, a page without Chinese, sideways scrolling."""
         out = [f"console: {c}" for c in self.console]
         out += [f"request failed: {r}" for r in self.failed_requests]
         if "error" in self.result:
@@ -258,6 +283,7 @@ class PageCheck:
             if not img.get("complete") or not img.get("width") or not img.get("height"):
                 out.append(f"image {i} ({img.get('alt')!r}) has no size: {img}")
         out += [f"link {h!r} answered {s}" for h, s in self.links.items() if s != 200]
+        out += self.overflowing()
         if not self.result.get("cjk_chars"):
             out.append("no Chinese text in the rendered page")
         elif not any(f == CJK_FAMILY and s == "loaded" for f, s in self.result.get("webfonts", [])):

@@ -115,19 +115,19 @@ def _figure(fig, alt: str) -> Fragment:
 
 def dimension_chart(ctx: ReportContext) -> Fragment:
     """Bar chart: the district's dimension scores against the peer median."""
-    fig = charts.dimension_chart(ctx.result, ctx.district, ctx.year, ctx.lang)
+    fig = charts.dimension_chart(ctx.result, ctx.district, ctx.year, ctx.lang, reuse=True)
     return _figure(fig, report_data.bi("维度得分与同级中位数", "Dimension scores vs peer median", ctx.lang))
 
 
 def trend_chart(ctx: ReportContext) -> Fragment:
     """Line charts: index (with the peer median) and rank over the available years."""
-    fig = charts.trend_chart(ctx.result, ctx.district, ctx.year, ctx.lang)
+    fig = charts.trend_chart(ctx.result, ctx.district, ctx.year, ctx.lang, reuse=True)
     return _figure(fig, report_data.bi("指数与排名变化", "Index and rank over time", ctx.lang))
 
 
 def contribution_chart(ctx: ReportContext) -> Fragment:
     """Horizontal bars: each indicator's contribution to the index, out of the most possible."""
-    fig = charts.contribution_chart(ctx.result, ctx.district, ctx.year, ctx.lang)
+    fig = charts.contribution_chart(ctx.result, ctx.district, ctx.year, ctx.lang, reuse=True)
     return _figure(fig, report_data.bi("各指标对指数的贡献", "Contribution of each indicator", ctx.lang))
 
 

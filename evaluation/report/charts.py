@@ -15,15 +15,26 @@ process and then, for every district, restores its pixels and draws only the dyn
 The static layer is keyed by everything it is drawn from (its labels, limits and ticks, figure
 size, dpi and all ``rcParams``), and both paths draw static first and dynamic on top, so a
 cached and an uncached render give the same bytes.
+
+Building a figure costs more than drawing it: an axes is ~10 ms to make, a text ~0.5 ms. With
+``reuse=True`` (what the report cells pass) a chart function therefore builds its figure — static
+artists and a fixed set of dynamic *slots* (bars, lines, value texts) — once per static key and
+thread, and for every later district only updates the slots' data (``set_verts``, ``set_ydata``,
+``set_text``); the returned figure is then the same object for every district with that layout,
+valid until the next call. Without ``reuse`` (the default, for notebook users who keep figures)
+every call builds a new figure the same way. :func:`figure_png` encodes the pixels itself (no
+alpha channel when the figure is opaque, no per-row filter search, zlib level 1): half the time
+of Pillow's encoder for these flat-colour charts.
 """
 
 from __future__ import annotations
 
-import io
+import struct
 import textwrap
 import threading
+import zlib
 from collections import OrderedDict
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +44,7 @@ from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
-from matplotlib.image import imsave
+from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
 
 from indicators import IndexResult
@@ -50,7 +61,8 @@ from .store import peer_view
 
 __all__ = [
     "CJK_FAMILY", "FontSetupError", "cjk_font_path", "clear_cache", "contribution_chart", "dimension_chart",
-    "figure_png", "figure_size", "grade_counts_chart", "index_distribution_chart", "setup_fonts", "trend_chart",
+    "dimension_panels", "figure_png", "figure_size", "grade_counts_chart", "index_distribution_chart", "setup_fonts",
+    "trend_chart",
 ]
 
 CJK_FAMILY = "Noto Sans CJK SC"
@@ -125,9 +137,39 @@ def _rc_fingerprint() -> str:
 
 
 def clear_cache() -> None:
-    """Forget the cached static layers (they are rebuilt on the next render)."""
+    """Forget the cached static layers and reused figures (they are rebuilt on the next render)."""
     with _LOCK:
         _BACKGROUNDS.clear()
+        _FIGURES.clear()
+
+
+#: Reused figures, keyed by (thread, static key, dpi, rcParams): (figure, slots). See :func:`_built`.
+_FIGURES: OrderedDict[Hashable, tuple[Figure, dict[str, Any]]] = OrderedDict()
+_FIGURES_MAX = 16
+
+
+def _built(static_key: Hashable, build: Callable[[], tuple[Figure, dict[str, Any]]], reuse: bool
+           ) -> tuple[Figure, dict[str, Any]]:
+    """``build()`` (a figure with its static artists and dynamic slots), or with ``reuse`` this thread's copy.
+
+    The key holds the thread (a figure is never shared between threads), the static key, the dpi
+    and every rcParam, so a reused figure is the one ``build()`` would make now.
+    """
+    setup_fonts()
+    if not reuse:
+        return build()
+    key = (threading.get_ident(), static_key, DPI, _rc_fingerprint())
+    with _LOCK:
+        hit = _FIGURES.get(key)
+        if hit is not None:
+            _FIGURES.move_to_end(key)
+            return hit
+    hit = build()
+    with _LOCK:
+        _FIGURES[key] = hit
+        while len(_FIGURES) > _FIGURES_MAX:
+            _FIGURES.popitem(last=False)
+    return hit
 
 
 def _layered(fig: Figure, static_key: Hashable, dynamic: Sequence[Artist]) -> Figure:
@@ -142,7 +184,7 @@ def figure_png(fig: Figure) -> bytes:
     For a chart made by this module the static layer comes from the per-process cache when
     present (see the module docstring); any other figure is drawn in full.
     """
-    canvas = FigureCanvasAgg(fig)
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
     layers = getattr(fig, _LAYERS_ATTR, None)
     if layers is None:
         canvas.draw()
@@ -169,10 +211,27 @@ def figure_png(fig: Figure) -> bytes:
         renderer = canvas.get_renderer()
         for a in dynamic:
             a.draw(renderer)
-    buf = io.BytesIO()
-    # compress_level 1: faster than the default and, for flat-colour charts, smaller too
-    imsave(buf, np.asarray(canvas.buffer_rgba()), format="png", pil_kwargs={"compress_level": 1})
-    return buf.getvalue()
+    return _png(np.asarray(canvas.buffer_rgba()))
+
+
+def _png_chunk(tag: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
+
+
+def _png(rgba: np.ndarray) -> bytes:
+    """8-bit PNG of an (h, w, 4) uint8 image: RGB when fully opaque, no row filter, zlib level 1.
+
+    Pillow tries five filters on every row (adaptive filtering); for these flat-colour charts that
+    doubles the time and barely changes the size (see docs/performance.md).
+    """
+    h, w, _ = rgba.shape
+    opaque = bool((rgba[..., 3] == 255).all())
+    pixels = rgba[..., :3] if opaque else rgba
+    raw = np.zeros((h, 1 + w * pixels.shape[2]), dtype=np.uint8)  # column 0: filter type 0 (none)
+    raw[:, 1:] = pixels.reshape(h, -1)
+    header = struct.pack(">IIBBBBB", w, h, 8, 2 if opaque else 6, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header)
+            + _png_chunk(b"IDAT", zlib.compress(raw.tobytes(), 1)) + _png_chunk(b"IEND", b""))
 
 
 def figure_size(fig: Figure) -> tuple[int, int]:
@@ -217,19 +276,33 @@ def _legend_height(n: int, per_row: int = 4) -> float:
     return LEGEND_ROW * -(-n // per_row)
 
 
-def _hbars(ax, y: np.ndarray, widths: np.ndarray, height: float, colours) -> PolyCollection:
-    """Horizontal bars as one PolyCollection (``barh`` makes a patch per bar, ~1 ms each).
-
-    NaN widths draw nothing; the caller sets the axes limits (no autoscaling).
-    """
+def _bar_verts(y: np.ndarray, widths: np.ndarray, height: float) -> np.ndarray:
+    """Corners of horizontal bars from 0 to ``widths`` centred on ``y``; NaN widths are empty bars."""
     w = np.nan_to_num(np.asarray(widths, dtype=float))
     y = np.asarray(y, dtype=float)
     lo, hi, zero = y - height / 2, y + height / 2, np.zeros_like(w)
-    verts = np.stack([np.column_stack([zero, lo]), np.column_stack([w, lo]),
-                      np.column_stack([w, hi]), np.column_stack([zero, hi])], axis=1)
-    coll = PolyCollection(verts, facecolors=colours, edgecolors="none")
+    return np.stack([np.column_stack([zero, lo]), np.column_stack([w, lo]),
+                     np.column_stack([w, hi]), np.column_stack([zero, hi])], axis=1)
+
+
+def _hbars(ax, y: np.ndarray, widths: np.ndarray, height: float, colours) -> PolyCollection:
+    """Horizontal bars as one PolyCollection (``barh`` makes a patch per bar, ~1 ms each).
+
+    NaN widths draw nothing; the caller sets the axes limits (no autoscaling). Move the bars of a
+    reused figure with ``coll.set_verts(_bar_verts(...))``.
+    """
+    coll = PolyCollection(_bar_verts(y, widths, height), facecolors=colours, edgecolors="none")
     ax.add_collection(coll, autolim=False)
     return coll
+
+
+def _set_text(t: Text, x: float, y: float, text: str, colour: str, va: str | None = None) -> None:
+    """Move and rewrite a text slot of a reused figure (an empty text draws nothing)."""
+    t.set_position((x, y))
+    t.set_text(text)
+    t.set_color(colour)
+    if va is not None:
+        t.set_verticalalignment(va)
 
 
 def _category_labels(ax, labels: Sequence[str], fontsize: float = TEXT_PT) -> None:
@@ -295,10 +368,11 @@ def _nice_axis(x: float) -> tuple[float, tuple[float, ...]]:
 # ---------------------------------------------------------------------------------------------
 # district report charts
 # ---------------------------------------------------------------------------------------------
-def dimension_chart(result: IndexResult, district: str, year: int, lang: str = "zh") -> Figure:
+def dimension_chart(result: IndexResult, district: str, year: int, lang: str = "zh", reuse: bool = False) -> Figure:
     """Dimension scores of the district against that year's peer median (horizontal bars).
 
-    A dimension without a score is labelled missing instead of drawn as a zero bar.
+    A dimension without a score is labelled missing instead of drawn as a zero bar. ``reuse``:
+    see the module docstring.
     """
     check_lang(lang)
     district, year = check_row(result, district, year)
@@ -314,26 +388,32 @@ def dimension_chart(result: IndexResult, district: str, year: int, lang: str = "
     row_h = max(0.40, 0.08 + 0.16 * max(rows, default=1))
     head = 0.30 + _legend_height(len(legend)) + 0.10
     height = head + 0.35 + row_h * len(dims)
-    # static layer
-    fig = _new(WIDTH, height, title)
-    _legend(fig, legend)
-    ax = fig.add_axes((0.25, 0.35 / height, 0.70, 1 - (head + 0.35) / height))
-    ax.set_ylim(len(dims) - 0.5, -0.5)
-    ax.set_xlim(0, 105)
-    _value_grid(ax, "x", [0, 25, 50, 75, 100])
-    _category_labels(ax, labels)
-    _style(ax)
-    ax.spines["left"].set_visible(False)
-    # dynamic artists
     y = np.arange(len(dims))
-    dynamic: list[Artist] = [_hbars(ax, y - 0.19, own, 0.38, ACCENT), _hbars(ax, y + 0.19, med, 0.38, PEER)]
-    for i, v in enumerate(own):
+    static_key = ("dimension", title, legend, labels, height)
+
+    def build() -> tuple[Figure, dict[str, Any]]:
+        fig = _new(WIDTH, height, title)
+        _legend(fig, legend)
+        ax = fig.add_axes((0.25, 0.35 / height, 0.70, 1 - (head + 0.35) / height))
+        ax.set_ylim(len(dims) - 0.5, -0.5)
+        ax.set_xlim(0, 105)
+        _value_grid(ax, "x", [0, 25, 50, 75, 100])
+        _category_labels(ax, labels)
+        _style(ax)
+        ax.spines["left"].set_visible(False)
+        empty = np.full(len(dims), np.nan)
+        return fig, {"own": _hbars(ax, y - 0.19, empty, 0.38, ACCENT), "med": _hbars(ax, y + 0.19, empty, 0.38, PEER),
+                     "values": [ax.text(0, i - 0.19, "", va="center", fontsize=TEXT_PT) for i in range(len(dims))]}
+
+    fig, slots = _built(static_key, build, reuse)
+    slots["own"].set_verts(_bar_verts(y - 0.19, own, 0.38))
+    slots["med"].set_verts(_bar_verts(y + 0.19, med, 0.38))
+    for i, (t, v) in enumerate(zip(slots["values"], own, strict=True)):
         if np.isnan(v):
-            dynamic.append(ax.text(1, i - 0.19, _missing_label(lang), va="center", fontsize=TEXT_PT,
-                                   color=MISSING_COLOUR))
+            _set_text(t, 1, i - 0.19, _missing_label(lang), MISSING_COLOUR)
         else:
-            dynamic.append(ax.text(v + 1, i - 0.19, f"{v:.1f}", va="center", fontsize=TEXT_PT))
-    return _layered(fig, ("dimension", title, legend, labels, height), dynamic)
+            _set_text(t, v + 1, i - 0.19, f"{v:.1f}", rcParams["text.color"])
+    return _layered(fig, static_key, [slots["own"], slots["med"], *slots["values"]])
 
 
 def _trend_floor(result: IndexResult, year: int) -> float:
@@ -345,12 +425,13 @@ def _trend_floor(result: IndexResult, year: int) -> float:
     return float(max(0.0, np.floor(low / 10) * 10 - 10))
 
 
-def trend_chart(result: IndexResult, district: str, year: int, lang: str = "zh") -> Figure:
+def trend_chart(result: IndexResult, district: str, year: int, lang: str = "zh", reuse: bool = False) -> Figure:
     """Index score (with the peer median) and rank over the district's years up to ``year``.
 
     Years without an index are gaps, not zeros, and are labelled missing; the rank axis is
     inverted (1 at the top) and each point is labelled "rank/N". Every district of a year
-    shares the index axis (from 10 below the year's lowest index to 100).
+    shares the index axis (from 10 below the year's lowest index to 100). ``reuse``: see the
+    module docstring.
     """
     check_lang(lang)
     district, year = check_row(result, district, year)
@@ -366,46 +447,53 @@ def trend_chart(result: IndexResult, district: str, year: int, lang: str = "zh")
     legend = (("本区" if lang == "zh" else "district", ACCENT), ("同级中位数" if lang == "zh" else "peer median", PEER))
     sub1 = "指数" if lang == "zh" else "Index"
     sub2 = "排名（1 = 最好）" if lang == "zh" else "Rank (1 = best)"
-    # static layer
     height = 3.0
-    fig = _new(WIDTH, height, title)
-    _legend(fig, legend)
-    axes_top = 1 - (0.30 + _legend_height(len(legend)) + 0.35) / height
-    ax1 = fig.add_axes((0.08, 0.40 / height, 0.38, axes_top - 0.40 / height))
-    ax2 = fig.add_axes((0.58, 0.40 / height, 0.36, axes_top - 0.40 / height))
     x = np.arange(len(years))
-    ax1.set_ylim(lo, 100)
-    _value_grid(ax1, "y", np.arange(lo, 100.5, 10 if 100 - lo <= 40 else 20))
-    ax1.set_title(sub1, fontsize=TEXT_PT, loc="left", pad=8)
-    # a little room above rank 1 so its "1/N" label stays inside the panel, under the title
-    ax2.set_ylim(top + 0.5, 0.5 - 0.12 * max(top, 2))
-    _value_grid(ax2, "y", [1, top] if top > 1 else [1])
-    ax2.set_title(sub2, fontsize=TEXT_PT, loc="left", pad=8)
-    for ax in (ax1, ax2):
-        ax.set_xlim(-0.5, len(years) - 0.5)
-        _x_labels(ax, [str(y) for y in years])
-        _style(ax)
-    # dynamic artists
-    fixed = {"scalex": False, "scaley": False, "marker": "o"}
-    dynamic: list[Artist] = [
-        *ax1.plot(x, med, color=PEER, linestyle="--", markersize=3, linewidth=1, **fixed),
-        *ax1.plot(x, score, color=ACCENT, markersize=4, linewidth=1.6, **fixed),
-        *ax2.plot(x, ranks, color=ACCENT, markersize=4, linewidth=1.6, **fixed),
-    ]
+    static_key = ("trend", title, legend, sub1, sub2, years, lo, top)
+
+    def build() -> tuple[Figure, dict[str, Any]]:
+        fig = _new(WIDTH, height, title)
+        _legend(fig, legend)
+        axes_top = 1 - (0.30 + _legend_height(len(legend)) + 0.35) / height
+        ax1 = fig.add_axes((0.08, 0.40 / height, 0.38, axes_top - 0.40 / height))
+        ax2 = fig.add_axes((0.58, 0.40 / height, 0.36, axes_top - 0.40 / height))
+        ax1.set_ylim(lo, 100)
+        _value_grid(ax1, "y", np.arange(lo, 100.5, 10 if 100 - lo <= 40 else 20))
+        ax1.set_title(sub1, fontsize=TEXT_PT, loc="left", pad=8)
+        # a little room above rank 1 so its "1/N" label stays inside the panel, under the title
+        ax2.set_ylim(top + 0.5, 0.5 - 0.12 * max(top, 2))
+        _value_grid(ax2, "y", [1, top] if top > 1 else [1])
+        ax2.set_title(sub2, fontsize=TEXT_PT, loc="left", pad=8)
+        for ax in (ax1, ax2):
+            ax.set_xlim(-0.5, len(years) - 0.5)
+            _x_labels(ax, [str(y) for y in years])
+            _style(ax)
+        fixed = {"scalex": False, "scaley": False, "marker": "o"}
+        empty = np.full(len(years), np.nan)
+        [med_line] = ax1.plot(x, empty, color=PEER, linestyle="--", markersize=3, linewidth=1, **fixed)
+        [score_line] = ax1.plot(x, empty, color=ACCENT, markersize=4, linewidth=1.6, **fixed)
+        [rank_line] = ax2.plot(x, empty, color=ACCENT, markersize=4, linewidth=1.6, **fixed)
+        return fig, {
+            "lines": (med_line, score_line, rank_line),
+            "score_missing": [ax1.text(i, lo + 0.04 * (100 - lo), "", ha="center", fontsize=TEXT_PT,
+                                       color=MISSING_COLOUR) for i in range(len(years))],
+            "ranks": [ax2.text(i, 0, "", ha="center", fontsize=TEXT_PT) for i in range(len(years))],
+        }
+
+    fig, slots = _built(static_key, build, reuse)
+    for line, values in zip(slots["lines"], (med, score, ranks), strict=True):
+        line.set_ydata(values)
     for i, (s, r, n) in enumerate(zip(score, ranks, n_ranked, strict=True)):
-        if np.isnan(s):
-            dynamic.append(ax1.text(i, lo + 0.04 * (100 - lo), _missing_label(lang), ha="center", fontsize=TEXT_PT,
-                                    color=MISSING_COLOUR))
+        slots["score_missing"][i].set_text(_missing_label(lang) if np.isnan(s) else "")
         if np.isnan(r):
-            dynamic.append(ax2.text(i, (top + 1) / 2, _missing_label(lang), ha="center", fontsize=TEXT_PT,
-                                    color=MISSING_COLOUR))
+            _set_text(slots["ranks"][i], i, (top + 1) / 2, _missing_label(lang), MISSING_COLOUR, "baseline")
         else:
-            dynamic.append(ax2.text(i, r - 0.04 * max(top, 2), f"{int(r)}/{n}", ha="center", va="bottom",
-                                    fontsize=TEXT_PT))
-    return _layered(fig, ("trend", title, legend, sub1, sub2, years, lo, top), dynamic)
+            _set_text(slots["ranks"][i], i, r - 0.04 * max(top, 2), f"{int(r)}/{n}", rcParams["text.color"], "bottom")
+    return _layered(fig, static_key, [*slots["lines"], *slots["score_missing"], *slots["ranks"]])
 
 
-def contribution_chart(result: IndexResult, district: str, year: int, lang: str = "zh") -> Figure:
+def contribution_chart(result: IndexResult, district: str, year: int, lang: str = "zh", reuse: bool = False
+                       ) -> Figure:
     """Each indicator's contribution to the index (points), over the most it could add.
 
     The light bar is the indicator's weight in this district's index in points (its contribution
@@ -413,7 +501,7 @@ def contribution_chart(result: IndexResult, district: str, year: int, lang: str 
     ones, see :func:`~evaluation.report.content.realised_weights`); the coloured bar, by dimension,
     is what it contributed. Indicators without a score are labelled missing; when the index
     itself is missing the light bars are the nominal weights and the chart says there are no
-    contributions.
+    contributions. ``reuse``: see the module docstring.
     """
     check_lang(lang)
     district, year = check_row(result, district, year)
@@ -426,7 +514,7 @@ def contribution_chart(result: IndexResult, district: str, year: int, lang: str 
     contrib = result.contributions.loc[row, codes].to_numpy(dtype=float)
     scored = result.normalised.loc[row, codes].notna().to_numpy()
     dims = list(fw.children(fw.root))
-    colours = [DIM_COLOURS[dims.index(fw.dimension_of(c)) % len(DIM_COLOURS)] for c in codes]
+    colours = tuple(DIM_COLOURS[dims.index(fw.dimension_of(c)) % len(DIM_COLOURS)] for c in codes)
     labels = tuple(_wrap(f"{c} {_name(fw.nodes[c], lang)}", lang, 19, 34) for c in codes)
     title = bi("各指标对指数的贡献（分）", "Contribution of each indicator to the index (points)", lang)
     legend = (*((_name(fw.nodes[d], lang), DIM_COLOURS[i % len(DIM_COLOURS)]) for i, d in enumerate(dims)),
@@ -437,37 +525,99 @@ def contribution_chart(result: IndexResult, district: str, year: int, lang: str 
     row_h = [0.06 + 0.15 * n for n in lines]
     head = 0.30 + _legend_height(len(legend), per_row) + 0.10
     height = head + 0.35 + sum(row_h)
-    # static layer
-    fig = _new(WIDTH, height, title)
-    _legend(fig, legend, per_row=per_row)
-    ax = fig.add_axes((0.36, 0.35 / height, 0.60, 1 - (head + 0.35) / height))
     # rows as tall as their labels: y positions in inches from the top of the axes
     edges = np.concatenate([[0.0], np.cumsum(row_h)])
     y = (edges[:-1] + edges[1:]) / 2
-    ax.set_ylim(edges[-1], 0)
-    ax.set_xlim(0, xmax * 1.04)
-    _value_grid(ax, "x", ticks)
-    ax.set_yticks([])
-    trans = ax.get_yaxis_transform()
-    for yi, label in zip(y, labels, strict=True):
-        ax.text(-0.015, yi, label, transform=trans, ha="right", va="center", fontsize=TEXT_PT, linespacing=1.1)
-    _style(ax)
-    ax.spines["left"].set_visible(False)
-    # dynamic artists
     bar = 0.13
-    dynamic: list[Artist] = [
-        _hbars(ax, y, maxes, bar, LIGHT),
-        _hbars(ax, y, np.where(scored & ~np.isnan(contrib), contrib, 0.0), bar, colours),
-    ]
-    for i in np.flatnonzero(~scored):
-        dynamic.append(ax.text(0.01 * xmax, y[i], _missing_label(lang), va="center", fontsize=TEXT_PT,
-                               color=MISSING_COLOUR))
-    if index_missing:
-        dynamic.append(ax.text(0.5, 0.5, bi("指数缺失，无法计算贡献", "index missing: no contributions", lang),
-                               transform=ax.transAxes, ha="center", va="center", fontsize=TITLE_PT,
-                               color=MISSING_COLOUR,
-                               bbox={"facecolor": "white", "edgecolor": MISSING_COLOUR, "boxstyle": "round"}))
-    return _layered(fig, ("contribution", title, legend, labels, ticks, height), dynamic)
+    static_key = ("contribution", title, legend, labels, colours, ticks, height)
+
+    def build() -> tuple[Figure, dict[str, Any]]:
+        fig = _new(WIDTH, height, title)
+        _legend(fig, legend, per_row=per_row)
+        ax = fig.add_axes((0.36, 0.35 / height, 0.60, 1 - (head + 0.35) / height))
+        ax.set_ylim(edges[-1], 0)
+        ax.set_xlim(0, xmax * 1.04)
+        _value_grid(ax, "x", ticks)
+        ax.set_yticks([])
+        trans = ax.get_yaxis_transform()
+        for yi, label in zip(y, labels, strict=True):
+            ax.text(-0.015, yi, label, transform=trans, ha="right", va="center", fontsize=TEXT_PT, linespacing=1.1)
+        _style(ax)
+        ax.spines["left"].set_visible(False)
+        empty = np.full(len(codes), np.nan)
+        return fig, {
+            "bars": (_hbars(ax, y, empty, bar, LIGHT), _hbars(ax, y, empty, bar, list(colours))),
+            "missing": [ax.text(0.01 * xmax, yi, "", va="center", fontsize=TEXT_PT, color=MISSING_COLOUR)
+                        for yi in y],
+            "no_index": ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center", va="center", fontsize=TITLE_PT,
+                                color=MISSING_COLOUR,
+                                bbox={"facecolor": "white", "edgecolor": MISSING_COLOUR, "boxstyle": "round"}),
+        }
+
+    fig, slots = _built(static_key, build, reuse)
+    light, coloured = slots["bars"]
+    light.set_verts(_bar_verts(y, maxes, bar))
+    coloured.set_verts(_bar_verts(y, np.where(scored & ~np.isnan(contrib), contrib, 0.0), bar))
+    for t, ok in zip(slots["missing"], scored, strict=True):
+        t.set_text("" if ok else _missing_label(lang))
+    slots["no_index"].set_text(bi("指数缺失，无法计算贡献", "index missing: no contributions", lang)
+                               if index_missing else "")
+    return _layered(fig, static_key, [light, coloured, *slots["missing"], slots["no_index"]])
+
+
+# ---------------------------------------------------------------------------------------------
+# district profile: small multiples of the dimension scores over the years
+# ---------------------------------------------------------------------------------------------
+def dimension_panels(own: np.ndarray, med: np.ndarray, years: Sequence[int], names: Sequence[str], title: str,
+                     legend: Sequence[tuple[str, str]], lang: str = "zh", reuse: bool = False) -> Figure:
+    """Small multiples, three a row: each dimension's score over ``years`` (district solid, median dashed).
+
+    ``own`` and ``med`` are (dimensions × years) arrays with NaN for missing; each panel labels
+    the last year's score, or says missing. ``reuse``: see the module docstring.
+    """
+    names, years, legend = tuple(names), tuple(int(y) for y in years), tuple(legend)
+    cols = 3
+    rows = max(1, -(-len(names) // cols))
+    panel_h = 1.55
+    head = 0.30 + _legend_height(len(legend)) + 0.15
+    height = head + rows * panel_h
+    x = np.arange(len(years))
+    static_key = ("panels", title, legend, names, years, height)
+
+    def build() -> tuple[Figure, dict[str, Any]]:
+        fig = _new(WIDTH, height, title)
+        _legend(fig, legend)
+        fixed = {"scalex": False, "scaley": False, "marker": "o"}
+        empty = np.full(len(years), np.nan)
+        lines, values = [], []
+        for i, name in enumerate(names):
+            r, c = divmod(i, cols)
+            bottom = (height - head - (r + 1) * panel_h + 0.40) / height
+            ax = fig.add_axes((0.06 + c * 0.32, bottom, 0.26, (panel_h - 0.90) / height))  # room for 2-line titles
+            ax.set_xlim(-0.5, len(years) - 0.5)
+            ax.set_ylim(0, 105)
+            _value_grid(ax, "y", [0, 50, 100])
+            _x_labels(ax, [str(y) if len(years) <= 4 or k in (0, len(years) - 1) else ""
+                           for k, y in enumerate(years)])
+            ax.set_title(name, fontsize=TEXT_PT, loc="left", pad=4)
+            _style(ax)
+            lines += ax.plot(x, empty, color=PEER, linestyle="--", markersize=2.5, linewidth=1, **fixed)
+            lines += ax.plot(x, empty, color=ACCENT, markersize=3.5, linewidth=1.6, **fixed)
+            values.append(ax.text(0, 0, "", ha="center", fontsize=TEXT_PT))
+        return fig, {"lines": lines, "values": values}
+
+    fig, slots = _built(static_key, build, reuse)
+    for i, t in enumerate(slots["values"]):
+        slots["lines"][2 * i].set_ydata(med[i])
+        slots["lines"][2 * i + 1].set_ydata(own[i])
+        last = own[i, -1] if len(years) else np.nan
+        if np.isnan(last):  # in the middle of the panel, clear of its title
+            _set_text(t, (len(years) - 1) / 2, 50, _missing_label(lang), MISSING_COLOUR, "center")
+        else:  # above the last point, or below it near the top (the panel title sits above 105)
+            high = last > 80
+            _set_text(t, len(years) - 1, last - 6 if high else last + 6, f"{last:.1f}", "#1f2933",
+                      "top" if high else "bottom")
+    return _layered(fig, static_key, [*slots["lines"], *slots["values"]])
 
 
 # ---------------------------------------------------------------------------------------------

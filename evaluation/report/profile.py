@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 
 from indicators import IndexResult
@@ -63,8 +62,11 @@ def profile_rows(result: IndexResult, district: str, year: int, lang: str = "zh"
     return rows
 
 
-def profile_chart(result: IndexResult, district: str, year: int, lang: str = "zh") -> Figure:
-    """Small multiples: each dimension's score over the years (district solid, peer median dashed)."""
+def profile_chart(result: IndexResult, district: str, year: int, lang: str = "zh", reuse: bool = False) -> Figure:
+    """Small multiples: each dimension's score over the years (district solid, peer median dashed).
+
+    Drawn by :func:`evaluation.report.charts.dimension_panels` (``reuse``: see :mod:`~evaluation.report.charts`).
+    """
     check_lang(lang)
     district, year = check_row(result, district, year)
     fw = result.framework
@@ -76,41 +78,8 @@ def profile_chart(result: IndexResult, district: str, year: int, lang: str = "zh
     title = bi("各维度得分的变化（本区与同级中位数）", "Dimension scores over the years (district and peer median)",
                lang)
     legend = ((bi("本区", "district", lang), charts.ACCENT), (bi("同级中位数", "peer median", lang), charts.PEER))
-    cols = 3
-    rows = max(1, -(-len(dims) // cols))
-    panel_h = 1.55
-    head = 0.30 + charts._legend_height(len(legend)) + 0.15
-    height = head + rows * panel_h
-    fig = charts._new(charts.WIDTH, height, title)
-    charts._legend(fig, legend)
-    axes = []
-    for i, name in enumerate(names):
-        r, c = divmod(i, cols)
-        bottom = (height - head - (r + 1) * panel_h + 0.40) / height
-        ax = fig.add_axes((0.06 + c * 0.32, bottom, 0.26, (panel_h - 0.90) / height))  # room for 2-line titles
-        ax.set_xlim(-0.5, len(years) - 0.5)
-        ax.set_ylim(0, 105)
-        charts._value_grid(ax, "y", [0, 50, 100])
-        charts._x_labels(ax, [str(y) if len(years) <= 4 or k in (0, len(years) - 1) else ""
-                              for k, y in enumerate(years)])
-        ax.set_title(name, fontsize=charts.TEXT_PT, loc="left", pad=4)
-        charts._style(ax)
-        axes.append(ax)
-    x = np.arange(len(years))
-    fixed = {"scalex": False, "scaley": False, "marker": "o"}
-    dynamic: list[Artist] = []
-    for i, ax in enumerate(axes):
-        dynamic += ax.plot(x, med[i], color=charts.PEER, linestyle="--", markersize=2.5, linewidth=1, **fixed)
-        dynamic += ax.plot(x, own[i], color=charts.ACCENT, markersize=3.5, linewidth=1.6, **fixed)
-        last = own[i, -1] if len(years) else np.nan
-        if np.isnan(last):  # in the middle of the panel, clear of its title
-            dynamic.append(ax.text((len(years) - 1) / 2, 50, charts._missing_label(lang), ha="center", va="center",
-                                   fontsize=charts.TEXT_PT, color=charts.MISSING_COLOUR))
-        else:  # above the last point, or below it near the top (the panel title sits above 105)
-            high = last > 80
-            dynamic.append(ax.text(len(years) - 1, last - 6 if high else last + 6, f"{last:.1f}", ha="center",
-                                   va="top" if high else "bottom", fontsize=charts.TEXT_PT, color="#1f2933"))
-    return charts._layered(fig, ("profile", title, legend, names, tuple(years), height), dynamic)
+    return charts.dimension_panels(own.reshape(len(dims), len(years)), med.reshape(len(dims), len(years)), years,
+                                   names, title, legend, lang, reuse=reuse)
 
 
 def _score(result: IndexResult, district: str, year: int, dim: str) -> float:
@@ -143,7 +112,7 @@ def profile_html(result: IndexResult, district: str, year: int, summary: dict[st
             "score_missing": r["score"] is None, "median": _fmt(r["median"]) or "–",
             "rank": f"{r['rank']}/{r['n']}" if r["rank"] is not None else "–", "change": change,
         })
-    fig = profile_chart(result, district, year, lang)
+    fig = profile_chart(result, district, year, lang, reuse=True)
     chart = figure_html(charts.figure_png(fig), bi("各维度得分的变化", "Dimension scores over the years", lang),
                         charts.figure_size(fig))
     heading = bi("区情概览", "Profile", lang)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import io
 import os
 import subprocess
 import sys
@@ -159,3 +161,54 @@ def test_nice_axis_has_few_distinct_ranges():
     tops = {charts._nice_axis(x)[0] for x in np.linspace(5.1, 7.9, 50)}
     assert tops == {6.0, 8.0}
     assert charts._nice_axis(11.1) == (15.0, (0.0, 5.0, 10.0, 15.0))
+
+
+def _profile_chart(result, district, year, lang="zh", reuse=False):
+    from evaluation.report.profile import profile_chart
+
+    return profile_chart(result, district, year, lang, reuse=reuse)
+
+
+@pytest.mark.parametrize("chart", [*DISTRICT_CHARTS, _profile_chart])
+def test_reused_figure_gives_the_bytes_of_a_fresh_one(seed, panel, chart):
+    """A reused figure's slots are fully rewritten: no bar, line or label of the previous district survives."""
+    charts.clear_cache()
+    # seed 2020: Guangming lacks three dimensions; panel 2024: sample_03 lacks 9 indicators, sample_13 a dimension
+    # and a panel where sample_03 has no index or rank in 2022 (a gap in its trend)
+    gap = panel.index.index.isin([("sample_03", 2022)])
+    holey = dataclasses.replace(panel, index=panel.index.mask(gap), ranks=panel.ranks.mask(gap))
+    runs = [(seed, 2020, ["shanghai_jingan", "shenzhen_guangming", "shanghai_jingan"]),
+            (panel, 2024, ["sample_03", "sample_05", "sample_13", "sample_03"]),
+            (holey, 2024, ["sample_03", "sample_05", "sample_03"])]
+    for result, year, order in runs:
+        fresh = {d: charts.figure_png(chart(result, d, year)) for d in order}
+        assert len(set(fresh.values())) == len(set(order))
+        figures = []
+        for lang in ("zh", "en"):
+            for d in order:
+                fig = chart(result, d, year, lang, reuse=True)
+                figures.append(fig)
+                if lang == "zh":
+                    assert charts.figure_png(fig) == fresh[d], (year, d)
+        if chart is not charts.contribution_chart:  # the contribution axis (so its layout) follows the weights
+            assert all(f is figures[0] for f in figures[:len(order)])  # one figure per layout and language
+            assert figures[-1] is not figures[0]
+    assert chart(panel, "sample_05", 2024) is not chart(panel, "sample_05", 2024)  # no reuse: a new figure
+    charts.clear_cache()
+
+
+def test_png_encoder_round_trips_opaque_and_transparent_images():
+    from PIL import Image
+
+    rng = np.random.default_rng(7)
+    opaque = rng.integers(0, 256, (5, 7, 4), dtype=np.uint8)
+    opaque[..., 3] = 255
+    clear = opaque.copy()
+    clear[2, 3, 3] = 10
+    for rgba, mode in ((opaque, "RGB"), (clear, "RGBA")):
+        png = charts._png(rgba)
+        assert png.startswith(PNG)
+        img = Image.open(io.BytesIO(png))
+        img.load()
+        assert img.mode == mode and img.size == (7, 5)
+        assert np.array_equal(np.asarray(img), rgba[..., :3] if mode == "RGB" else rgba)

@@ -113,6 +113,25 @@ def test_render_html_is_self_contained_and_escaped(tmp_path):
     assert "rc.headline" not in page  # inputs are hidden
 
 
+def test_render_html_body_is_nbconverts_without_its_soup_pass(tmp_path):
+    """The exporter skips HTMLExporter's BeautifulSoup pass: the same document once both are parsed."""
+    from bs4 import BeautifulSoup
+    from nbconvert import HTMLExporter
+
+    from evaluation.report.html import _exporter
+
+    store.clear_cache()
+    csv, fw = write_tiny(tmp_path, names={"x": HOSTILE})
+    nb = executed_in_process(rc.open_report("x", 2024, csv, fw))
+    ours, _ = _exporter().from_notebook_node(nb)
+    theirs, _ = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
+                             exclude_output_prompt=True, exclude_anchor_links=True).from_notebook_node(nb)
+    assert ours != theirs  # not the soup's serialisation ...
+    assert str(BeautifulSoup(ours, "html.parser")) == str(BeautifulSoup(theirs, "html.parser"))  # ... same tree
+    assert "tabindex" not in theirs  # the basic template has no output areas the soup would mark
+    assert "No description has been provided" not in theirs  # every image has its own alt text
+
+
 def run_report(tmp_path, monkeypatch, **params) -> tuple[nbformat.NotebookNode, str, dict]:
     monkeypatch.setenv("PYTHONPATH", str(ROOT))  # the kernel imports this checkout's packages
     out_dir = tmp_path / "out"

@@ -48,6 +48,33 @@ def pdf_batch(tmp_path_factory):
             "printed": printed.getvalue(), "result": store.load_result(csv, fw, None)}
 
 
+def pdf_fonts(path) -> list[tuple[str, str, list[str]]]:
+    """(font subtype, descendant CIDFont subtype or "", embedded font-file keys) of every font in the PDF."""
+    found = []
+    for page in PdfReader(path).pages:
+        for font in page["/Resources"].get("/Font", {}).values():
+            font = font.get_object()
+            if font["/Subtype"] == "/Type0":
+                cid = font["/DescendantFonts"][0].get_object()
+                files = [k for k in cid["/FontDescriptor"].get_object() if k.startswith("/FontFile")]
+                found.append(("/Type0", cid["/Subtype"], files))
+            else:
+                descriptor = font.get("/FontDescriptor")
+                files = [k for k in descriptor.get_object() if k.startswith("/FontFile")] if descriptor else []
+                found.append((font["/Subtype"], "", files))
+    return found
+
+
+def assert_real_fonts(path) -> None:
+    """Every font of the PDF is embedded as a font program (no Type 3 drawings, bold included): TrueType CID fonts."""
+    found = pdf_fonts(path)
+    assert found and not [f for f in found if f[0] == "/Type3"], found
+    assert ("/Type0", "/CIDFontType2", ["/FontFile2"]) in found, found
+    names = {str(font["/BaseFont"]).split("+")[-1] for page in PdfReader(path).pages
+             for font in (f.get_object() for f in page["/Resources"]["/Font"].values())}
+    assert "NotoSansCJKsc-Regular" in names, names
+
+
 def pdf_text(path) -> tuple[list[tuple[float, float]], str]:
     reader = PdfReader(path)
     sizes = [(float(p.mediabox.width), float(p.mediabox.height)) for p in reader.pages]
@@ -64,6 +91,8 @@ def test_pdf_is_a4_with_searchable_chinese_and_every_scorecard_column(pdf_batch)
         assert sizes and all(abs(w - A4[0]) <= 1 and abs(h - A4[1]) <= 1 for w, h in sizes), sizes
         assert re.search(r"1 / \d", text) and f"/ {len(sizes)}" in text  # page numbers: n / total
     sizes, text = pdf_text(folder / "x.pdf")
+    if not system_has_cjk_font():  # the text's CJK font is the shipped one: a TrueType subset, not Type 3
+        assert_real_fonts(folder / "x.pdf")
     flat = re.sub(r"\s+", "", text)
     assert "甲区2024年法治建设评估报告" in flat  # title and running header, as text
     assert flat.count("甲区2024年法治建设评估报告") >= 1 + len(sizes)  # the header repeats on every page
@@ -83,16 +112,18 @@ def test_pdf_is_a4_with_searchable_chinese_and_every_scorecard_column(pdf_batch)
 def test_batch_ships_one_font_covering_every_character_and_reruns_reuse_it(pdf_batch):
     folder = pdf_batch["folder"]
     shipped = sorted((folder / "_fonts").iterdir())
-    assert len(shipped) == 1 and shipped[0].name == "rol-cjk.otf"
-    font = shipped[0]
-    assert font.stat().st_size < 1_000_000  # a subset, not the 16 MB font
+    assert [p.name for p in shipped] == ["rol-cjk-bold.ttf", "rol-cjk.ttf"]  # regular and (emboldened) bold
+    bold, font = shipped
+    assert font.stat().st_size < 1_000_000 and bold.stat().st_size < 1_000_000  # subsets, not the 16 MB font
     cmap = TTFont(font).getBestCmap()
+    assert TTFont(bold).getBestCmap() == cmap
     for page in ("x.html", "y.html", "z.html", "index.html"):
         html = (folder / page).read_text(encoding="utf-8")
         assert f'url("_fonts/{font.name}")' in html and 'src: local("Noto Sans CJK SC")' in html
+        assert f'url("_fonts/{bold.name}")' in html
         chinese = {c for c in fonts.page_chars(html) if "\u4e00" <= c <= "\u9fff"}
         assert chinese and not [c for c in chinese if ord(c) not in cmap]
-    stamps = {p: p.stat().st_mtime_ns for p in [font, *folder.glob("*.pdf"), *folder.glob("*.html")]
+    stamps = {p: p.stat().st_mtime_ns for p in [font, bold, *folder.glob("*.pdf"), *folder.glob("*.html")]
               if p.name != "index.html" and p.name != "index.pdf"}
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
@@ -115,6 +146,65 @@ def test_pages_use_the_shipped_font_and_a_page_without_it_is_caught(pdf_batch, t
     shutil.copy(folder / "x.html", bare / "x.html")  # without _fonts/
     problems = "\n".join(browser.check_page(bare, "x.html", chromium=chromium).problems())
     assert "renders as boxes" in problems
+
+
+def test_shipped_font_is_embedded_as_a_truetype_font_not_type3(tmp_path):
+    """A page whose text is set in the batch font prints with a CIDFontType2 + FontFile2, and its Chinese extracts."""
+    chromium = chromium_or_skip()
+    text = "区级法治建设评估报告 甲区 2024 计分卡 数据来源 结案率 / rule of law"
+    fonts.subset_font(set(text), tmp_path)
+    page = tmp_path / "p.html"
+    page.write_text('<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><style>'
+                    f'{fonts.font_face_css()} body {{ font-family: "Noto Sans CJK SC"; }}</style></head>'
+                    f"<body><p>{text}</p><h1>{text}</h1></body></html>", encoding="utf-8")  # h1: bold
+    done, failed = print_pages({"p": page}, chromium=chromium)
+    assert failed == {}
+    assert re.sub(r"\s+", "", pdf_text(done["p"])[1]) == re.sub(r"\s+", "", text) * 2
+    if system_has_cjk_font():
+        pytest.skip("this machine has a CJK font: local() picks it instead of the shipped file")
+    # two real fonts (regular, and the shipped bold: Chromium's own synthetic bold would be Type 3)
+    assert pdf_fonts(done["p"]) == [("/Type0", "/CIDFontType2", ["/FontFile2"])] * 2
+
+
+def test_subset_has_truetype_outlines_matching_the_cff_source(tmp_path):
+    """cu2qu keeps every glyph within a font unit or two of the source: same bounds, advances and characters."""
+    from fontTools.pens.boundsPen import BoundsPen
+
+    chars = "法治建设评估区甲乙丙 Rule of law 2024%"
+    path = fonts.subset_font(set(chars), tmp_path)
+    assert path.name == "rol-cjk.ttf"
+    font = TTFont(path)
+    bold = TTFont(path.with_name("rol-cjk-bold.ttf"))
+    assert bold["OS/2"].usWeightClass == 700 and font["OS/2"].usWeightClass == 400
+    assert font.sfntVersion == "\x00\x01\x00\x00" and "glyf" in font and "CFF " not in font
+    source = TTFont(fonts._source(), lazy=True)
+    src_cmap, cmap = source.getBestCmap(), font.getBestCmap()
+    src_glyphs, glyphs = source.getGlyphSet(), font.getGlyphSet()
+    for ch in chars:
+        new, old = cmap[ord(ch)], src_cmap[ord(ch)]
+        assert glyphs[new].width == src_glyphs[old].width, ch
+        bounds = []
+        for gs, name in ((glyphs, new), (src_glyphs, old)):
+            pen = BoundsPen(gs)
+            gs[name].draw(pen)
+            bounds.append(pen.bounds)
+        pen = BoundsPen(bold.getGlyphSet())
+        bold.getGlyphSet()[new].draw(pen)
+        assert bold.getGlyphSet()[new].width == glyphs[new].width, ch  # bold keeps the layout
+        if ch == " ":
+            assert bounds == [None, None] and pen.bounds is None
+            continue
+        assert max(abs(a - b) for a, b in zip(*bounds, strict=True)) <= 2, (ch, bounds)
+        # the bold outline grows by 1/48 em (~21 units of 1000) on every side: more at sharp corners, never less
+        grow = [bounds[0][0] - pen.bounds[0], bounds[0][1] - pen.bounds[1], pen.bounds[2] - bounds[0][2],
+                pen.bounds[3] - bounds[0][3]]
+        assert all(19 <= g <= 70 for g in grow), (ch, grow)
+    # a rerun with the same characters keeps the file; one left by an earlier version (CFF, .otf) goes
+    stamp = tmp_path / ".rolindex" / "font.sha256"
+    before = (path.stat().st_mtime_ns, stamp.read_text())
+    (path.parent / "rol-cjk.otf").write_bytes(b"old")
+    assert fonts.subset_font(set(chars), tmp_path) == path and (path.stat().st_mtime_ns, stamp.read_text()) == before
+    assert sorted(p.name for p in path.parent.iterdir()) == ["rol-cjk-bold.ttf", "rol-cjk.ttf"]
 
 
 def test_pdf_failures_are_reported_per_page(tmp_path):

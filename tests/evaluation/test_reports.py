@@ -219,6 +219,7 @@ def test_charts_of_many_reports_do_not_accumulate(tmp_path):
     from matplotlib.figure import Figure
 
     from evaluation.report import cells as rc
+    from evaluation.report import charts
 
     csv, fw = tiny(tmp_path)
 
@@ -231,13 +232,16 @@ def test_charts_of_many_reports_do_not_accumulate(tmp_path):
         for name in ("dimension_chart", "trend_chart", "contribution_chart"):
             getattr(rc, name)(ctx)
 
-    one("x")
+    for d in ("x", "y", "z"):  # each chart layout once: the figures reused per layout (charts._FIGURES)
+        one(d)
     before = figures_alive()
     for _ in range(5):
         for d in ("x", "y", "z"):
             one(d)
     assert figures_alive() == before
+    assert len(charts._FIGURES) <= charts._FIGURES_MAX  # the reused figures are bounded too
     store.clear_cache()
+    charts.clear_cache()
 
 
 def test_landing_page_escapes_and_links_relatively(tmp_path):

@@ -28,7 +28,7 @@ from indicators.grading import UNSUBMITTED_LABEL
 
 from ..errors import ReportDataError
 from .content import bi, check_lang, check_row, format_value, realised_weights
-from .store import peer_view
+from .store import district_peers
 from .store import submission_notes as figure_notes
 
 __all__ = [
@@ -277,9 +277,9 @@ def source_entries(result: IndexResult, district: str, year: int, notes: pd.Data
 # findings: significant gaps only, caveated; follow-up of last year's weaknesses
 # ---------------------------------------------------------------------------------------------
 def _gaps(result: IndexResult, district: str, year: int) -> pd.Series:
-    """Score minus the year's peer median, for the district's indicators that count in its index."""
+    """Score minus the year's peer median (the district's peer group, else all), for the indicators that count."""
     fw = result.framework
-    view = peer_view(result, year)
+    view = district_peers(result, district, year)
     if district not in view.scores.index:
         return pd.Series(dtype=float)
     row = view.scores.loc[district]
@@ -303,7 +303,7 @@ def findings(result: IndexResult, district: str, year: int, entries: Mapping[str
     district, year = check_row(result, district, year)
     fw = result.framework
     entries = entries or {}
-    view = peer_view(result, year)
+    view = district_peers(result, district, year)
     g = _gaps(result, district, year)
     out: dict[str, list[str]] = {"strengths": [], "weaknesses": [], "follow_up": []}
     for code, d in g.sort_values(ascending=False).items():
@@ -331,7 +331,7 @@ def findings(result: IndexResult, district: str, year: int, entries: Mapping[str
     if earlier:
         prev = max(earlier)
         pg = _gaps(result, district, prev)
-        pview = peer_view(result, prev)
+        pview = district_peers(result, district, prev)
         for code, d in pg.sort_values().items():
             if d > -gap:
                 continue
@@ -394,7 +394,7 @@ def rectification(result: IndexResult, district: str, year: int, lang: str = "zh
     check_lang(lang)
     district, year = check_row(result, district, year)
     fw = result.framework
-    view = peer_view(result, year)
+    view = district_peers(result, district, year)
     gaps = _gaps(result, district, year)
     out = []
     for code in fw.indicators:

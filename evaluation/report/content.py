@@ -33,7 +33,8 @@ MISSING = {"zh": "缺失", "en": "missing"}
 
 __all__ = [
     "LANGS", "bi", "check_lang", "check_row", "check_year", "district_names", "district_summary", "format_score",
-    "format_value", "methodology_note", "peer_text", "peer_words", "realised_weights", "safe_name", "scorecard", "sidecar_record",
+    "format_value", "methodology_note", "peer_text", "peer_words", "realised_weights", "safe_name", "scorecard",
+    "sidecar_record",
     "source_text", "strengths_weaknesses", "unit_text", "write_sidecar",
 ]
 
@@ -395,7 +396,8 @@ def scorecard(result: IndexResult, district: str, year: int, lang: str = "zh") -
     (:func:`evaluation.report.store.district_peers`), or every district when it has none),
     ``peer_value_median`` (+ ``_text``, natural units), ``rank`` among the ``n_ranked`` peers
     with a score (1 = best, ties share the best rank), ``rank_all`` among the ``n_all``
-    districts of the year with a score, ``contribution`` (points of the index; NaN when the index or the score is missing),
+    districts of the year with a score, ``contribution`` (points of the index; NaN when the index
+    or the score is missing),
     ``weight`` (the framework's nominal weight in the index, in points) and ``realised_weight``
     (its weight in this district's index after missing components' weight is shared out, in
     points — the contribution at a score of 100; NaN when the index is missing).

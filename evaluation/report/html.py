@@ -228,7 +228,8 @@ def scorecard_html(table: pd.DataFrame, summary: Mapping[str, Any], lang: str = 
         f"Scorecard of {s['name_en']}, {s['year']}. Coverage: {present} of {total} indicators have data "
         f"({s['coverage']:.0%}; {s['weighted_coverage']:.0%} by weight). Missing items are shown as "
         f"missing with the reason, never as 0. {peer_en}; peer medians and ranks are among those with a value"
-        f"{' (below, the rank among all districts)' if group else ''}. Contribution is the points the item adds to the index, "
+        f"{' (below, the rank among all districts)' if group else ''}. Contribution is the points the item adds "
+        "to the index, "
         "after the slash its weight in this district's index (its contribution at a score of 100; the "
         "weight of missing items is shared among the present ones).",
         lang,

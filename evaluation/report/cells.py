@@ -109,6 +109,17 @@ def profile(ctx: ReportContext) -> Fragment:
     return profile_html(ctx.result, ctx.district, ctx.year, dict(ctx.summary), ctx.lang)
 
 
+def heading(ctx: ReportContext, key: str) -> Fragment:
+    """A section heading from the wording table, in the report's language (bilingual: Chinese first).
+
+    Headings are calls, not markdown cells, so an English page has English headings only
+    (:data:`evaluation.report.wording.HEADINGS`).
+    """
+    from .wording import heading_text
+
+    return report_html._fragment("heading.html", text=heading_text(key, ctx.lang))
+
+
 def scorecard(ctx: ReportContext) -> Fragment:
     """Every dimension and indicator: value, source, score, peer median, rank, contribution."""
     table = report_data.scorecard(ctx.result, ctx.district, ctx.year, ctx.lang)
@@ -176,6 +187,16 @@ def deductions(ctx: ReportContext) -> Fragment:
     from .assessment_html import deductions_html
 
     return deductions_html(table(ctx.result, ctx.district, ctx.year, ctx.lang), ctx.lang)
+
+
+def adjustments(ctx: ReportContext) -> Fragment:
+    """加分 and 一票否决 items applied (points, grade cap, evidence), with their heading; nothing when the
+    framework declares none."""
+    from .assessment import adjustments as applied
+    from .assessment_html import adjustments_html
+
+    found = applied(ctx.result, ctx.district, ctx.year, store.figure_notes(ctx.figures), lang=ctx.lang)
+    return adjustments_html(found, ctx.lang)
 
 
 def _entries(ctx: ReportContext) -> dict:

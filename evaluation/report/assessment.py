@@ -480,7 +480,8 @@ def adjustments(result: IndexResult, district: str, year: int, notes: pd.DataFra
         if pts <= 0:
             continue
         total += pts
-        rule_zh = (f"每项 {b.per_unit:g} 分" if b.per_unit is not None else f"达到 {b.threshold:g} 即加 {b.points:g} 分")
+        rule_zh = (f"每项 {b.per_unit:g} 分" if b.per_unit is not None
+                   else f"达到 {b.threshold:g} 即加 {b.points:g} 分")
         rule_en = (f"{b.per_unit:g} points each" if b.per_unit is not None
                    else f"{b.points:g} points at {b.threshold:g} or more")
         if b.max is not None:

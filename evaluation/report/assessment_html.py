@@ -16,8 +16,8 @@ from .content import bi, check_lang
 from .html import Fragment, _fragment
 from .wording import heading_text
 
-__all__ = ["adjustments_html", "basis_html", "deductions_html", "findings_html", "grading_html", "points_html", "rectification_html",
-           "sources_html"]
+__all__ = ["adjustments_html", "basis_html", "deductions_html", "findings_html", "grading_html", "points_html",
+           "rectification_html", "sources_html"]
 
 
 def _num(x: Any, digits: int = 2) -> str:

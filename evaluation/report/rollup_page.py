@@ -143,8 +143,9 @@ def _labels(lang: str) -> dict[str, str]:
     words = {
         "rule": ("汇总规则", "Roll-up rule"), "district": ("区", "District"), "offices": ("司法所", "Offices"),
         "index": ("指数", "Index"), "rolled": ("本区汇总得分", "The district's rolled-up figures"),
-        "item": ("项目", "Item"), "score": ("汇总得分", "Rolled-up score"), "n": ("有得分的所数", "Offices with a score"),
-        "share": ("达标所占比例", "Share of offices meeting it"), "office_scores": ("各司法所得分", "Each office's scores"),
+        "item": ("项目", "Item"), "score": ("汇总得分", "Rolled-up score"),
+        "n": ("有得分的所数", "Offices with a score"), "share": ("达标所占比例", "Share of offices meeting it"),
+        "office_scores": ("各司法所得分", "Each office's scores"),
         "office": ("司法所", "Office"), "missing": ("缺失", "missing"),
         "no_data": ("当年无数据", "no figures this year"),
         "counts": ("司法所数：有指数得分 / 有数据 / 名单内", "Offices: with an index score / with figures / listed"),

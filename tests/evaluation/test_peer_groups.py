@@ -126,3 +126,13 @@ def test_a_bad_districts_table_is_a_clear_error(six, tmp_path):
         store.with_district_table(six, bad)
     with pytest.raises(EvaluationError, match=r"districts table file .*missing.csv.* does not exist"):
         store.with_district_table(six, tmp_path / "missing.csv")
+
+
+def test_index_page_ranks_within_each_group(six, tmp_path):
+    from evaluation.report.index_page import _group_ranks, render_index_page
+
+    # by hand: g1 indexes d1 72, d3 68, d2 65; g2 d5 40, d4 30; d6 no group
+    assert _group_ranks(six, 2024) == {"d1": ("g1", 1, 3), "d2": ("g1", 3, 3), "d3": ("g1", 2, 3),
+                                       "d4": ("g2", 2, 2), "d5": ("g2", 1, 2), "d6": ("", None, 0)}
+    page = render_index_page(six, 2024, {}, [], tmp_path / "index.html", "en").read_text(encoding="utf-8")
+    assert "Rank in peer group" in page and "g2 1/2" in page and "g1 3/3" in page

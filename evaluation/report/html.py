@@ -211,7 +211,7 @@ def scorecard_html(table: pd.DataFrame, summary: Mapping[str, Any], lang: str = 
             "peer_median": "–" if pd.isna(r.peer_median) else f"{r.peer_median:.1f}",
             "rank": "–" if r.rank is None or pd.isna(r.rank) else f"{int(r.rank)}/{r.n_ranked}",
             "rank_all": ("" if not summary.get("group") or r.rank_all is None or pd.isna(r.rank_all)
-                         else bi(f"全部 {int(r.rank_all)}/{r.n_all}", f"all {int(r.rank_all)}/{r.n_all}", lang)),
+                         else f"{bi('全部', 'all', lang)} {int(r.rank_all)}/{r.n_all}"),
             "points": "–" if pd.isna(r.contribution) else f"{r.contribution:.2f}",
             "weight": "" if pd.isna(r.realised_weight) or score_missing else f"{r.realised_weight:.2f}",
         })

@@ -225,7 +225,7 @@ def render_index_page(
         if peer is not None:
             group, g_rank, g_n = peer.get(district, ("", None, 0))
             text = ("–" if not group else f"{group} {g_rank}/{g_n}" if g_rank is not None else group)
-            cells.append(_cell(text, f"{group}\t{g_rank or 0:06d}" if group else None, "rol-nowrap"))
+            cells.append(_cell(text, f"{group}\t{g_rank or 0:06d}" if group else None))
         if bool(is_graded) or index is None:
             rows.append(cells)
         else:

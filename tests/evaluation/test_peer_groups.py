@@ -90,7 +90,9 @@ def test_scorecard_page_names_the_group_and_shows_both_ranks(six):
     assert "Peers: the 2 districts of peer group g2" in page
     assert "2/2<br><span class=\"rol-sub\">all 4/6</span>" in page  # A.1 within the group, then overall
     alone = scorecard_html(rd.scorecard(six, "d6", 2024, "zh"), rd.district_summary(six, "d6", 2024), "zh")
-    assert "本区未分组，与当年全部 6 个区比较" in alone and "全部 " not in alone.split("<tbody>")[1]
+    assert "本区未分组，与当年全部 6 个区比较" in alone and "全部" not in alone.split("<tbody>")[1]
+    grouped = scorecard_html(rd.scorecard(six, "d1", 2024, "zh"), rd.district_summary(six, "d1", 2024), "zh")
+    assert "2/3<br><span class=\"rol-sub\">全部 / all 2/6</span>" in grouped
 
 
 def test_profile_uses_the_group_medians_by_hand(six):

@@ -104,7 +104,8 @@ def write_rollup_pages(result: IndexResult, ru: Rollup, year: int, folder: str |
     """Write ``<folder>/<district>.html`` for every district of the roll-up and ``<folder>/index.html``.
 
     Returns the index page and {district: page}. The index page lists each district's offices
-    (scored / with figures / listed), its rolled-up index and dimensions, linking its page.
+    (scored / with figures / listed), its rolled-up index and dimensions, linking its page. The
+    CJK font subset for the pages' characters goes to ``<folder>/_fonts/`` (as for report batches).
     """
     check_lang(lang)
     if int(year) not in ru.scores.index.get_level_values("year"):
@@ -136,7 +137,12 @@ def write_rollup_pages(result: IndexResult, ru: Rollup, year: int, folder: str |
     title = bi(f"{fw.zh} {year}年区级汇总", f"{fw.en} — district roll-up {year}", lang)
     html = templating.render("rollup_index.html", title=title, script=Markup(SORT_SCRIPT), rows=rows,
                              dims=dims, rule=rule, labels=_labels(lang), **common)
-    return atomic_write_text(folder / "index.html", html + "\n"), pages
+    index_page = atomic_write_text(folder / "index.html", html + "\n")
+    chars: set[str] = set()  # the CJK font subset for the characters of these pages (_fonts/, as report batches)
+    for page in sorted(folder.glob("*.html")):
+        chars |= fonts.page_chars(page.read_text(encoding="utf-8"))
+    fonts.subset_font(chars, folder)
+    return index_page, pages
 
 
 def _labels(lang: str) -> dict[str, str]:

@@ -11,12 +11,16 @@ import argparse
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from indicators import DataError, IndexResult
-from indicators.rollup import ROLLUPS, Rollup, read_mapping, rollup
-from indicators.submission import Submission
+from indicators import DataError
+
+if TYPE_CHECKING:  # the roll-up (and the result type, with the whole pipeline) load only with --rollup
+    from indicators import IndexResult
+    from indicators.rollup import Rollup
+    from indicators.submission import Submission
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,8 @@ def add_arguments(p: argparse.ArgumentParser, *, outputs: bool = True) -> None:
                    help="office → district table (columns office, district[, district_name]): check every office "
                         "is mapped" + ("; roll office scores up to districts" if outputs else ""))
     if outputs:
+        from indicators.rollup import ROLLUPS
+
         p.add_argument("--rollup-method", default="mean", choices=ROLLUPS.names(),
                        help="district value from its offices' scores (default: %(default)s)")
         p.add_argument("--rollup-out", help="roll-up CSV (default: beside the scores, <scores>.rollup.csv)")
@@ -72,6 +78,8 @@ def check_offices(sub: Submission, mapping: pd.DataFrame, label: str) -> list[st
 
 def report_mapping(sub: Submission, path: Path) -> bool:
     """Print the mapping file's problems and the offices it lacks (``validate --rollup``); True if none."""
+    from indicators.rollup import read_mapping
+
     try:
         mapping = read_mapping(path)
     except DataError as exc:
@@ -89,6 +97,8 @@ def report_mapping(sub: Submission, path: Path) -> bool:
 
 def read_checked(sub: Submission, opts: RollupOptions) -> pd.DataFrame:
     """Read the mapping and check it covers every office of ``sub``, before anything is scored."""
+    from indicators.rollup import read_mapping
+
     mapping = read_mapping(opts.mapping)
     problems = check_offices(sub, mapping, opts.mapping.name)
     if problems:
@@ -99,6 +109,8 @@ def read_checked(sub: Submission, opts: RollupOptions) -> pd.DataFrame:
 def write_rollup(result: IndexResult, mapping: pd.DataFrame, opts: RollupOptions, scores_out: Path,
                  years: Sequence[int]) -> Rollup:
     """Roll the offices up, write the CSV atomically and print each year's district summary."""
+    from indicators.rollup import rollup
+
     ru = rollup(result, mapping, method=opts.method)
     out = ru.to_csv(opts.out_for(scores_out))
     silent = int((ru.offices["n_with_data"] == 0).sum())

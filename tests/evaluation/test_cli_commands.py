@@ -59,8 +59,23 @@ def test_a_command_imports_only_its_own_module():
     )
     assert "evaluation.commands.validate" in loaded
     assert not [c.module for n, c in COMMANDS.items() if n != "validate" and c.module in loaded]
-    # scipy.optimize comes with ``import indicators`` until the library imports it lazily (issue 12)
-    assert not [m for m in loaded if m in ("papermill", "nbformat", "nbclient", "matplotlib", "openpyxl")]
+    assert not [m for m in loaded if m in HEAVY or m.startswith(tuple(h + "." for h in HEAVY))]
+    # validating needs the framework and the submission, not the scoring pipeline and its methods
+    assert not {"indicators.pipeline", "indicators.steps", "indicators.methodology", "scipy"} & loaded
+
+
+def test_import_indicators_is_light_and_its_names_load_on_use():
+    loaded = _modules_after("import indicators")
+    assert "pandas" not in loaded and "yaml" not in loaded and "indicators.framework" not in loaded
+    loaded = _modules_after("from indicators import build_index, load_framework, Step, IndexResult\n"
+                            "import indicators\n"
+                            "assert indicators.Step.__module__ == 'indicators.registry'\n"
+                            "assert set(indicators.__all__) <= set(dir(indicators))\n")
+    assert {"pandas", "indicators.pipeline", "indicators.framework"} <= loaded
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        import indicators
+
+        indicators.nope  # noqa: B018
 
 
 def test_help_lists_every_command(capsys):

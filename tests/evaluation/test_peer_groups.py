@@ -138,3 +138,21 @@ def test_index_page_ranks_within_each_group(six, tmp_path):
                                        "d4": ("g2", 2, 2), "d5": ("g2", 1, 2), "d6": ("", None, 0)}
     page = render_index_page(six, 2024, {}, [], tmp_path / "index.html", "en").read_text(encoding="utf-8")
     assert "Rank in peer group" in page and "g2 1/2" in page and "g1 3/3" in page
+
+
+def test_without_a_table_the_figures_group_column_decides(tmp_path):
+    """A ``--ledger`` export writes the register's peer group into the figures' ``group`` column."""
+    store.clear_cache()
+    fw = tmp_path / "tiny.yaml"
+    fw.write_text(FRAMEWORK_YAML, encoding="utf-8")
+    groups = {"d1": "g1", "d2": "g1", "d3": "g1", "d4": "g2", "d5": "g2", "d6": ""}
+    lines = ["district,year,figure,value,group,source"]
+    for d, (closed, aid, sat) in FIG.items():
+        for fid, v in (("population", 100000), ("cases", 100), ("closed", closed), ("aid", aid), ("sat", sat)):
+            lines.append(f"{d},2024,{fid},{v},{groups[d]},synthetic:tests")
+    csv = tmp_path / "ledger_figures_2024.csv"
+    csv.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    r = store.load_result(csv, fw, None)
+    assert [by_code(rd.scorecard(r, "d4", 2024))[c]["peer_median"] for c in ("A", "B")] == pytest.approx([50, 12.5])
+    assert rd.district_summary(r, "d6", 2024)["n_peers"] == 6
+    store.clear_cache()

@@ -56,6 +56,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "(bureau name, logo, colours, cover page); also ROLINDEX_TEMPLATES (see docs/reports.md)")
     p.add_argument("--pdf", action="store_true",
                    help="also print each page to <district>.pdf beside its HTML (A4, headless chromium)")
+    p.add_argument("--district-table", metavar="CSV",
+                   help="区县表 / districts table (district,name_zh,name_en,city,peer_group): each district's peer "
+                        "group — peer medians and ranks within it (default: the figures' group column; with "
+                        "--ledger, the districts register)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_ledger_source(p)
 
@@ -77,6 +81,7 @@ def run(args: argparse.Namespace) -> int:
             workers=args.workers, scheduler=args.scheduler, mode=args.mode, force=args.force, lang=args.lang,
             keep_notebooks=args.keep_notebooks, progress=not args.no_progress, uncertainty=args.uncertainty,
             replications=args.replications, templates=args.templates, pdf=args.pdf,
+            districts_table=args.district_table,
         )
     except EvaluationError as exc:  # a LedgerError too (bad --ledger, --year or --as-of)
         print(f"error: {exc}", file=sys.stderr)

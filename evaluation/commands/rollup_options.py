@@ -35,6 +35,11 @@ class RollupOptions:
         """The roll-up CSV: ``--rollup-out``, else beside the scores (``scores.rollup.csv``)."""
         return self.out if self.out is not None else scores.with_suffix(".rollup.csv")
 
+    def pages_for(self, scores: Path, year: int) -> Path:
+        """The year's roll-up pages: a folder beside the roll-up CSV (``scores.rollup/<year>/``)."""
+        csv = self.out_for(scores)
+        return csv.parent / csv.name.removesuffix(".csv") / str(year)
+
 
 def add_arguments(p: argparse.ArgumentParser, *, outputs: bool = True) -> None:
     """Add ``--rollup`` (and, for ``score``, ``--rollup-method``/``--rollup-out``) to a sub-command."""
@@ -114,6 +119,11 @@ def write_rollup(result: IndexResult, mapping: pd.DataFrame, opts: RollupOptions
     never = sorted(set(mapping.index) - set(result.index.index.get_level_values("district")))
     note = f"; {len(never)} office(s) without figures in any year: {', '.join(never)}" if never else ""
     print(f"wrote {out} ({len(ru.scores)} district-years, {silent} without office data{note})")
+    from ..report.rollup_page import write_rollup_pages
+
+    for y in years:
+        index, pages = write_rollup_pages(result, ru, y, opts.pages_for(scores_out, y))
+        print(f"wrote {index} (区级汇总页 / district roll-up pages: {len(pages)} districts, {y})")
     return ru
 
 

@@ -28,11 +28,11 @@ from indicators.grading import UNSUBMITTED_LABEL
 
 from ..errors import ReportDataError
 from .content import bi, check_lang, check_row, format_value, realised_weights
-from .store import peer_view
+from .store import district_peers
 from .store import submission_notes as figure_notes
 
 __all__ = [
-    "SOURCES_FILE", "deductions", "figure_notes", "findings", "points_table", "read_sources",
+    "SOURCES_FILE", "adjustments", "deductions", "figure_notes", "findings", "points_table", "read_sources",
     "source_entries",
 ]
 
@@ -277,9 +277,9 @@ def source_entries(result: IndexResult, district: str, year: int, notes: pd.Data
 # findings: significant gaps only, caveated; follow-up of last year's weaknesses
 # ---------------------------------------------------------------------------------------------
 def _gaps(result: IndexResult, district: str, year: int) -> pd.Series:
-    """Score minus the year's peer median, for the district's indicators that count in its index."""
+    """Score minus the year's peer median (the district's peer group, else all), for the indicators that count."""
     fw = result.framework
-    view = peer_view(result, year)
+    view = district_peers(result, district, year)
     if district not in view.scores.index:
         return pd.Series(dtype=float)
     row = view.scores.loc[district]
@@ -303,7 +303,7 @@ def findings(result: IndexResult, district: str, year: int, entries: Mapping[str
     district, year = check_row(result, district, year)
     fw = result.framework
     entries = entries or {}
-    view = peer_view(result, year)
+    view = district_peers(result, district, year)
     g = _gaps(result, district, year)
     out: dict[str, list[str]] = {"strengths": [], "weaknesses": [], "follow_up": []}
     for code, d in g.sort_values(ascending=False).items():
@@ -331,7 +331,7 @@ def findings(result: IndexResult, district: str, year: int, entries: Mapping[str
     if earlier:
         prev = max(earlier)
         pg = _gaps(result, district, prev)
-        pview = peer_view(result, prev)
+        pview = district_peers(result, district, prev)
         for code, d in pg.sort_values().items():
             if d > -gap:
                 continue
@@ -394,7 +394,7 @@ def rectification(result: IndexResult, district: str, year: int, lang: str = "zh
     check_lang(lang)
     district, year = check_row(result, district, year)
     fw = result.framework
-    view = peer_view(result, year)
+    view = district_peers(result, district, year)
     gaps = _gaps(result, district, year)
     out = []
     for code in fw.indicators:
@@ -415,3 +415,93 @@ def rectification(result: IndexResult, district: str, year: int, lang: str = "zh
             "unit": bi(*advice.unit, lang) if advice.unit[0] else "",
         })
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# 加分 (bonus) and 一票否决 (veto) items applied
+# ---------------------------------------------------------------------------------------------
+def _band(index: float, result: IndexResult) -> tuple[str, str] | None:
+    """(zh, en) of the methodology's grade band an index falls in, before any veto (None: missing)."""
+    if pd.isna(index):
+        return None
+    for band in result.methodology.grades:  # top-down, as the pipeline grades
+        if index >= band.min - 1e-9:
+            return band.zh, band.en
+    return None
+
+
+def _evidence(result: IndexResult, district: str, year: int, figure: str, notes: pd.DataFrame | None,
+              sources: pd.DataFrame, lang: str) -> list[str]:
+    """The figure's submitted value, its document (title) and quote, and its note."""
+    fw = result.framework
+    spec = fw.figures[figure]
+    label = spec.zh if lang == "zh" else spec.en
+    value = result.figures.at[(district, year), figure] if figure in result.figures.columns else np.nan
+    lines = [f"{label}: {format_value(value, spec.unit or '', lang)}"]
+    key = (district, year, figure)
+    if notes is None or key not in notes.index:
+        return lines
+    n = notes.loc[key]
+    sid = "" if pd.isna(n["source"]) else str(n["source"])
+    if sid.startswith("synthetic:"):
+        lines.append(bi("来源：合成数据", "source: synthetic data", lang))
+    elif sid in sources.index:
+        s = sources.loc[sid]
+        lines.append(bi(f"来源：{s['title_zh']}", f"source: {s['title_en']}", lang))
+    elif sid:
+        lines.append(bi(f"来源：{sid}", f"source: {sid}", lang))
+    if not pd.isna(n["quote"]) and str(n["quote"]):
+        lines.append(f"「{n['quote']}」")
+    if not pd.isna(n["note"]) and str(n["note"]):
+        lines.append(str(n["note"]))
+    return lines
+
+
+def adjustments(result: IndexResult, district: str, year: int, notes: pd.DataFrame | None = None,
+                sources: pd.DataFrame | None = None, lang: str = "zh") -> dict[str, Any]:
+    """The framework's 加分 (bonus) and 一票否决 (veto) items applied to this district-year.
+
+    Returns ``declared`` (whether the framework declares any item), ``items`` — one per applied
+    item (a bonus giving points, a veto whose figure reached its threshold), each with ``kind``
+    (``bonus``/``veto``), ``id``, ``name``, ``effect`` (points added, or the grade cap with the
+    grade the index alone would give) and ``evidence`` (the figure's value, document and quote)
+    — and ``bonus_total`` (points added to the index; the index never exceeds the scale). Text
+    in the report's language. See :mod:`indicators.adjustments` for the rules.
+    """
+    check_lang(lang)
+    district, year = check_row(result, district, year)
+    fw, row = result.framework, (district, year)
+    sources = read_sources() if sources is None else sources
+    items: list[dict[str, Any]] = []
+    total = 0.0
+    bonus = result.explain.get("bonus")
+    for b in fw.bonus:
+        pts = float(bonus.at[row, b.id]) if isinstance(bonus, pd.DataFrame) and b.id in bonus.columns else 0.0
+        if pts <= 0:
+            continue
+        total += pts
+        rule_zh = (f"每项 {b.per_unit:g} 分" if b.per_unit is not None
+                   else f"达到 {b.threshold:g} 即加 {b.points:g} 分")
+        rule_en = (f"{b.per_unit:g} points each" if b.per_unit is not None
+                   else f"{b.points:g} points at {b.threshold:g} or more")
+        if b.max is not None:
+            rule_zh += f"，最多 {b.max:g} 分"
+            rule_en += f", at most {b.max:g}"
+        items.append({"kind": "bonus", "id": b.id, "name": bi(b.zh, b.en, lang),
+                      "effect": bi(f"加 {pts:.2f} 分（{rule_zh}）", f"+{pts:.2f} points ({rule_en})", lang),
+                      "evidence": _evidence(result, district, year, b.figure, notes, sources, lang)})
+    veto = result.explain.get("veto")
+    before = _band(float(result.index[row]) if pd.notna(result.index[row]) else np.nan, result)
+    bands = {g.zh: g for g in result.methodology.grades} | {g.en: g for g in result.methodology.grades}
+    for v in fw.veto:
+        hit = bool(veto.at[row, v.id]) if isinstance(veto, pd.DataFrame) and v.id in veto.columns else False
+        if not hit:
+            continue
+        cap = bands.get(v.cap_grade)
+        cap_zh, cap_en = (cap.zh, cap.en) if cap is not None else (v.cap_grade, v.cap_grade)
+        was_zh, was_en = before if before is not None else ("–", "–")
+        items.append({"kind": "veto", "id": v.id, "name": bi(v.zh, v.en, lang),
+                      "effect": bi(f"一票否决：等次最高为“{cap_zh}”（按指数为“{was_zh}”）",
+                                   f"veto: grade at most {cap_en} (the index alone gives {was_en})", lang),
+                      "evidence": _evidence(result, district, year, v.figure, notes, sources, lang)})
+    return {"declared": bool(fw.bonus or fw.veto), "items": items, "bonus_total": total}

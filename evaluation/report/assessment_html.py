@@ -14,9 +14,10 @@ import pandas as pd
 
 from .content import bi, check_lang
 from .html import Fragment, _fragment
+from .wording import heading_text
 
-__all__ = ["basis_html", "deductions_html", "findings_html", "grading_html", "points_html", "rectification_html",
-           "sources_html"]
+__all__ = ["adjustments_html", "basis_html", "deductions_html", "findings_html", "grading_html", "points_html",
+           "rectification_html", "sources_html"]
 
 
 def _num(x: Any, digits: int = 2) -> str:
@@ -159,3 +160,30 @@ def rectification_html(items: Sequence[Mapping[str, str]], lang: str = "zh") -> 
         _cell(i["suggestion"]), _cell(i["unit"] or "–")]} for i in items]
     return _table("rol-rectify", [("指标", "Indicator"), ("得分", "Score"), ("存在问题", "Problem"),
                                   ("整改建议", "Suggestion"), ("责任单位", "Responsible unit")], rows, lang)
+
+
+def adjustments_html(found: Mapping[str, Any], lang: str = "zh") -> Fragment:
+    """加分 and 一票否决 items applied (what, points or the grade cap, evidence), under their heading.
+
+    Nothing at all when the framework declares no such item (from
+    :func:`evaluation.report.assessment.adjustments`).
+    """
+    check_lang(lang)
+    if not found.get("declared"):
+        return Fragment("")
+    heading = heading_text("adjustments", lang)
+    items = found.get("items") or []
+    if not items:
+        body = _fragment("note.html", text=bi("本区未触发加分项或一票否决项。",
+                                              "No bonus or veto item applies to this district.", lang))
+    else:
+        kinds = {"bonus": bi("加分", "Bonus", lang), "veto": bi("一票否决", "Veto", lang)}
+        rows = [{"cls": f"rol-{i['kind']}", "cells": [
+            _cell(kinds[i["kind"]]), _cell(i["name"], cls="rol-name"), _cell(i["effect"]),
+            _cell(*i["evidence"], cls="rol-src")]} for i in items]
+        total = float(found.get("bonus_total") or 0.0)
+        cap = bi(f"加分合计 {total:.2f} 分（加分后指数不超过满分）。", f"{total:.2f} bonus points in all (the index "
+                 "never exceeds the scale).", lang) if total > 0 else ""
+        body = _table("rol-adjustments", [("类别", "Kind"), ("项目", "Item"), ("效果", "Effect"),
+                                          ("依据与来源", "Evidence and source")], rows, lang, caption=cap)
+    return _fragment("section.html", heading=heading, body=body)

@@ -23,7 +23,7 @@ from .html import Fragment
 
 #: The notebook's parameters, in the order of its ``parameters`` cell (a test keeps them in step).
 PARAMETERS = ("district", "year", "framework", "methodology", "figures", "output_dir", "lang", "uncertainty",
-              "issuer", "issued", "edition")
+              "issuer", "issued", "edition", "districts_table")
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,7 @@ def open_report(
     issuer: str | None = None,
     issued: str | None = None,
     edition: Mapping[str, Any] | None = None,
+    districts_table: str | Path | None = None,
 ) -> ReportContext:
     """Check the parameters, load the year's result (memoised) and set up Chinese fonts.
 
@@ -67,12 +68,17 @@ def open_report(
     ``issuer`` and ``issued`` are the issuing unit and date printed under :func:`basis` (e.g.
     "某市司法局 / City Justice Bureau", "2025-03-31").
     ``edition`` (``{"number": 1, "date": "2025-03-01"}``) is the published edition the headline shows.
+    ``districts_table`` (CSV ``district,name_zh,name_en,city,peer_group``) gives each district its
+    peer group and names (:func:`evaluation.report.store.with_district_table`); without it the
+    submission's ``group`` column (filled from the ledger's districts register on a ``--ledger``
+    export) is the peer group. Peer medians and the within-group rank are over the group.
     """
     report_data.check_lang(lang)
     if not isinstance(district, str) or not district:
         raise ReportDataError(f"district must be a district id (a non-empty string), got {district!r}")
     cache_dir = None if output_dir is None or str(output_dir) == "" else Path(output_dir) / store.RESULT_CACHE_DIR
     result = store.load_result(figures, framework, methodology, cache_dir=cache_dir)
+    result = store.with_district_table(result, None if districts_table in (None, "") else districts_table)
     district, year = report_data.check_row(result, district, year)
     charts.setup_fonts()
     return ReportContext(
@@ -101,6 +107,17 @@ def profile(ctx: ReportContext) -> Fragment:
     from .profile import profile_html
 
     return profile_html(ctx.result, ctx.district, ctx.year, dict(ctx.summary), ctx.lang)
+
+
+def heading(ctx: ReportContext, key: str) -> Fragment:
+    """A section heading from the wording table, in the report's language (bilingual: Chinese first).
+
+    Headings are calls, not markdown cells, so an English page has English headings only
+    (:data:`evaluation.report.wording.HEADINGS`).
+    """
+    from .wording import heading_text
+
+    return report_html._fragment("heading.html", text=heading_text(key, ctx.lang))
 
 
 def scorecard(ctx: ReportContext) -> Fragment:
@@ -170,6 +187,16 @@ def deductions(ctx: ReportContext) -> Fragment:
     from .assessment_html import deductions_html
 
     return deductions_html(table(ctx.result, ctx.district, ctx.year, ctx.lang), ctx.lang)
+
+
+def adjustments(ctx: ReportContext) -> Fragment:
+    """加分 and 一票否决 items applied (points, grade cap, evidence), with their heading; nothing when the
+    framework declares none."""
+    from .assessment import adjustments as applied
+    from .assessment_html import adjustments_html
+
+    found = applied(ctx.result, ctx.district, ctx.year, store.figure_notes(ctx.figures), lang=ctx.lang)
+    return adjustments_html(found, ctx.lang)
 
 
 def _entries(ctx: ReportContext) -> dict:

@@ -57,7 +57,7 @@ from .content import (
     check_year,
     realised_weights,
 )
-from .store import peer_view
+from .store import district_peers
 
 __all__ = [
     "CJK_FAMILY", "FontSetupError", "cjk_font_path", "clear_cache", "contribution_chart", "dimension_chart",
@@ -377,7 +377,7 @@ def dimension_chart(result: IndexResult, district: str, year: int, lang: str = "
     check_lang(lang)
     district, year = check_row(result, district, year)
     fw = result.framework
-    view = peer_view(result, year)
+    view = district_peers(result, district, year)  # the district's peer group, else every district
     dims = [c for c in fw.children(fw.root) if c in view.scores.columns]
     own = view.scores.loc[district, dims].to_numpy(dtype=float)
     med = view.medians[dims].to_numpy(dtype=float)

@@ -26,14 +26,15 @@ from indicators import (
 
 from ..errors import ReportDataError
 from ..fileio import atomic_write_text, file_stem
-from .store import peer_view
+from .store import district_peers, group_of, peer_view
 
 LANGS = ("zh", "en")
 MISSING = {"zh": "缺失", "en": "missing"}
 
 __all__ = [
     "LANGS", "bi", "check_lang", "check_row", "check_year", "district_names", "district_summary", "format_score",
-    "format_value", "methodology_note", "realised_weights", "safe_name", "scorecard", "sidecar_record",
+    "format_value", "methodology_note", "peer_text", "peer_words", "realised_weights", "safe_name", "scorecard",
+    "sidecar_record",
     "source_text", "strengths_weaknesses", "unit_text", "write_sidecar",
 ]
 
@@ -165,15 +166,12 @@ def _grading_summary(result: IndexResult, row: tuple, year: int) -> dict[str, An
     graded = True if g is None else bool(g.at[row, "graded"])
     used = int(result.coverage.at[row, "indicators_present"]) if g is None else int(g.at[row, "indicators_used"])
     district = row[0]
-    group = ""
-    if "group" in result.districts.columns and district in result.districts.index:
-        value = result.districts.at[district, "group"]
-        group = "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+    group = group_of(result, district)
     group_rank = n_group = None
     if group and pd.notna(result.ranks[row]):
         year_index = result.index.xs(year, level="year").where(result.ranks.xs(year, level="year").notna())
-        groups = result.districts["group"].reindex(year_index.index)
-        peers = year_index[(groups == group).to_numpy()].dropna()
+        members = peer_view(result, year, group).scores.index
+        peers = year_index[year_index.index.isin(members)].dropna()
         group_rank = 1 + int((peers > result.index[row] + 1e-9).sum())
         n_group = int(len(peers))
     return {
@@ -183,7 +181,27 @@ def _grading_summary(result: IndexResult, row: tuple, year: int) -> dict[str, An
         "indicators_used": used,
         "unsubmitted_option": result.methodology.unsubmitted.method,
         "group": group, "group_rank": group_rank, "n_group": n_group,
+        "n_peers": int(len(peer_view(result, year, group).scores)),
     }
+
+
+def peer_words(summary: Mapping[str, Any]) -> tuple[str, str]:
+    """(zh, en): who the district is compared with — its peer group, named, or without one every district.
+
+    From :func:`district_summary` (``group``, ``n_peers``): "同级为同组（city_a）的 6 个区" / "Peers:
+    the 6 districts of peer group city_a", or that the district has no group and is compared with all.
+    """
+    n, group = summary.get("n_peers"), summary.get("group") or ""
+    zh_n, en_n = ("", "") if n is None else (f" {n} 个", f" {n}")
+    if group:
+        return f"同级为同组（{group}）的{zh_n}区", f"Peers: the{en_n} districts of peer group {group}"
+    return (f"本区未分组，与当年全部{zh_n}区比较",
+            f"This district has no peer group: it is compared with all{en_n} districts of the year")
+
+
+def peer_text(summary: Mapping[str, Any], lang: str = "zh") -> str:
+    """:func:`peer_words` in the report's language."""
+    return bi(*peer_words(summary), lang)
 
 
 def _policy_text(result: IndexResult, level: int) -> tuple[str, str]:
@@ -315,7 +333,7 @@ def source_text(source: Any, framework: Framework, lang: str = "zh") -> str:
 SCORECARD_COLUMNS = (
     "code", "kind", "depth", "dimension", "name", "unit", "value", "value_text", "source",
     "source_text", "score", "peer_median", "peer_value_median", "peer_value_median_text",
-    "rank", "n_ranked", "contribution", "weight", "realised_weight",
+    "rank", "n_ranked", "rank_all", "n_all", "contribution", "weight", "realised_weight",
 )
 
 
@@ -374,9 +392,12 @@ def scorecard(result: IndexResult, district: str, year: int, lang: str = "zh") -
     NaN when missing) and ``value_text`` (formatted, "缺失 / missing" when missing), ``source``
     (the library's label) and ``source_text`` (in words, with the reason when missing; for an
     aggregate, how many of its indicators have data), ``score`` (0–100), ``peer_median`` (median
-    score that year over districts with a score), ``peer_value_median`` (+ ``_text``, natural
-    units), ``rank`` among ``n_ranked`` districts with a score (1 = best, ties share the best
-    rank), ``contribution`` (points of the index; NaN when the index or the score is missing),
+    score that year over the district's peers with a score: its peer group
+    (:func:`evaluation.report.store.district_peers`), or every district when it has none),
+    ``peer_value_median`` (+ ``_text``, natural units), ``rank`` among the ``n_ranked`` peers
+    with a score (1 = best, ties share the best rank), ``rank_all`` among the ``n_all``
+    districts of the year with a score, ``contribution`` (points of the index; NaN when the index
+    or the score is missing),
     ``weight`` (the framework's nominal weight in the index, in points) and ``realised_weight``
     (its weight in this district's index after missing components' weight is shared out, in
     points — the contribution at a score of 100; NaN when the index is missing).
@@ -384,7 +405,8 @@ def scorecard(result: IndexResult, district: str, year: int, lang: str = "zh") -
     check_lang(lang)
     district, year = check_row(result, district, year)
     fw = result.framework
-    view = peer_view(result, year)
+    view = district_peers(result, district, year)
+    every = peer_view(result, year)
     row = (district, year)
     index_missing = pd.isna(result.index[row])
     # plain dicts of this row: label lookups in a loop over a MultiIndex frame are slow
@@ -393,6 +415,7 @@ def scorecard(result: IndexResult, district: str, year: int, lang: str = "zh") -
     contrib = result.contributions.loc[row].to_dict()
     scores = view.scores.loc[district].to_dict()
     ranks = view.ranks.loc[district].to_dict()
+    ranks_all, counts_all = every.ranks.loc[district].to_dict(), every.counts.to_dict()
     medians, value_medians, counts = view.medians.to_dict(), view.value_medians.to_dict(), view.counts.to_dict()
     eff = result.effective_weights.to_dict()
     real = realised_weights(result, district, year).to_dict()
@@ -422,30 +445,32 @@ def scorecard(result: IndexResult, district: str, year: int, lang: str = "zh") -
                 src_text += " " + bi("（未报送，不计分，权重由已报送指标分担）",
                                      "(not submitted: skipped, its weight shared among the submitted items)", lang)
             unit = node.unit
-            value_text, peer_text = format_value(value, unit, lang), format_value(peer_value, unit, lang)
+            value_text, peer_vtext = format_value(value, unit, lang), format_value(peer_value, unit, lang)
         else:
             kind = "dimension" if depth == 1 else "aggregate"
             active = [c for c in _leaves(fw, code) if c in values]
             n_present = sum(1 for c in active if pd.notna(values[c]))
-            value, source, peer_value, unit, value_text, peer_text = np.nan, "", np.nan, "", "", ""
+            value, source, peer_value, unit, value_text, peer_vtext = np.nan, "", np.nan, "", "", ""
             src_text = bi(f"{n_present}/{len(active)} 项指标有数据",
                           f"{n_present} of {len(active)} indicators with data", lang)
             nominal, realised = sum(eff[c] for c in active), sum(real[c] for c in active)
             points = np.nan if index_missing or pd.isna(score) else sum(
                 contrib[c] for c in active if pd.notna(contrib[c]))
-        rank = ranks.get(code, np.nan)
+        rank, rank_all = ranks.get(code, np.nan), ranks_all.get(code, np.nan)
         records.append({
             "code": code, "kind": kind, "depth": depth, "dimension": fw.dimension_of(code),
             "name": node.zh if lang == "zh" else node.en, "unit": unit_text(unit, lang),
             "value": float(value), "value_text": value_text, "source": source, "source_text": src_text,
             "score": float(score), "peer_median": float(medians.get(code, np.nan)),
-            "peer_value_median": float(peer_value), "peer_value_median_text": peer_text,
+            "peer_value_median": float(peer_value), "peer_value_median_text": peer_vtext,
             "rank": None if pd.isna(rank) else int(rank), "n_ranked": int(counts.get(code, 0)),
+            "rank_all": None if pd.isna(rank_all) else int(rank_all), "n_all": int(counts_all.get(code, 0)),
             "contribution": float(points), "weight": float(nominal) * fw.scale,
             "realised_weight": np.nan if index_missing else float(realised) * fw.scale,
         })
     out = pd.DataFrame.from_records(records, columns=list(SCORECARD_COLUMNS))
     out["rank"] = out["rank"].astype("Int64")
+    out["rank_all"] = out["rank_all"].astype("Int64")
     return out
 
 
@@ -480,7 +505,7 @@ def strengths_weaknesses(
     if not isinstance(n, int) or n < 0:
         raise ReportDataError(f"n must be a non-negative integer, got {n!r}")
     fw = result.framework
-    view = peer_view(result, year)
+    view = district_peers(result, district, year)
     codes = [c for c in fw.indicators if c in view.scores.columns]
     score = view.scores.loc[district, codes]
     gap = (score - view.medians[codes]).dropna()

@@ -21,7 +21,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from . import fonts, templating, wording
-from .content import bi, check_lang, format_score
+from .content import bi, check_lang, format_score, peer_words
 
 if TYPE_CHECKING:  # nbformat costs ~1.3 s to import (jsonschema); kernels never need it
     from nbformat import NotebookNode
@@ -216,20 +216,26 @@ def scorecard_html(table: pd.DataFrame, summary: Mapping[str, Any], lang: str = 
             "score_cls": "num rol-miss" if score_missing else "num",
             "peer_median": "–" if pd.isna(r.peer_median) else f"{r.peer_median:.1f}",
             "rank": "–" if r.rank is None or pd.isna(r.rank) else f"{int(r.rank)}/{r.n_ranked}",
+            "rank_all": ("" if not summary.get("group") or r.rank_all is None or pd.isna(r.rank_all)
+                         else f"{bi('全部', 'all', lang)} {int(r.rank_all)}/{r.n_all}"),
             "points": "–" if pd.isna(r.contribution) else f"{r.contribution:.2f}",
             "weight": "" if pd.isna(r.realised_weight) or score_missing else f"{r.realised_weight:.2f}",
         })
     s = summary
     present, total = s["indicators_present"], s["indicators_total"]
+    group = s.get("group") or ""
+    peer_zh, peer_en = peer_words(s)
     caption = bi(
         f"{s['name_zh']} {s['year']}年计分卡。数据覆盖：{present}/{total} 项指标有数据（{s['coverage']:.0%}；"
         f"按权重 {s['weighted_coverage']:.0%}）。缺失项如实标为“缺失”并注明原因，不以 0 代替。"
-        f"同级中位数为{s['year']}年各区中位数；排名在有数据的区之间计算；贡献为该项在指数中所得分数，"
+        f"{peer_zh}；同级中位数与排名在其中有数据的区之间计算{'（其下为在全部参评区中的排名）' if group else ''}；"
+        "贡献为该项在指数中所得分数，"
         "斜线后为其在本区指数中的权重（满分时的贡献，缺失项的权重由同级有数据的项分担）。",
         f"Scorecard of {s['name_en']}, {s['year']}. Coverage: {present} of {total} indicators have data "
         f"({s['coverage']:.0%}; {s['weighted_coverage']:.0%} by weight). Missing items are shown as "
-        f"missing with the reason, never as 0. Peer medians are over all districts in {s['year']}; "
-        "ranks are among districts with a value. Contribution is the points the item adds to the index, "
+        f"missing with the reason, never as 0. {peer_en}; peer medians and ranks are among those with a value"
+        f"{' (below, the rank among all districts)' if group else ''}. Contribution is the points the item adds "
+        "to the index, "
         "after the slash its weight in this district's index (its contribution at a score of 100; the "
         "weight of missing items is shared among the present ones).",
         lang,

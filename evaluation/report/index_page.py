@@ -24,7 +24,7 @@ from ..fileio import atomic_write_text
 from . import charts, templating
 from .content import bi, check_lang, check_year
 from .html import HTML_LANG, banner_html, edition_html, figure_html
-from .store import is_synthetic, unsubmitted_sensitivity
+from .store import group_of, is_synthetic, unsubmitted_sensitivity
 
 __all__ = ["SORT_SCRIPT", "render_index_page", "summary_charts"]
 
@@ -105,6 +105,18 @@ def _unsubmitted_cell(sens: pd.DataFrame, district: str, lang: str) -> dict[str,
     return _cell(text, n, "rol-miss")
 
 
+def _group_ranks(result: IndexResult, year: int) -> dict[str, tuple[str, int | None, int]] | None:
+    """district -> (peer group, rank within it among ranked districts, ranked in the group); None without groups."""
+    index = result.index.xs(year, level="year").where(result.ranks.xs(year, level="year").notna())
+    groups = pd.Series([group_of(result, d) for d in index.index], index=index.index, dtype=object)
+    if not (groups != "").any():
+        return None
+    ranks = index.groupby(groups).rank(method="min", ascending=False)  # as the summary's within-group rank
+    counts = index.notna().groupby(groups).transform("sum")
+    return {d: (g, None if pd.isna(ranks[d]) or not g else int(ranks[d]), int(counts[d]) if g else 0)
+            for d, g in groups.items()}
+
+
 def render_index_page(
     result: IndexResult,
     year: int,
@@ -167,6 +179,9 @@ def render_index_page(
              ("等次", "Grade", "text"), ("较上年", "Change", "num")]
     heads += [(fw.nodes[d].zh, fw.nodes[d].en, "num") for d in dims]
     heads += [("数据覆盖", "Coverage", "num"), ("未报送项", "Unsubmitted items", "text")]
+    peer = _group_ranks(result, year)
+    if peer is not None:
+        heads.append(("同组排名", "Rank in peer group", "text"))
     sens = unsubmitted_sensitivity(result).xs(year, level="year")
     graded_col = table["graded"] if "graded" in table else pd.Series(True, index=table.index)
 
@@ -207,6 +222,10 @@ def render_index_page(
         cov = float(r.coverage)
         cells.append(_cell(f"{cov:.0%}", f"{cov:.6f}", "num"))
         cells.append(_unsubmitted_cell(sens, district, lang))
+        if peer is not None:
+            group, g_rank, g_n = peer.get(district, ("", None, 0))
+            text = ("–" if not group else f"{group} {g_rank}/{g_n}" if g_rank is not None else group)
+            cells.append(_cell(text, f"{group}\t{g_rank or 0:06d}" if group else None))
         if bool(is_graded) or index is None:
             rows.append(cells)
         else:

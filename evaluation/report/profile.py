@@ -3,7 +3,9 @@
 One table — each dimension's score this year, the peer median, the district's rank among the
 districts with a score, and the change from the previous year with a score — and one chart of
 small multiples: each dimension's score over the years against the peer median. Peers are the
-year's districts in the result (the same as the scorecard's peer medians).
+district's peer group (:func:`evaluation.report.store.district_peers`; every district of the year
+when it has none), the same as the scorecard's peer medians; the rank is given within the group
+and among all districts.
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ from matplotlib.figure import Figure
 from indicators import IndexResult
 
 from . import charts, templating
-from .content import bi, check_lang, check_row
+from .content import bi, check_lang, check_row, peer_words
 from .html import Fragment, figure_html
-from .store import peer_view
+from .store import district_peers, peer_view
 
 __all__ = ["profile_chart", "profile_html", "profile_rows"]
 
@@ -30,14 +32,16 @@ def _years(result: IndexResult, district: str, year: int) -> list[int]:
 
 
 def profile_rows(result: IndexResult, district: str, year: int, lang: str = "zh") -> list[dict[str, Any]]:
-    """One row per dimension: name, score, peer median, rank of N, change since the last year with a score.
+    """One row per dimension: name, score, peer median, rank of N (in the peer group and among all),
+    change since the last year with a score.
 
     Missing values are ``None`` (shown as missing, never as 0).
     """
     check_lang(lang)
     district, year = check_row(result, district, year)
     fw = result.framework
-    view = peer_view(result, year)
+    view = district_peers(result, district, year)
+    every = peer_view(result, year)
     dims = [d for d in fw.children(fw.root) if d in view.scores.columns]
     earlier = [y for y in _years(result, district, year) if y < year]
     rows = []
@@ -49,13 +53,14 @@ def profile_rows(result: IndexResult, district: str, year: int, lang: str = "zh"
             if v is not None and pd.notna(v):
                 prev = (y, float(v))
                 break
-        rank = view.ranks.loc[district, d]
+        rank, rank_all = view.ranks.loc[district, d], every.ranks.loc[district, d]
         rows.append({
             "code": d, "name": fw.nodes[d].zh if lang == "zh" else fw.nodes[d].en,
             "name_en": fw.nodes[d].en,
             "score": None if pd.isna(own) else float(own),
             "median": None if pd.isna(view.medians[d]) else float(view.medians[d]),
             "rank": None if pd.isna(rank) else int(rank), "n": int(view.counts[d]),
+            "rank_all": None if pd.isna(rank_all) else int(rank_all), "n_all": int(every.counts[d]),
             "change": None if prev is None or pd.isna(own) else float(own) - prev[1],
             "since": None if prev is None else prev[0],
         })
@@ -73,7 +78,8 @@ def profile_chart(result: IndexResult, district: str, year: int, lang: str = "zh
     years = _years(result, district, year)
     dims = [d for d in fw.children(fw.root) if d in peer_view(result, year).scores.columns]
     own = np.array([[_score(result, district, y, d) for y in years] for d in dims], dtype=float)
-    med = np.array([[float(peer_view(result, y).medians.get(d, np.nan)) for y in years] for d in dims], dtype=float)
+    med = np.array([[float(district_peers(result, district, y).medians.get(d, np.nan)) for y in years] for d in dims],
+                   dtype=float)
     names = tuple(charts._wrap(fw.nodes[d].zh if lang == "zh" else fw.nodes[d].en, lang, 16, 30) for d in dims)
     title = bi("各维度得分的变化（本区与同级中位数）", "Dimension scores over the years (district and peer median)",
                lang)
@@ -101,6 +107,7 @@ def profile_html(result: IndexResult, district: str, year: int, summary: dict[st
     """The profile section: heading, the dimension table and the small-multiples chart."""
     rows = profile_rows(result, district, year, lang)
     missing = bi("缺失", "missing", lang)
+    grouped = bool(summary.get("group"))
     table = []
     for r in rows:
         change = "–"
@@ -110,15 +117,19 @@ def profile_html(result: IndexResult, district: str, year: int, summary: dict[st
         table.append({
             "code": r["code"], "name": r["name"], "score": _fmt(r["score"]) or missing,
             "score_missing": r["score"] is None, "median": _fmt(r["median"]) or "–",
-            "rank": f"{r['rank']}/{r['n']}" if r["rank"] is not None else "–", "change": change,
+            "rank": (f"{r['rank']}/{r['n']}" if r["rank"] is not None else "–")
+            + (f"; {r['rank_all']}/{r['n_all']}" if grouped and r["rank_all"] is not None else ""),
+            "change": change,
         })
     fig = profile_chart(result, district, year, lang, reuse=True)
     chart = figure_html(charts.figure_png(fig), bi("各维度得分的变化", "Dimension scores over the years", lang),
                         charts.figure_size(fig))
     heading = bi("区情概览", "Profile", lang)
-    headers = [("维度", "Dimension"), ("得分", "Score"), ("同级中位数", "Peer median"), ("排名", "Rank"),
-               ("较上年", "Change")]
-    note = bi(f"同级为 {year} 年有数据的各区；排名 1 为最好。", f"Peers: the districts with a score in {year}; "
-              "rank 1 is best.", lang)
+    headers = [("维度", "Dimension"), ("得分", "Score"), ("同级中位数", "Peer median"),
+               ("排名（同组；全部）", "Rank (group; all)") if grouped else ("排名", "Rank"), ("较上年", "Change")]
+    p_zh, p_en = peer_words(summary)
+    note = bi(p_zh + "；排名 1 为最好" + ("，分号后为在全部参评区中的排名。" if grouped else "。"),
+              p_en + "; rank 1 is best" + (", after the semicolon the rank among all districts." if grouped else "."),
+              lang)
     return Fragment(templating.render("profile.html", heading=heading, headers=headers, rows=table, chart=chart,
                                       note=note, lang=lang).strip("\n"))

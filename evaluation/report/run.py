@@ -73,7 +73,8 @@ RECYCLE_EVERY = 500
 #: Code that decides what a report shows, beyond :func:`store.code_fingerprint`.
 _REPORT_CODE = ("report/content.py", "report/cells.py", "report/html.py", "report/charts.py", "report/templating.py",
                 "batch/execute.py", "batch/_kernel_reset.py", "report/uncertainty.py", "report/uncertainty_plots.py",
-                "report/profile.py", "report/wording.py", "report/fonts.py")
+                "report/profile.py", "report/wording.py", "report/fonts.py", "report/assessment.py",
+                "report/assessment_html.py")
 _CODE_FILE = Path(".rolindex") / "code.sha256"
 
 
@@ -194,11 +195,12 @@ def _select(result: IndexResult, year: int, districts: Sequence[str] | None) -> 
 
 def _params(district: str, year: int, framework: Path | str, methodology: dict[str, Any], figures: Path | str,
             folder: Path | str, lang: str, uncertainty: Path | str | None = None,
-            edition: Mapping[str, Any] | None = None) -> dict[str, Any]:
+            edition: Mapping[str, Any] | None = None, districts_table: Path | str | None = None) -> dict[str, Any]:
     return {"district": district, "year": int(year), "framework": str(framework), "methodology": methodology,
             "figures": str(figures), "output_dir": str(folder), "lang": lang,
             "uncertainty": None if uncertainty is None else str(uncertainty),
-            "edition": dict(edition) if edition else None}
+            "edition": dict(edition) if edition else None,
+            "districts_table": None if districts_table is None else str(districts_table)}
 
 
 #: Snapshots of a batch's input files, by content, relative to a year folder (the kernels' cwd).
@@ -396,6 +398,7 @@ def run_reports(
     templates: str | Path | None = None,
     pdf: bool = False,
     edition: Mapping[str, Any] | None = None,
+    districts_table: str | Path | None = None,
 ) -> list[ReportsOutcome]:
     """Produce every district's report for each year, with the year's index page and score table.
 
@@ -433,6 +436,9 @@ def run_reports(
         (see :mod:`evaluation.report.pdf`); a district whose PDF fails is a failed district.
     edition : the published edition (``{"number": 2, "date": "2025-03-01"}``) every report and the
         index page show (``rolindex publish``); None for plain reports.
+    districts_table : districts CSV (``district,name_zh,name_en,city,peer_group``) giving each
+        district its peer group (peer medians and ranks within the group) and names; None: the
+        submission's ``group`` column (a ``--ledger`` export fills it from the districts register).
 
     Returns
     -------
@@ -458,6 +464,10 @@ def run_reports(
     # every page of the call comes from these bytes, read once: a file changed meanwhile cannot mix in
     snapshots = (_Snapshot.take(store.resolve_figures(figures).absolute()),
                  _Snapshot.take(store.resolve_framework(framework).absolute()))
+    table_snap = None
+    if districts_table is not None:
+        store.read_district_table(districts_table)  # a bad table: an error naming file and row, before anything runs
+        table_snap = _Snapshot.take(Path(districts_table).absolute())
     meth = store.as_methodology(methodology)
     meth_dict = meth.to_dict()
     with tempfile.TemporaryDirectory(prefix="rolindex-inputs-") as staging:
@@ -465,6 +475,8 @@ def run_reports(
         # the notebook's parameters, checked before the (possibly long) build
         check_parameters(notebook, _params("d", year_list[0], fw_path, meth_dict, fig_path, Path("."), lang, None))
         result = store.load_result(fig_path, fw_path, meth)
+        if table_snap is not None:
+            result = store.with_district_table(result, table_snap.write(Path(staging)))
         for y in year_list:
             report_data.check_year(result, y)
         plans = []
@@ -493,7 +505,7 @@ def run_reports(
                 result, year, chosen, [y for y, _ in plans], out, out_fw, snapshots, meth, meth_dict,
                 notebook, secret, workers=workers, scheduler=scheduler, mode=mode, force=force, lang=lang,
                 keep_notebooks=keep_notebooks, progress=progress, timeout=timeout, uncertainty=analysis,
-                pdf=pdf, edition=edition))
+                pdf=pdf, edition=edition, table=table_snap))
     return outcomes
 
 
@@ -516,7 +528,7 @@ def _run_year(
     snapshots: tuple[_Snapshot, _Snapshot], meth: Methodology, meth_dict: dict[str, Any], notebook: Path,
     secret: bytes, *, workers: int | None, scheduler: Any, mode: str, force: bool, lang: str, keep_notebooks: bool,
     progress: bool, timeout: float | None, uncertainty: Path | None, pdf: bool = False,
-    edition: Mapping[str, Any] | None = None,
+    edition: Mapping[str, Any] | None = None, table: _Snapshot | None = None,
 ) -> ReportsOutcome:
     """One year: input snapshots, result cache, tasks, the batch, then scores.csv and index.html.
 
@@ -529,15 +541,17 @@ def _run_year(
     folder.mkdir(parents=True, exist_ok=True)
     fig_snap, fw_snap = snapshots
     fig_path, fw_path = fig_snap.write(folder), fw_snap.write(folder)
+    table_path = table.write(folder) if table is not None else None
     for old in (folder / _INPUTS_DIR).iterdir():  # snapshots of earlier inputs
-        if old.name not in (fig_snap.sha256, fw_snap.sha256):
+        if old.name not in (fig_snap.sha256, fw_snap.sha256, table.sha256 if table is not None else ""):
             _remove_tree(old)
     cache = store.write_result_cache(folder / store.RESULT_CACHE_DIR, fig_path, fw_path, meth, secret)
     _code_fingerprint_file(folder)
     unc = None if uncertainty is None else os.path.relpath(uncertainty, folder)
-    all_params = {d: _params(d, year, fw_snap.relpath(), meth_dict, fig_snap.relpath(), ".", lang, unc, edition)
+    all_params = {d: _params(d, year, fw_snap.relpath(), meth_dict, fig_snap.relpath(), ".", lang, unc, edition,
+                             table.relpath() if table is not None else None)
                   for d in _select(result, year, None)}
-    inputs = (fig_path, fw_path, folder / _CODE_FILE)
+    inputs = (fig_path, fw_path, folder / _CODE_FILE) + ((table_path,) if table_path is not None else ())
     if uncertainty is not None:
         from .uncertainty import input_files
 

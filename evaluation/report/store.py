@@ -49,8 +49,9 @@ SYNTHETIC_PREFIX = "synthetic:"
 
 __all__ = [
     "CACHE_KEY_ENV", "RESULT_CACHE_DIR", "PeerView", "as_methodology", "clear_cache", "code_fingerprint",
-    "is_synthetic", "load_result", "new_cache_key", "peer_view", "resolve_figures", "resolve_framework",
-    "with_sources", "write_result_cache",
+    "district_peers", "group_of", "is_synthetic", "load_result", "new_cache_key", "peer_view",
+    "read_district_table", "resolve_figures", "resolve_framework", "with_district_table", "with_sources",
+    "write_result_cache",
 ]
 
 
@@ -372,6 +373,7 @@ def clear_cache() -> None:
         _VIEWS.clear()
         _NOTES.clear()
         _SENSITIVITY.clear()
+        _WITH_TABLE.clear()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -420,7 +422,10 @@ def is_synthetic(obj: Submission | IndexResult) -> bool:
 # ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class PeerView:
-    """One year's peer statistics: scores, medians, ranks and counts over that year's districts."""
+    """One year's peer statistics: scores, medians, ranks and counts over that year's districts.
+
+    ``group`` is the peer group the statistics are over (``""``: every district of the year).
+    """
 
     scores: pd.DataFrame        # district × node (indicators, aggregates) scores
     values: pd.DataFrame        # district × indicator, natural units before imputation
@@ -428,28 +433,124 @@ class PeerView:
     value_medians: pd.Series    # indicator -> median natural value
     ranks: pd.DataFrame         # district × node, 1 = best score, ties share the best rank
     counts: pd.Series           # node -> districts with a score
+    group: str = ""
 
 
-_VIEWS: dict[tuple[int, int], tuple[weakref.ref, PeerView]] = {}
+_VIEWS: dict[tuple[int, int, str], tuple[weakref.ref, PeerView]] = {}
 
 
-def peer_view(result: IndexResult, year: int) -> PeerView:
-    """The year's :class:`PeerView`, computed once per result object and year (weakly cached)."""
-    key = (id(result), int(year))
+def _view(scores: pd.DataFrame, values: pd.DataFrame, group: str) -> PeerView:
+    return PeerView(scores=scores, values=values, medians=scores.median(), value_medians=values.median(),
+                    ranks=scores.rank(method="min", ascending=False), counts=scores.notna().sum(), group=group)
+
+
+def peer_view(result: IndexResult, year: int, group: str | None = None) -> PeerView:
+    """The year's :class:`PeerView` over every district, or over peer ``group`` only (weakly cached).
+
+    ``group`` is a value of ``result.districts["group"]`` (see :func:`group_of`); None or ``""``
+    means every district of the year.
+    """
+    group = group or ""
+    key = (id(result), int(year), group)
     with _LOCK:
         entry = _VIEWS.get(key)
     if entry is not None and entry[0]() is result:
         return entry[1]
-    scores = result.node_scores().xs(year, level="year")
-    values = result.indicators.xs(year, level="year")
-    view = PeerView(
-        scores=scores, values=values, medians=scores.median(), value_medians=values.median(),
-        ranks=scores.rank(method="min", ascending=False), counts=scores.notna().sum(),
-    )
+    if group:
+        every = peer_view(result, year)
+        members = every.scores.index.isin(result.districts.index[_groups(result) == group])
+        view = _view(every.scores[members], every.values.reindex(every.scores.index[members]), group)
+    else:
+        view = _view(result.node_scores().xs(year, level="year"), result.indicators.xs(year, level="year"), "")
     with _LOCK:
         for k in [k for k, (ref, _) in _VIEWS.items() if ref() is None]:
             del _VIEWS[k]
-        if len(_VIEWS) > 64:
+        if len(_VIEWS) > 256:
             _VIEWS.clear()
         _VIEWS[key] = (weakref.ref(result), view)
     return view
+
+
+def _groups(result: IndexResult) -> pd.Series:
+    """Each district's peer group as text (``""``: none)."""
+    if "group" not in result.districts.columns:
+        return pd.Series("", index=result.districts.index, dtype=object)
+    return result.districts["group"].map(_text, na_action=None).astype(object)
+
+
+def _text(value: Any) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    return str(value).strip()
+
+
+def group_of(result: IndexResult, district: str) -> str:
+    """The district's peer group (from the districts table or the submission's ``group``), ``""`` if none."""
+    if district not in result.districts.index or "group" not in result.districts.columns:
+        return ""
+    return _text(result.districts.at[district, "group"])
+
+
+def district_peers(result: IndexResult, district: str, year: int) -> PeerView:
+    """The peers a district is compared with: its peer group that year, or every district when it has none."""
+    return peer_view(result, year, group_of(result, district))
+
+
+# ---------------------------------------------------------------------------------------------
+# the districts table: names and peer groups
+# ---------------------------------------------------------------------------------------------
+def read_district_table(path: str | Path) -> pd.DataFrame:
+    """A districts table (CSV ``district,name_zh,name_en,city,peer_group``) indexed by district.
+
+    Read by :func:`evaluation.forms.districts.read_districts` (every problem at once, file and
+    row named); returns ``name_zh``, ``name_en``, ``city`` and ``peer_group`` (``""`` where blank).
+    """
+    from ..forms.districts import read_districts
+
+    rows = read_districts(_existing(path, "districts table", "give the districts CSV "
+                                    "(district,name_zh,name_en,city,peer_group)"))
+    return pd.DataFrame({"name_zh": [d.name_zh for d in rows], "name_en": [d.name_en for d in rows],
+                         "city": [d.city for d in rows], "peer_group": [d.peer_group for d in rows]},
+                        index=pd.Index([d.code for d in rows], name="district"), dtype=object)
+
+
+def with_district_table(result: IndexResult, table: pd.DataFrame | str | Path | None) -> IndexResult:
+    """A copy of ``result`` whose districts take their peer group (and names) from a districts table.
+
+    The table (:func:`read_district_table`, or its path) decides for every district it lists: its
+    ``peer_group`` (blank: no group — the district is compared with all) and, where given, its
+    names. Districts it does not list keep what the submission said. None returns ``result``.
+    Memoised per result object and file, so warm kernels share one copy (and its peer views).
+    """
+    if table is None or (isinstance(table, str) and table == ""):
+        return result
+    key = None
+    if not isinstance(table, pd.DataFrame):
+        path = _existing(table, "districts table", "give the districts CSV (district,name_zh,name_en,city,"
+                         "peer_group)")
+        key = (id(result), _file_hash(path))
+        with _LOCK:
+            hit = _WITH_TABLE.get(key)
+        if hit is not None and hit[0]() is result:
+            return hit[1]
+        table = read_district_table(path)
+    districts = result.districts.copy()
+    if "group" not in districts.columns:
+        districts["group"] = ""
+    districts["group"] = districts["group"].astype(object)
+    listed = districts.index[districts.index.isin(table.index)]
+    districts.loc[listed, "group"] = table.loc[listed, "peer_group"].map(_text).to_numpy()
+    for d in listed:
+        zh, en = _text(table.at[d, "name_zh"]), _text(table.at[d, "name_en"])
+        if zh or en:
+            districts.at[d, "district_name"] = " / ".join(x for x in (zh, en) if x)
+    out = replace(result, districts=districts)
+    if key is not None:
+        with _LOCK:
+            for k in [k for k, (ref, _) in _WITH_TABLE.items() if ref() is None]:
+                del _WITH_TABLE[k]
+            _WITH_TABLE[key] = (weakref.ref(result), out)
+    return out
+
+
+_WITH_TABLE: dict[tuple[int, str], tuple[weakref.ref, IndexResult]] = {}

@@ -15,7 +15,9 @@ Sobol sensitivity indices) and its charts :mod:`evaluation.report.uncertainty_pl
   summary, and the Sobol indices for a Sobol design).
 
 A loaded analysis and its per-year rank statistics are memoised in the process, so a warm
-kernel loads the analysis once per batch. Every string from data is escaped.
+kernel loads the analysis once per batch. The sections are the Jinja2 templates
+``uncertainty_district.html`` and ``uncertainty_year.html`` (autoescaped, replaceable by a
+deployment like every template): every string from data is escaped.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from .. import paths
 from ..errors import ReportDataError
 from . import charts, store
 from . import content as report_data
-from .html import Fragment, esc, figure_html
+from .html import Fragment, _fragment, figure_html
 
 __all__ = ["K", "check_matches", "district_html", "input_files", "load", "prepare", "year_html"]
 
@@ -173,8 +175,8 @@ def _names(res: Any, lang: str) -> str:
     return "、".join(names) if lang == "zh" else ", ".join(names)
 
 
-def _png(fig: Any, alt: str) -> str:
-    return str(figure_html(charts.figure_png(fig), alt, charts.figure_size(fig)))
+def _png(fig: Any, alt: str) -> Fragment:
+    return figure_html(charts.figure_png(fig), alt, charts.figure_size(fig))
 
 
 def district_html(folder: str | Path | None, result: IndexResult, district: str, year: int,
@@ -197,7 +199,7 @@ def district_html(folder: str | Path | None, result: IndexResult, district: str,
     if pd.isna(row["nominal_rank"]) or pd.isna(row["median_rank"]):
         text = bi(f"本区当年没有指数，因此没有排名区间（{n:,} 次模拟）。",
                   f"No index this year, so no rank interval ({n:,} replications).", lang)
-        return Fragment(f"<h2>{esc(title)}</h2><p>{esc(text)}</p>")
+        return _fragment("uncertainty_district.html", title=title, text=text, chart="")
     n_ranked = int((res.nominal_ranks.xs(year, level="year") > 0).sum())
     q05, q95, med, nom = float(row["q05_rank"]), float(row["q95_rank"]), float(row["median_rank"]), int(
         row["nominal_rank"])
@@ -211,7 +213,7 @@ def district_html(folder: str | Path | None, result: IndexResult, district: str,
     name = report_data.district_names(result, district)[0 if lang == "zh" else 1]
     fig = plot_district_ranks(res, district, year, name=name, k=K)
     chart = _png(fig, bi("排名分布", "Distribution of ranks", lang))
-    return Fragment(f'<h2>{esc(title)}</h2><p class="rol-uncertainty">{esc(text)}</p>{chart}')
+    return _fragment("uncertainty_district.html", title=title, text=text, chart=chart)
 
 
 def year_html(folder: str | Path | None, result: IndexResult, year: int, lang: str = "zh") -> str:
@@ -223,33 +225,35 @@ def year_html(folder: str | Path | None, result: IndexResult, year: int, lang: s
     report_data.check_lang(lang)
     res = load(folder)
     bi = report_data.bi
-    parts = [f"<h2>{esc(bi('不确定性与敏感性分析', 'Uncertainty and sensitivity', lang))}</h2>"]
-    summary = res.summary(K)
+    title = bi("不确定性与敏感性分析", "Uncertainty and sensitivity", lang)
+    summary, text = res.summary(K), ""
     if year in summary.index:
         s = summary.loc[year]
-        parts.append("<p class=\"rol-note\">" + esc(bi(
+        text = bi(
             f"{res.n:,} 次模拟（随机改变：{_names(res, lang)}）。{s[f'share_nominal_within_{K}']:.0%} 的区基准排名"
             f"与模拟中位数相差不超过 {K} 名；90% 排名区间平均宽 {s['mean_interval_width']:.1f} 名，"
             f"最宽 {s['max_interval_width']:.0f} 名。",
             f"{res.n:,} replications varying {_names(res, lang)}. {s[f'share_nominal_within_{K}']:.0%} of "
             f"districts have a nominal rank within {K} places of their median rank; the 90% rank intervals "
             f"are {s['mean_interval_width']:.1f} places wide on average, {s['max_interval_width']:.0f} at most.",
-            lang)) + "</p>")
+            lang)
     names = pd.Series({d: report_data.district_names(result, d)[0 if lang == "zh" else 1]
                        for d in result.districts.index})
     fig = plot_rank_uncertainty(res, year, names=names, k=K)
     width, height = fig.get_size_inches()
     if width > MAX_CHART_WIDTH:
         fig.set_size_inches(MAX_CHART_WIDTH, height)
-    parts.append(_png(fig, bi(f"{year}年排名不确定性", f"Rank uncertainty {year}", lang)))
+    rank_chart = _png(fig, bi(f"{year}年排名不确定性", f"Rank uncertainty {year}", lang))
+    note, sensitivity = "", ""
     if res.assumptions.design == "sobol":
         from indicators.errors import IndicatorsError
 
         try:
             si = res.sensitivity(year=year)
         except IndicatorsError as exc:  # e.g. nothing varies: say so instead of a chart
-            parts.append(f'<p class="rol-note">{esc(str(exc))}</p>')
+            note = str(exc)
         else:
-            title = bi(f"{year}年敏感性分析", f"Sensitivity {year} (Sobol)", lang)
-            parts.append(_png(plot_sensitivity(si, title=title), title))
-    return "".join(parts)
+            label = bi(f"{year}年敏感性分析", f"Sensitivity {year} (Sobol)", lang)
+            sensitivity = _png(plot_sensitivity(si, title=label), label)
+    return str(_fragment("uncertainty_year.html", title=title, summary=text, rank_chart=rank_chart,
+                         sensitivity_note=note, sensitivity_chart=sensitivity))

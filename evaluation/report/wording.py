@@ -1,4 +1,8 @@
-"""The methodology table in words: one plain sentence per step, in Chinese and English.
+"""Report wording tables: section headings, and the methodology table in words (one sentence per step).
+
+:data:`HEADINGS` holds every section heading of a district report in Chinese and English;
+:func:`heading_text` gives it in the page's language (both, Chinese first, on bilingual pages), so
+an English page never carries the bilingual headings a notebook's markdown would.
 
 The step table (:func:`indicators.steps.methodology_steps`) names each step's method and its
 parameters (``goalposts``, ``clip=True``, ``min_coverage=0.5, by=count``); a report's reader
@@ -12,9 +16,37 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from difflib import get_close_matches
 from typing import Any
 
-__all__ = ["step_sentence"]
+from ..errors import ReportDataError
+from .content import bi, check_lang
+
+__all__ = ["HEADINGS", "heading_text", "step_sentence"]
+
+#: Section headings of a district report: key -> (zh, en).
+HEADINGS: dict[str, tuple[str, str]] = {
+    "scorecard": ("计分卡", "Scorecard"),
+    "points": ("得分情况", "Points by item"),
+    "deductions": ("扣分说明", "Points lost"),
+    "adjustments": ("加分与一票否决", "Bonus and veto items"),
+    "charts": ("图表", "Charts"),
+    "findings": ("主要成效与存在问题", "Strengths and weaknesses"),
+    "rectification": ("整改建议", "Rectification"),
+    "sources": ("数据来源与说明", "Sources and caveats"),
+    "basis": ("评估依据与方法", "Assessment basis and method"),
+    "methodology": ("方法说明", "Methodology"),
+}
+
+
+def heading_text(key: str, lang: str) -> str:
+    """The heading ``key`` of :data:`HEADINGS` in ``lang``: "计分卡 / Scorecard" (zh) or "Scorecard" (en)."""
+    check_lang(lang)
+    if key not in HEADINGS:
+        near = get_close_matches(key, HEADINGS, n=1)
+        raise ReportDataError(f"没有此标题 / no heading {key!r}{f'; did you mean {near[0]!r}?' if near else ''} "
+                              f"(headings: {', '.join(HEADINGS)})")
+    return bi(*HEADINGS[key], lang)
 
 #: Plain sentences for the methods a district assessment commonly uses: (zh, en).
 METHODS: dict[tuple[str, str], tuple[str, str]] = {

@@ -68,9 +68,23 @@ def test_cells_are_single_calls_into_report_cells():
         assert not any(isinstance(n, ast.If | ast.For | ast.While | ast.Lambda | ast.IfExp) for n in ast.walk(stmt))
         assert callable(getattr(rc, call.func.attr))
         called.append(call.func.attr)
-    assert called == ["open_report", "banner", "headline", "grading_status", "profile", "scorecard", "points",
-                      "deductions", "dimension_chart", "trend_chart", "contribution_chart", "rank_uncertainty",
-                      "findings", "rectification", "sources", "basis", "methodology_note", "write_sidecar"]
+    assert called == ["open_report", "banner", "headline", "grading_status", "profile", "heading", "scorecard",
+                      "heading", "points", "heading", "deductions", "adjustments", "heading", "dimension_chart",
+                      "trend_chart", "contribution_chart", "rank_uncertainty", "heading", "findings", "heading",
+                      "rectification", "heading", "sources", "heading", "basis", "heading", "methodology_note",
+                      "write_sidecar"]
+
+
+def test_headings_are_calls_in_the_pages_language():
+    """No markdown headings (they would stay bilingual on an English page): every heading is a call
+    whose key is in the wording table."""
+    from evaluation.report.wording import HEADINGS
+
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    assert [c for c in nb.cells if c.cell_type != "code"] == []
+    keys = [ast.literal_eval(ast.parse(c.source).body[0].value.args[1]) for c in code_cells(nb)
+            if c.source.startswith("rc.heading(")]
+    assert keys and set(keys) <= set(HEADINGS)
 
 
 def test_open_report_checks_parameters():
@@ -179,3 +193,6 @@ def test_report_in_english_with_a_methodology_dict(tmp_path, monkeypatch):
     assert sidecar["index"] == pytest.approx(expected)
     assert '<html lang="en">' in page and "Sample District 02 — rule-of-law assessment 2023" in page
     assert "frozen_2019" in page and "synthetic data" in page
+    headings = re.findall(r"<h2[^>]*>(.*?)</h2>", page)
+    assert "Scorecard" in headings and "Methodology" in headings and "Sources and caveats" in headings
+    assert not re.search(r"[\u4e00-\u9fff]", " ".join(headings))  # no Chinese heading on an English page

@@ -517,9 +517,10 @@ def test_demo_makes_every_sample_report(tmp_path, monkeypatch, capsys):
     assert str(tmp_path / "reports" / "synthetic_panel" / "district_rol" / "2024" / "index.html") in printed
     hrefs = LINK.findall(landing.read_text(encoding="utf-8"))
     assert hrefs == [f"seed_districts/district_rol/{y}/index.html" for y in (2020, 2024)] + [
-        f"synthetic_panel/district_rol/{y}/index.html" for y in range(2019, 2025)]
+        f"synthetic_panel/district_rol/{y}/index.html" for y in range(2019, 2025)] + [
+        "judicial_office_std/scores_synthetic_offices.rollup/2024/index.html"]  # the office roll-up's pages
     counts = {h: len(list((landing.parent / h).parent.glob("*.html"))) - 1 for h in hrefs}
-    assert list(counts.values()) == [2, 1] + [16] * 6  # every district of every year has its report
+    assert list(counts.values()) == [2, 1] + [16] * 6 + [16]  # every district of every year has its report
     # the second framework: office scores and their district roll-up, 16 districts x 2021-2024
     rolled = pd.read_csv(tmp_path / "reports" / "judicial_office_std" / "scores_synthetic_offices.rollup.csv")
     assert len(rolled) == 64 and rolled["district"].nunique() == 16

@@ -72,7 +72,7 @@ def test_every_template_escapes_hostile_text(name):
     assert not [a for _, attrs in tags.seen for a, _ in attrs if a.startswith("on")]  # no event handler got in
     assert [t for t, _ in tags.seen if t == "img"] == [t for t, _ in tags.seen if t == "img" and name in (
         "figure.html", "issuer.html", "cover.html", "base.html", "report.html", "index.html", "page.html",
-        "landing.html")]
+        "landing.html", "rollup.html", "rollup_index.html")]  # pages extending base.html: the bureau's logo
 
 
 def test_section_functions_escape_hostile_text():
@@ -137,3 +137,14 @@ def test_bad_branding_and_folders_are_errors_listing_every_problem(tmp_path, mon
     monkeypatch.setenv(templating.ENV_VAR, str(tmp_path / "gone"))
     with pytest.raises(TemplateConfigError, match=r"gone \(from --templates or ROLINDEX_TEMPLATES\)"):
         report_html.banner_html(True)
+
+
+def test_report_sections_built_in_python_before_are_templates_now():
+    """The uncertainty sections, section headings and the bonus/veto section are templates (covered above)."""
+    assert {"uncertainty_district.html", "uncertainty_year.html", "heading.html", "section.html",
+            "rollup.html", "rollup_index.html"} <= set(shipped_templates())
+    from evaluation.report import uncertainty
+
+    source = (SHIPPED.parent / "uncertainty.py").read_text(encoding="utf-8")
+    assert "<h2>" not in source and "<p" not in source and "esc(" not in source  # no markup in Python strings
+    assert uncertainty.district_html(None, None, "x", 2024) == ""  # no analysis: nothing

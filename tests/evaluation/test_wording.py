@@ -41,3 +41,16 @@ def test_no_code_in_the_methodology_table_of_any_shipped_methodology(name):
         table = report_html.methodology_html(note, lang)
         steps = table.split("<tr>", 3)[3].split("等次划分" if lang == "zh" else "Grade bands")[0]
         assert not [m for m in CODE_MARKS if m in steps], (name, lang, steps)
+
+
+def test_headings_come_in_the_pages_language():
+    from evaluation.errors import ReportDataError
+    from evaluation.report.wording import HEADINGS, heading_text
+
+    assert heading_text("scorecard", "zh") == "计分卡 / Scorecard"
+    assert heading_text("scorecard", "en") == "Scorecard"
+    assert all(not any("\u4e00" <= ch <= "\u9fff" for ch in heading_text(k, "en")) for k in HEADINGS)
+    with pytest.raises(ReportDataError, match="no heading 'scorecards'; did you mean 'scorecard'"):
+        heading_text("scorecards", "en")
+    with pytest.raises(ReportDataError, match="lang must be one of"):
+        heading_text("scorecard", "fr")

@@ -72,3 +72,41 @@ def write_tiny(folder: Path, source: str = "synthetic:tests", names: dict[str, s
     csv = folder / "tiny.csv"
     csv.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return csv, fw
+
+
+#: The tiny framework with 加分 (bonus) and 一票否决 (veto) items (district_rol declares none).
+ADJUSTED_YAML = FRAMEWORK_YAML.replace(
+    "checks:",
+    "  - {id: awards, zh: 获评示范次数, en: Model awards, unit: 个, kind: count}\n"
+    "  - {id: innovations, zh: 创新经验推广数, en: Innovations adopted, unit: 个, kind: count}\n"
+    "  - {id: incidents, zh: 重大违法事件数, en: Major incidents, unit: 件, kind: count}\n"
+    "bonus:\n"
+    "  - {id: award, zh: 获评示范, en: Model award, figure: awards, per_unit: 0.5, max: 2}\n"
+    "  - {id: innovation, zh: 创新经验被推广, en: Innovation adopted, figure: innovations, points: 1, threshold: 1}\n"
+    "veto:\n"
+    "  - {id: incident, zh: 发生重大违法事件, en: Major unlawful incident, figure: incidents, threshold: 1,\n"
+    "     cap_grade: Fail}\n"
+    "checks:").replace("id: tiny\n", "id: tiny_adjusted\n")
+
+#: 2024 adjustment figures with their documents: x 1 award (+0.5) and 1 incident (veto); y 4 awards
+#: (+2, the item's max) and 1 innovation (+1); z none.
+ADJUSTED_ROWS = {
+    ("x", 2024, "awards"): ("1", "doc_x", "获评市级示范1次"),
+    ("x", 2024, "incidents"): ("1", "doc_x", "发生重大违法行政案件1起"),
+    ("y", 2024, "awards"): ("4", "doc_y", "4个社区获评示范"),
+    ("y", 2024, "innovations"): ("1", "doc_y", "<b>经验</b>被推广"),
+    ("y", 2024, "incidents"): ("0", "doc_y", ""),
+}
+
+
+def write_tiny_adjusted(folder: Path) -> tuple[Path, Path]:
+    """The tiny figures plus :data:`ADJUSTED_ROWS`, under :data:`ADJUSTED_YAML`; return (figures, framework)."""
+    csv, _ = write_tiny(folder)
+    fw = folder / "tiny_adjusted.yaml"
+    fw.write_text(ADJUSTED_YAML, encoding="utf-8")
+    lines = csv.read_text(encoding="utf-8").splitlines()
+    out = [lines[0] + ",quote"] + [line + "," for line in lines[1:]]
+    for (district, year, fid), (value, source, quote) in ADJUSTED_ROWS.items():
+        out.append(f'{district},{year},{fid},{value},"{NAMES[district]}",{source},"{quote}"')
+    csv.write_text("\n".join(out) + "\n", encoding="utf-8")
+    return csv, fw

@@ -51,8 +51,9 @@ CHARTS = ["profile (table+chart)", "chart: dimensions", "chart: trend", "chart: 
 ORDER = ["data+tables", *CHARTS, "HTML export", "sidecar"]
 
 
-def display_calls(nb: nbformat.NotebookNode) -> list[tuple[int, str]]:
-    """(cell index, report_cells function) of every cell that displays ``rc.<name>(ctx)``."""
+def display_calls(nb: nbformat.NotebookNode) -> list[tuple[int, str, tuple[Any, ...]]]:
+    """(cell index, report_cells function, literal arguments after ``ctx``) of every cell that displays
+    ``rc.<name>(ctx, ...)`` (e.g. ``rc.heading(ctx, "scorecard")``)."""
     out = []
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
@@ -60,7 +61,8 @@ def display_calls(nb: nbformat.NotebookNode) -> list[tuple[int, str]]:
         stmt = ast.parse(cell.source).body
         if (len(stmt) == 1 and isinstance(stmt[0], ast.Expr) and isinstance(stmt[0].value, ast.Call)
                 and isinstance(stmt[0].value.func, ast.Attribute)):
-            out.append((i, stmt[0].value.func.attr))
+            call = stmt[0].value
+            out.append((i, call.func.attr, tuple(ast.literal_eval(a) for a in call.args[1:])))
     return out
 
 
@@ -72,14 +74,15 @@ def timed(times: dict[str, list[tuple[float, float]]], section: str, fn: Callabl
     return value
 
 
-def one_report(template: nbformat.NotebookNode, calls: list[tuple[int, str]], district: str, year: int,
-               figures: str | Path, out_dir: Path) -> dict[str, tuple[float, float]]:
+def one_report(template: nbformat.NotebookNode, calls: list[tuple[int, str, tuple[Any, ...]]], district: str,
+               year: int, figures: str | Path, out_dir: Path) -> dict[str, tuple[float, float]]:
     """Produce one report in-process; return (cpu, wall) seconds per section."""
     times: dict[str, list[tuple[float, float]]] = {}
     ctx = timed(times, "data+tables", lambda: rc.open_report(district, year, figures))
     nb = nbformat.from_dict(template)  # a copy of the template, outputs to be filled
-    for i, name in calls:
-        frag = timed(times, SECTIONS.get(name, "data+tables"), lambda name=name: getattr(rc, name)(ctx))
+    for i, name, extra in calls:
+        frag = timed(times, SECTIONS.get(name, "data+tables"),
+                     lambda name=name, extra=extra: getattr(rc, name)(ctx, *extra))
         shown = frag._repr_html_()
         html, meta = shown if isinstance(shown, tuple) else (shown, {})
         nb.cells[i].outputs = [new_output("execute_result", data={"text/html": html, "text/plain": repr(frag)},

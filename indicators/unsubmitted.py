@@ -9,13 +9,14 @@ page can say when the choice decides a rank.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from .grading import is_unsubmitted
+from .grading import UNSUBMITTED_LABEL
 from .pipeline import build_index
 from .result import IndexResult
 
-__all__ = ["OTHER_OPTION", "unsubmitted_sensitivity"]
+__all__ = ["OTHER_OPTION", "own_other_rank", "unsubmitted_sensitivity"]
 
 #: The option compared against each one.
 OTHER_OPTION = {"redistribute": "zero", "zero": "redistribute"}
@@ -35,22 +36,42 @@ def unsubmitted_sensitivity(result: IndexResult) -> pd.DataFrame:
     other = OTHER_OPTION.get(option, "redistribute")
     alt = build_index(result.figures, result.framework, meth.replace(unsubmitted=other), validate=False,
                       districts=result.districts)
-    n_unsub = result.indicator_source.apply(lambda col: col.map(is_unsubmitted)).sum(axis=1).astype(int)
+    source = result.indicator_source.astype(str)
+    n_unsub = pd.Series(0, index=source.index, dtype=int)
+    for col in source.columns:  # is_unsubmitted, a column at a time
+        text = source[col].str
+        hit = text.startswith("missing figure ", na=False) | text.startswith(UNSUBMITTED_LABEL, na=False)
+        n_unsub += hit.to_numpy(dtype=int)
     out = pd.DataFrame({
         "unsubmitted": n_unsub, "option": option, "other_option": other,
         "index": result.index, "rank": result.ranks,
         "other_index": alt.index.reindex(result.index.index), "other_rank": alt.ranks.reindex(result.index.index),
     })
     # this district's items under the other option, every other district as built (graded rows only)
-    ranked = out["index"].where(out["rank"].notna())
-    own = []
-    for (district, year), alt_index in out["other_index"].items():
-        if pd.isna(out.at[(district, year), "rank"]) or pd.isna(alt_index):
-            own.append(pd.NA)
-            continue
-        others = ranked.xs(year, level="year").drop(district)
-        own.append(1 + int((others > alt_index + 1e-9).sum()))
-    out["own_other_rank"] = pd.array(own, dtype="Int64")
+    out["own_other_rank"] = own_other_rank(out["index"].where(out["rank"].notna()), out["other_index"])
     differs = out["rank"].astype("Float64").fillna(-1) != out["other_rank"].astype("Float64").fillna(-1)
     out["decides"] = (out["unsubmitted"] > 0) & differs.astype(bool)
     return out
+
+
+def own_other_rank(ranked: pd.Series, other_index: pd.Series) -> pd.Series:
+    """Each district's rank if only its own index became ``other_index`` (Int64; NA if unranked).
+
+    ``ranked`` holds the year's indices of ranked districts (NaN otherwise), indexed by (district,
+    year); the rank is 1 + the number of the year's *other* ranked districts scoring above
+    ``other_index`` + 1e-9 — sorted once per year and searched, not compared district by district.
+    """
+    scores_all = ranked.astype(float).to_numpy()
+    alt_all = other_index.reindex(ranked.index).astype(float).to_numpy()
+    own = pd.Series(pd.NA, index=ranked.index, dtype="Int64")
+    years = ranked.index.get_level_values("year")
+    for year in pd.unique(years):
+        rows = np.flatnonzero(years == year)
+        scores = scores_all[rows]
+        above = np.sort(scores[~np.isnan(scores)])
+        threshold = alt_all[rows] + 1e-9
+        count = len(above) - np.searchsorted(above, threshold, side="right")
+        count -= scores > threshold  # the district itself is not among the others
+        ok = ~np.isnan(scores) & ~np.isnan(threshold)
+        own.iloc[rows[ok]] = 1 + count[ok]
+    return own

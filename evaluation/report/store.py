@@ -178,6 +178,7 @@ def load_result(
     if result is None:
         submission = read_figures(fig)
         result = with_sources(build_index(submission, fw, meth), submission)
+        _remember_notes(key[0], submission_notes(submission))  # figure_notes need not read it again
     with _LOCK:
         _RESULTS[key] = result
         while len(_RESULTS) > _CACHE_SIZE:
@@ -273,6 +274,8 @@ def _read_result_cache(cache_dir: Path, key: tuple, fw: Framework, meth: Methodo
     if (payload.get("format"), payload.get("code"), tuple(payload.get("key", ()))) != (
             _CACHE_FORMAT, code_fingerprint(), key):
         return None
+    if payload.get("notes") is not None:
+        _remember_notes(key[0], payload["notes"])
     return IndexResult(framework=fw, methodology=meth, **payload["fields"])
 
 
@@ -303,7 +306,8 @@ def write_result_cache(
     key = _memo_key(fig, fw, meth)
     path = _cache_file(Path(cache_dir), key)
     fields = {f.name: getattr(result, f.name) for f in dataclasses.fields(result) if f.name not in _NOT_CACHED}
-    payload = {"format": _CACHE_FORMAT, "code": code_fingerprint(), "key": list(key), "fields": fields}
+    payload = {"format": _CACHE_FORMAT, "code": code_fingerprint(), "key": list(key), "fields": fields,
+               "notes": figure_notes(fig)}  # a kernel's sources and evidence without re-reading the file
     body = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
     atomic_write_bytes(path, _SIGNED + hmac.new(secret, body, hashlib.sha256).digest() + body)
     return path
@@ -357,11 +361,17 @@ def figure_notes(figures_path: str | Path | None) -> pd.DataFrame | None:
     if hit is not None:
         return hit
     notes = submission_notes(read_figures(fig))
+    _remember_notes(key, notes)
+    return notes
+
+
+def _remember_notes(file_hash: str, notes: pd.DataFrame) -> None:
+    """Memoise a submission file's notes by its SHA-256 (the last few files)."""
     with _LOCK:
-        _NOTES[key] = notes
+        _NOTES[file_hash] = notes
+        _NOTES.move_to_end(file_hash)
         while len(_NOTES) > _CACHE_SIZE:
             _NOTES.popitem(last=False)
-    return notes
 
 
 def clear_cache() -> None:

@@ -106,6 +106,12 @@ def test_result_cache_round_trip_and_stale_caches_ignored(tmp_path, monkeypatch)
     pd.testing.assert_frame_equal(loaded.contributions, built.contributions)
     assert loaded.provenance == built.provenance  # same build, including its time stamp
     assert loaded.framework.content_hash == built.framework.content_hash
+    notes = store.figure_notes(csv)  # the cache carries the file's notes: a kernel does not read it again
+    with monkeypatch.context() as m:
+        m.setattr(store, "read_figures", lambda *_: pytest.fail("figure_notes re-read the submission"))
+        store.clear_cache()
+        store.load_result(csv, fw, None, cache_dir=cache)
+        pd.testing.assert_frame_equal(store.figure_notes(csv), notes)
 
     # another methodology: built, not loaded
     store.clear_cache()

@@ -5,6 +5,7 @@ Plain DataFrames indexed by (district, year); no plotting here (that lives in ``
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,8 +81,12 @@ class IndexResult:
 
     @property
     def years(self) -> list[int]:
-        """Years present in the result."""
-        return sorted(set(self.index.index.get_level_values("year")))
+        """Years present in the result (a fresh list; found once, as a report asks per cell)."""
+        return list(self._years)
+
+    @functools.cached_property
+    def _years(self) -> tuple[int, ...]:
+        return tuple(sorted(self.index.index.unique(level="year").tolist()))
 
     def node_scores(self) -> pd.DataFrame:
         """Scores of every node: normalised indicators and aggregates side by side."""

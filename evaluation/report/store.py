@@ -481,11 +481,24 @@ def peer_view(result: IndexResult, year: int, group: str | None = None) -> PeerV
     return view
 
 
+_GROUPS: dict[int, tuple[weakref.ref, pd.Series]] = {}
+
+
 def _groups(result: IndexResult) -> pd.Series:
-    """Each district's peer group as text (``""``: none)."""
+    """Each district's peer group as text (``""``: none), once per result object."""
+    with _LOCK:
+        entry = _GROUPS.get(id(result))
+    if entry is not None and entry[0]() is result:
+        return entry[1]
     if "group" not in result.districts.columns:
-        return pd.Series("", index=result.districts.index, dtype=object)
-    return result.districts["group"].map(_text, na_action=None).astype(object)
+        groups = pd.Series("", index=result.districts.index, dtype=object)
+    else:
+        groups = result.districts["group"].map(_text, na_action=None).astype(object)
+    with _LOCK:
+        for k in [k for k, (ref, _) in _GROUPS.items() if ref() is None]:
+            del _GROUPS[k]
+        _GROUPS[id(result)] = (weakref.ref(result), groups)
+    return groups
 
 
 def _text(value: Any) -> str:

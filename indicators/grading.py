@@ -33,7 +33,7 @@ import pandas as pd
 
 from .registry import Registry, number
 
-__all__ = ["GRADING", "NOT_GRADED", "UNSUBMITTED", "UNSUBMITTED_LABEL", "is_unsubmitted"]
+__all__ = ["GRADING", "NOT_GRADED", "UNSUBMITTED", "UNSUBMITTED_LABEL", "is_unsubmitted", "unsubmitted_cells"]
 
 UNSUBMITTED = Registry("unsubmitted rule", zh="未报送项计分", en="Unsubmitted items")
 GRADING = Registry("grading rule", zh="评定等次规则", en="Grading rule")
@@ -49,6 +49,15 @@ def is_unsubmitted(source: object) -> bool:
     """Whether a source label says the cell's figures were not submitted (either option)."""
     s = str(source)
     return s.startswith("missing figure ") or s.startswith(UNSUBMITTED_LABEL)
+
+
+def unsubmitted_cells(source: pd.DataFrame) -> pd.DataFrame:
+    """:func:`is_unsubmitted` of every cell of a source table, a column at a time (bool frame)."""
+    def column(col: pd.Series) -> pd.Series:
+        text = col.astype(str).str
+        return text.startswith("missing figure ", na=False) | text.startswith(UNSUBMITTED_LABEL, na=False)
+
+    return source.apply(column).astype(bool)
 
 
 @UNSUBMITTED.register("redistribute", zh="未报送项不计，其权重在已报送的同级指标间重新分配",

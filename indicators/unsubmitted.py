@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .grading import UNSUBMITTED_LABEL
+from .grading import unsubmitted_cells
 from .pipeline import build_index
 from .result import IndexResult
 
@@ -36,12 +36,7 @@ def unsubmitted_sensitivity(result: IndexResult) -> pd.DataFrame:
     other = OTHER_OPTION.get(option, "redistribute")
     alt = build_index(result.figures, result.framework, meth.replace(unsubmitted=other), validate=False,
                       districts=result.districts)
-    source = result.indicator_source.astype(str)
-    n_unsub = pd.Series(0, index=source.index, dtype=int)
-    for col in source.columns:  # is_unsubmitted, a column at a time
-        text = source[col].str
-        hit = text.startswith("missing figure ", na=False) | text.startswith(UNSUBMITTED_LABEL, na=False)
-        n_unsub += hit.to_numpy(dtype=int)
+    n_unsub = unsubmitted_cells(result.indicator_source).sum(axis=1).astype(int)
     out = pd.DataFrame({
         "unsubmitted": n_unsub, "option": option, "other_option": other,
         "index": result.index, "rank": result.ranks,

@@ -314,23 +314,36 @@ def write_result_cache(
 
 
 _NOTES: OrderedDict = OrderedDict()
-_SENSITIVITY: dict[int, tuple[weakref.ref, pd.DataFrame]] = {}
+_SENSITIVITY: dict[Any, tuple[weakref.ref, Any]] = {}
+
+
+def _per_result(cache: dict[Any, tuple[weakref.ref, Any]], key: Any, result: IndexResult,
+                compute: Any, limit: int | None = None) -> Any:
+    """``compute()`` once per result object and ``key`` (``key`` starts with ``id(result)``).
+
+    Held beside a weak reference, so an entry of a result that has gone is never handed out for a
+    new object at the same address; such entries are dropped on the next store (all of them past
+    ``limit``).
+    """
+    with _LOCK:
+        entry = cache.get(key)
+    if entry is not None and entry[0]() is result:
+        return entry[1]
+    value = compute()
+    with _LOCK:
+        for k in [k for k, (ref, _) in cache.items() if ref() is None]:
+            del cache[k]
+        if limit is not None and len(cache) > limit:
+            cache.clear()
+        cache[key] = (weakref.ref(result), value)
+    return value
 
 
 def unsubmitted_sensitivity(result: IndexResult) -> pd.DataFrame:
     """:func:`indicators.unsubmitted.unsubmitted_sensitivity` of ``result``, once per result object."""
     from indicators.unsubmitted import unsubmitted_sensitivity as compute
 
-    with _LOCK:
-        entry = _SENSITIVITY.get(id(result))
-    if entry is not None and entry[0]() is result:
-        return entry[1]
-    table = compute(result)
-    with _LOCK:
-        for k in [k for k, (ref, _) in _SENSITIVITY.items() if ref() is None]:
-            del _SENSITIVITY[k]
-        _SENSITIVITY[id(result)] = (weakref.ref(result), table)
-    return table
+    return _per_result(_SENSITIVITY, id(result), result, lambda: compute(result))
 
 
 def submission_notes(submission: Any) -> pd.DataFrame:
@@ -383,6 +396,7 @@ def clear_cache() -> None:
         _VIEWS.clear()
         _NOTES.clear()
         _SENSITIVITY.clear()
+        _GROUPS.clear()
         _WITH_TABLE.clear()
 
 
@@ -461,44 +475,28 @@ def peer_view(result: IndexResult, year: int, group: str | None = None) -> PeerV
     means every district of the year.
     """
     group = group or ""
-    key = (id(result), int(year), group)
-    with _LOCK:
-        entry = _VIEWS.get(key)
-    if entry is not None and entry[0]() is result:
-        return entry[1]
-    if group:
-        every = peer_view(result, year)
-        members = every.scores.index.isin(result.districts.index[_groups(result) == group])
-        view = _view(every.scores[members], every.values.reindex(every.scores.index[members]), group)
-    else:
-        view = _view(result.node_scores().xs(year, level="year"), result.indicators.xs(year, level="year"), "")
-    with _LOCK:
-        for k in [k for k, (ref, _) in _VIEWS.items() if ref() is None]:
-            del _VIEWS[k]
-        if len(_VIEWS) > 256:
-            _VIEWS.clear()
-        _VIEWS[key] = (weakref.ref(result), view)
-    return view
+
+    def compute() -> PeerView:
+        if group:
+            every = peer_view(result, year)
+            members = every.scores.index.isin(result.districts.index[_groups(result) == group])
+            return _view(every.scores[members], every.values.reindex(every.scores.index[members]), group)
+        return _view(result.node_scores().xs(year, level="year"), result.indicators.xs(year, level="year"), "")
+
+    return _per_result(_VIEWS, (id(result), int(year), group), result, compute, limit=256)
 
 
-_GROUPS: dict[int, tuple[weakref.ref, pd.Series]] = {}
+_GROUPS: dict[Any, tuple[weakref.ref, Any]] = {}
 
 
 def _groups(result: IndexResult) -> pd.Series:
     """Each district's peer group as text (``""``: none), once per result object."""
-    with _LOCK:
-        entry = _GROUPS.get(id(result))
-    if entry is not None and entry[0]() is result:
-        return entry[1]
-    if "group" not in result.districts.columns:
-        groups = pd.Series("", index=result.districts.index, dtype=object)
-    else:
-        groups = result.districts["group"].map(_text, na_action=None).astype(object)
-    with _LOCK:
-        for k in [k for k, (ref, _) in _GROUPS.items() if ref() is None]:
-            del _GROUPS[k]
-        _GROUPS[id(result)] = (weakref.ref(result), groups)
-    return groups
+    def compute() -> pd.Series:
+        if "group" not in result.districts.columns:
+            return pd.Series("", index=result.districts.index, dtype=object)
+        return result.districts["group"].map(_text, na_action=None).astype(object)
+
+    return _per_result(_GROUPS, id(result), result, compute)
 
 
 def _text(value: Any) -> str:
@@ -547,16 +545,15 @@ def with_district_table(result: IndexResult, table: pd.DataFrame | str | Path | 
     """
     if table is None or (isinstance(table, str) and table == ""):
         return result
-    key = None
-    if not isinstance(table, pd.DataFrame):
-        path = _existing(table, "districts table", "give the districts CSV (district,name_zh,name_en,city,"
-                         "peer_group)")
-        key = (id(result), _file_hash(path))
-        with _LOCK:
-            hit = _WITH_TABLE.get(key)
-        if hit is not None and hit[0]() is result:
-            return hit[1]
-        table = read_district_table(path)
+    if isinstance(table, pd.DataFrame):
+        return _apply_district_table(result, table)
+    path = _existing(table, "districts table", "give the districts CSV (district,name_zh,name_en,city,"
+                     "peer_group)")
+    return _per_result(_WITH_TABLE, (id(result), _file_hash(path)), result,
+                       lambda: _apply_district_table(result, read_district_table(path)))
+
+
+def _apply_district_table(result: IndexResult, table: pd.DataFrame) -> IndexResult:
     districts = result.districts.copy()
     if "group" not in districts.columns:
         districts["group"] = ""
@@ -567,13 +564,7 @@ def with_district_table(result: IndexResult, table: pd.DataFrame | str | Path | 
         zh, en = _text(table.at[d, "name_zh"]), _text(table.at[d, "name_en"])
         if zh or en:
             districts.at[d, "district_name"] = " / ".join(x for x in (zh, en) if x)
-    out = replace(result, districts=districts)
-    if key is not None:
-        with _LOCK:
-            for k in [k for k, (ref, _) in _WITH_TABLE.items() if ref() is None]:
-                del _WITH_TABLE[k]
-            _WITH_TABLE[key] = (weakref.ref(result), out)
-    return out
+    return replace(result, districts=districts)
 
 
 _WITH_TABLE: dict[tuple[int, str], tuple[weakref.ref, IndexResult]] = {}

@@ -37,17 +37,23 @@ TABLE = ("district,name_zh,name_en,city,peer_group\n"
          "d4,四区,District 4,乙市,g2\nd5,五区,District 5,乙市,g2\nd6,六区,District 6,丙市,\n")
 
 
+def write_six(tmp_path, name, groups=None):
+    """The tiny framework and the six districts' 2024 figures (with a ``group`` column if given)."""
+    fw = tmp_path / "tiny.yaml"
+    fw.write_text(FRAMEWORK_YAML, encoding="utf-8")
+    lines = ["district,year,figure,value," + ("group," if groups else "") + "source"]
+    for d, (closed, aid, sat) in FIG.items():
+        for fid, v in (("population", 100000), ("cases", 100), ("closed", closed), ("aid", aid), ("sat", sat)):
+            lines.append(f"{d},2024,{fid},{v}," + (f"{groups[d]}," if groups else "") + "synthetic:tests")
+    csv = tmp_path / name
+    csv.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return csv, fw
+
+
 @pytest.fixture
 def six(tmp_path):
     store.clear_cache()
-    fw = tmp_path / "tiny.yaml"
-    fw.write_text(FRAMEWORK_YAML, encoding="utf-8")
-    lines = ["district,year,figure,value,source"]
-    for d, (closed, aid, sat) in FIG.items():
-        for fid, v in (("population", 100000), ("cases", 100), ("closed", closed), ("aid", aid), ("sat", sat)):
-            lines.append(f"{d},2024,{fid},{v},synthetic:tests")
-    csv = tmp_path / "six.csv"
-    csv.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    csv, fw = write_six(tmp_path, "six.csv")
     table = tmp_path / "districts.csv"
     table.write_text(TABLE, encoding="utf-8")
     yield store.with_district_table(store.load_result(csv, fw, None), table)
@@ -143,15 +149,8 @@ def test_index_page_ranks_within_each_group(six, tmp_path):
 def test_without_a_table_the_figures_group_column_decides(tmp_path):
     """A ``--ledger`` export writes the register's peer group into the figures' ``group`` column."""
     store.clear_cache()
-    fw = tmp_path / "tiny.yaml"
-    fw.write_text(FRAMEWORK_YAML, encoding="utf-8")
     groups = {"d1": "g1", "d2": "g1", "d3": "g1", "d4": "g2", "d5": "g2", "d6": ""}
-    lines = ["district,year,figure,value,group,source"]
-    for d, (closed, aid, sat) in FIG.items():
-        for fid, v in (("population", 100000), ("cases", 100), ("closed", closed), ("aid", aid), ("sat", sat)):
-            lines.append(f"{d},2024,{fid},{v},{groups[d]},synthetic:tests")
-    csv = tmp_path / "ledger_figures_2024.csv"
-    csv.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    csv, fw = write_six(tmp_path, "ledger_figures_2024.csv", groups)
     r = store.load_result(csv, fw, None)
     assert [by_code(rd.scorecard(r, "d4", 2024))[c]["peer_median"] for c in ("A", "B")] == pytest.approx([50, 12.5])
     assert rd.district_summary(r, "d6", 2024)["n_peers"] == 6

@@ -7,6 +7,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from indicators.grading import is_unsubmitted, unsubmitted_cells
 from indicators.unsubmitted import own_other_rank
 
 
@@ -42,3 +43,16 @@ def test_matches_the_definition(case):
             continue
         others = ranked.xs(year, level="year").drop(district)
         assert got[(district, year)] == 1 + int((others > alt + 1e-9).sum())
+
+
+texts = st.one_of(st.none(), st.just(np.nan), st.sampled_from(
+    ["missing figure pop", "unsubmitted: missing figure x", "computed from counts", "missing", "unsubmitted"]),
+    st.text(max_size=12))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(texts, min_size=2, max_size=2), min_size=1, max_size=5))
+def test_unsubmitted_cells_is_is_unsubmitted_of_every_cell(rows):
+    source = pd.DataFrame(rows, columns=["A", "B"], dtype=object)
+    expected = source.apply(lambda col: col.map(is_unsubmitted)).astype(bool)
+    pd.testing.assert_frame_equal(unsubmitted_cells(source), expected)

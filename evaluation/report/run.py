@@ -72,9 +72,9 @@ TIMEOUT_S = 900.0
 RECYCLE_EVERY = 500
 #: Code that decides what a report shows, beyond :func:`store.code_fingerprint`.
 _REPORT_CODE = ("report/content.py", "report/cells.py", "report/html.py", "report/charts.py", "report/templating.py",
-                "batch/execute.py", "batch/_kernel_reset.py", "report/uncertainty.py", "report/uncertainty_plots.py",
-                "report/profile.py", "report/wording.py", "report/fonts.py", "report/assessment.py",
-                "report/assessment_html.py")
+                "batch/execute.py", "batch/_kernel_reset.py", "batch/_kernel_runner.py", "report/uncertainty.py",
+                "report/uncertainty_plots.py", "report/profile.py", "report/wording.py", "report/fonts.py",
+                "report/assessment.py", "report/assessment_html.py")
 _CODE_FILE = Path(".rolindex") / "code.sha256"
 
 

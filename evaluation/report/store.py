@@ -461,6 +461,7 @@ class PeerView:
 
 
 _VIEWS: dict[tuple[int, int, str], tuple[weakref.ref, PeerView]] = {}
+_VIEW_LIMIT = 8192  # entries before the views are dropped (a few MB at most)
 
 
 def _view(scores: pd.DataFrame, values: pd.DataFrame, group: str) -> PeerView:
@@ -483,7 +484,8 @@ def peer_view(result: IndexResult, year: int, group: str | None = None) -> PeerV
             return _view(every.scores[members], every.values.reindex(every.scores.index[members]), group)
         return _view(result.node_scores().xs(year, level="year"), result.indicators.xs(year, level="year"), "")
 
-    return _per_result(_VIEWS, (id(result), int(year), group), result, compute, limit=256)
+    # a national batch has ~180 groups x 6 years; views are small (a group's rows), so keep them all
+    return _per_result(_VIEWS, (id(result), int(year), group), result, compute, limit=_VIEW_LIMIT)
 
 
 _GROUPS: dict[Any, tuple[weakref.ref, Any]] = {}

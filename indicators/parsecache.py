@@ -47,13 +47,18 @@ MISS: Final = object()
 
 
 def cache_dir() -> Path | None:
-    """The cache folder, or None when the cache is turned off."""
+    """The cache folder, or None when the cache is turned off (or there is no home folder for it)."""
     if os.environ.get(DISABLE_ENV, "").strip().lower() not in ("", "0", "false", "no"):
         return None
     explicit = os.environ.get(DIR_ENV)
     if explicit:
         return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base:
+        home = os.path.expanduser("~")
+        if home.startswith("~"):  # no home folder to be found: do not cache into a folder named "~"
+            return None
+        base = os.path.join(home, ".cache")
     return Path(base) / "rolindex"
 
 

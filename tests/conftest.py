@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -22,20 +24,33 @@ def shared_path(*parts: str) -> Path:
     return path
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _private_parse_cache(tmp_path_factory):
-    """Point the framework parse cache (:mod:`indicators.parsecache`) at a folder of this test session.
+_PARSE_CACHE = pytest.StashKey[tuple[str, dict[str, str | None]]]()
 
-    The suite never reads or writes the user's ``~/.cache/rolindex``; subprocesses inherit the
-    variable, so the CLI tests that spawn ``rolindex`` use the same folder.
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Point the framework parse cache (:mod:`indicators.parsecache`) at a folder of this test run.
+
+    Set here, before any test module is imported (several load a framework at import time), so the
+    suite never reads or writes the user's ``~/.cache/rolindex``; subprocesses inherit the variable.
     """
     from indicators.parsecache import DIR_ENV, DISABLE_ENV
 
-    mp = pytest.MonkeyPatch()
-    mp.setenv(DIR_ENV, str(tmp_path_factory.mktemp("parse-cache")))
-    mp.delenv(DISABLE_ENV, raising=False)
-    yield
-    mp.undo()
+    folder = tempfile.mkdtemp(prefix="rolindex-parse-cache-")
+    config.stash[_PARSE_CACHE] = (folder, {k: os.environ.get(k) for k in (DIR_ENV, DISABLE_ENV)})
+    os.environ[DIR_ENV] = folder
+    os.environ.pop(DISABLE_ENV, None)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Remove the run's parse-cache folder and restore the variables."""
+    folder, saved = config.stash.get(_PARSE_CACHE, (None, {}))
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

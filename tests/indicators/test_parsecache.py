@@ -167,6 +167,8 @@ def test_the_default_folder_follows_xdg_then_home(monkeypatch, tmp_path):
     monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert parsecache.cache_dir() == tmp_path / "home" / ".cache" / "rolindex"
+    monkeypatch.setattr(parsecache.os.path, "expanduser", lambda path: path)  # no home folder at all
+    assert parsecache.cache_dir() is None
 
 
 def test_yaml_that_json_cannot_keep_exactly_is_parsed_each_time(cache, tmp_path, yaml_loads):
@@ -220,15 +222,15 @@ _scalars = st.one_of(
     st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True, allow_infinity=True), st.text(),
     st.dates(), st.binary(max_size=4),
 )
-_values = st.recursive(
-    _scalars,
-    lambda inner: st.one_of(
-        st.lists(inner, max_size=4),
-        st.dictionaries(st.one_of(st.text(max_size=5), st.integers(), st.booleans()), inner, max_size=4),
-        st.tuples(inner),
-    ),
-    max_leaves=20,
-)
+
+
+def _containers(inner: st.SearchStrategy) -> st.SearchStrategy:
+    """Lists, dicts (string keys and the int and bool keys YAML also allows) and tuples of ``inner``."""
+    keys = st.one_of(st.text(max_size=5), st.integers(), st.booleans())
+    return st.one_of(st.lists(inner, max_size=4), st.dictionaries(keys, inner, max_size=4), st.tuples(inner))
+
+
+_values = st.recursive(_scalars, _containers, max_leaves=20)
 
 
 @settings(max_examples=300, deadline=None)

@@ -8,7 +8,9 @@ Each case runs ``--repeat`` times as a fresh subprocess (the way a user runs it)
 - ``import indicators`` < 0.4 s
 
 Two yardsticks run in the same rounds (interleaved, so machine load hits every case alike): ``import
-pandas`` — the floor under ``validate``, which reads submissions with pandas — and the naive way,
+pandas`` — the floor under ``validate``, which reads submissions with pandas; ``rolindex`` can come in
+under it, because it freezes the imported objects (``gc.freeze``) so the collections at exit skip
+them, while bare ``import pandas`` pays ~0.1 s for them — and the naive way,
 building every command's parser (which imports every command module, as the CLI did before it
 became a table). The verdict compares the median wall time with the target. Run from the checkout::
 

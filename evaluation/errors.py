@@ -8,7 +8,6 @@ manifest can record them without parsing messages, and they survive pickling bet
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -48,6 +47,8 @@ class NotebookParameterError(EvaluationError, ValueError):
     def _render(self) -> str:
         lines = [f"parameters do not match notebook {self.notebook!r}"]
         for name in self.unknown:
+            import difflib  # only when a name is wrong: keeps it off every command's start-up
+
             hint = difflib.get_close_matches(name, self.declared, n=1)
             near = f"; did you mean {hint[0]!r}?" if hint else ""
             lines.append(f"  - unknown parameter {name!r}{near}")

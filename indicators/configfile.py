@@ -29,8 +29,8 @@ from typing import Any
 
 from .errors import ProblemsError
 
-__all__ = ["SourceMarks", "config_loader", "decode_config", "dump_config", "read_config_text",
-           "read_config_yaml", "yaml_error"]
+__all__ = ["SourceMarks", "config_loader", "decode_config", "dump_config", "read_config_bytes",
+           "read_config_text", "read_config_yaml", "yaml_error"]
 
 
 @functools.cache
@@ -131,14 +131,18 @@ def decode_config(data: bytes, name: str, what: str, error: type[ProblemsError])
         ) from None
 
 
+def read_config_bytes(path: str | Path, what: str, error: type[ProblemsError]) -> bytes:
+    """A configuration file's bytes; an unreadable file raises ``error`` naming it."""
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise error(f"无法读取 / cannot read {what} {path}: {exc.strerror}") from None
+
+
 def read_config_text(path: str | Path, what: str, error: type[ProblemsError]) -> str:
     """Read a configuration file as strict UTF-8; errors name the file (``what`` says what it is)."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise error(f"无法读取 / cannot read {what} {path}: {exc.strerror}") from None
-    return decode_config(data, path.name, what, error)
+    return decode_config(read_config_bytes(path, what, error), path.name, what, error)
 
 
 def yaml_error(exc: Exception, name: str, error: type[ProblemsError]) -> ProblemsError:

@@ -23,7 +23,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .configfile import config_loader, read_config_text, yaml_error
+from . import parsecache
+from .configfile import config_loader, decode_config, read_config_bytes, yaml_error
 from .errors import FormulaError, FrameworkError, ZeroWeightWarning, did_you_mean
 from .formula import Formula, parse_formula
 
@@ -40,6 +41,8 @@ _NODE_KEYS = {"code", "parent", "weight", "zh", "en", "unit", "direction", "form
 _LINE = "__line__"
 _KEYLINES = "__keylines__"  # {key: line} of each mapping, so a problem names the key's own line
 _META = {_LINE, _KEYLINES}
+#: Kind of the framework entries in :mod:`indicators.parsecache`.
+_CACHE_KIND = "framework"
 
 
 @dataclass(frozen=True)
@@ -222,7 +225,8 @@ def _line_loader() -> type:
     """Strict config loader recording each mapping's (and key's) line, rejecting duplicate keys.
 
     Built on first use (yaml imported when used); aliases and anchors are refused
-    (:func:`indicators.configfile.config_loader`).
+    (:func:`indicators.configfile.config_loader`). What it produces is kept in the parse cache:
+    a change to it must bump :data:`indicators.parsecache.FORMAT`.
     """
     import yaml
 
@@ -245,16 +249,27 @@ def _line_loader() -> type:
 
 
 def load_framework(path: str | Path) -> Framework:
-    """Load and validate a framework YAML file; raise one error listing every problem."""
+    """Load and validate a framework YAML file; raise one error listing every problem.
+
+    What the YAML parser produced for a file that loaded cleanly is kept in the parse cache
+    (:mod:`indicators.parsecache`, keyed by the file's bytes), so the next load skips importing
+    yaml and parsing; the data is validated again either way.
+    """
     path = Path(path)
-    text = read_config_text(path, "framework file", FrameworkError)
+    raw = read_config_bytes(path, "framework file", FrameworkError)
+    data = parsecache.load(_CACHE_KIND, raw)
+    if data is not parsecache.MISS:
+        return framework_from_dict(data, source=path.name)
+    text = decode_config(raw, path.name, "framework file", FrameworkError)
     import yaml
 
     try:
         data = yaml.load(text, Loader=_line_loader())
     except yaml.YAMLError as exc:
         raise yaml_error(exc, path.name, FrameworkError) from None
-    return framework_from_dict(data, source=path.name)
+    fw = framework_from_dict(data, source=path.name)
+    parsecache.store(_CACHE_KIND, raw, data)  # only a framework that loaded without a problem
+    return fw
 
 
 def framework_from_dict(data: Any, source: str = "<dict>") -> Framework:

@@ -11,7 +11,6 @@ parameters, as a methodology writes it.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import inspect
 import math
@@ -175,6 +174,8 @@ class Method:
         problems = []
         for key in params:
             if key not in accepted:
+                import difflib  # only for a misspelt parameter: not on every start-up
+
                 close = difflib.get_close_matches(key, accepted, n=1)
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
                 choices = ", ".join(accepted) or "none"
@@ -233,6 +234,8 @@ class Registry:
             return self._methods[name]
         except (KeyError, TypeError):
             pass
+        import difflib
+
         close = difflib.get_close_matches(str(name), self._methods, n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
         raise MethodologyError(

@@ -85,6 +85,21 @@ def test_python_dash_m_evaluation_runs():
     assert proc.returncode == 0 and "normaliser" in proc.stdout
 
 
+def test_only_a_command_line_run_freezes_the_startup_objects(monkeypatch, capsys):
+    import gc
+
+    before = gc.get_freeze_count()
+    assert main(["methods"]) == 0  # a caller's own process: its collector is left alone
+    assert gc.get_freeze_count() == before
+    monkeypatch.setattr(sys, "argv", ["rolindex", "methods"])
+    try:
+        assert main() == 0
+        assert gc.get_freeze_count() > before  # the imports' objects are exempt from collection
+    finally:
+        gc.unfreeze()
+    assert "normaliser" in capsys.readouterr().out
+
+
 def test_validate_bounds_what_it_prints_and_writes_every_problem_on_request(tmp_path, capsys):
     bad = tmp_path / "bad.csv"
     n = 3000

@@ -18,6 +18,7 @@ loop: then nothing runs and the client executes the notebook cell by cell instea
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -54,11 +55,15 @@ class _Capture:
                                  buffers=buffers, track=track, header=header, metadata=metadata)
 
             session.send = send
-            self._patched.append(session)
+            self._patched.append((session, "send"))
+        for stream in {id(s): s for s in (sys.stdout, sys.stderr)}.values():
+            if hasattr(stream, "_buffers") and "flush" not in vars(stream):
+                _QuietFlush(stream).install()
+                self._patched += [(stream, "flush"), (stream, "_flush")]
 
     def close(self) -> None:
-        for session in self._patched:
-            del session.send  # the instance attribute goes; the class's method shows again
+        for owner, name in self._patched:
+            delattr(owner, name)  # the instance attribute goes; the class's method shows again
 
 
 def _sessions(shell: Any) -> list[Any]:
@@ -72,8 +77,17 @@ def _sessions(shell: Any) -> list[Any]:
     return list(found.values())
 
 
+@functools.lru_cache(maxsize=512)
+def _needs_loop_cached(shell: Any, source: str) -> bool:
+    return _needs_loop(shell, source)
+
+
 def _needs_loop(shell: Any, source: str) -> bool:
-    """True when the cell would need the asyncio loop (top-level await), as the kernel decides."""
+    """True when the cell would need the asyncio loop (top-level await), as the kernel decides.
+
+    A report notebook's cells are the same for every district (only the parameters differ), so
+    the answer is remembered per source text (:func:`_needs_loop_cached`).
+    """
     try:
         transformed = shell.transform_cell(source)
         exc_tuple = None
@@ -81,6 +95,35 @@ def _needs_loop(shell: Any, source: str) -> bool:
         transformed, exc_tuple = source, sys.exc_info()
     return bool(shell.should_run_async(source, transformed_cell=transformed,
                                        preprocessing_exc_tuple=exc_tuple))
+
+
+class _QuietFlush:
+    """An ipykernel ``OutStream`` whose ``flush`` returns at once when there is nothing to send.
+
+    ``OutStream.flush`` is a round trip to the kernel's IOPub thread even when empty, and every
+    display and every result flushes both streams first (~50 times a report). Skipped only when
+    the stream's buffers are empty and no flush is under way in the IOPub thread (counted by
+    wrapping ``_flush``), so a cell's stream output is still sent before whatever follows it.
+    """
+
+    def __init__(self, stream: Any) -> None:
+        self.stream, self.busy = stream, 0
+        self._flush, self._send = stream.flush, stream._flush
+
+    def install(self) -> None:
+        self.stream.flush, self.stream._flush = self.flush, self.sending
+
+    def sending(self) -> None:
+        self.busy += 1
+        try:
+            self._send()
+        finally:
+            self.busy -= 1
+
+    def flush(self) -> None:
+        buffers = getattr(self.stream, "_buffers", None)
+        if self.busy or not isinstance(buffers, dict) or any(b.tell() for b in list(buffers.values())):
+            self._flush()
 
 
 def run_cells(spec: str, progress: str | None = None) -> None:
@@ -98,7 +141,7 @@ def run_cells(spec: str, progress: str | None = None) -> None:
     cells = json.loads(spec)
     records: list[dict[str, Any]] = []
     status = "ok"
-    if any(_needs_loop(shell, cell["source"]) for cell in cells):
+    if any(_needs_loop_cached(shell, cell["source"]) for cell in cells):
         status = "unsupported"
         cells = []
     capture = _Capture(_sessions(shell)) if cells else None

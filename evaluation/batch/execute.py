@@ -944,6 +944,10 @@ class WarmKernel:
             if payload["status"] == "unsupported":
                 return False, None
         records = {r["index"]: r for r in (payload or {}).get("cells", [])}
+        content = reply["content"] if reply is not None else {}
+        if (content.get("status") == "error" and failure is None
+                and not any(r["status"] == "error" for r in records.values())):  # the runner itself failed
+            raise EvaluationError(f"kernel runner failed: {content.get('ename')}: {content.get('evalue')}")
         failed_at: int | None = None
         if failure is not None:
             last = max(records) if records else None

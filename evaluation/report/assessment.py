@@ -152,7 +152,8 @@ def _rule_text(spec: Mapping[str, Any] | None, node: Any, lang: str) -> tuple[st
     return bi("按同年各区相对位置赋分", "scored relative to the year's districts", lang), None, unit
 
 
-def deductions(result: IndexResult, district: str, year: int, lang: str = "zh") -> pd.DataFrame:
+def deductions(result: IndexResult, district: str, year: int, lang: str = "zh",
+               points: pd.DataFrame | None = None) -> pd.DataFrame:
     """Item by item: why points were lost (扣分) — rule, target, value, shortfall, points lost.
 
     One row per indicator with full points (满分 > 0) or submitted late: ``code``, ``name``,
@@ -160,10 +161,11 @@ def deductions(result: IndexResult, district: str, year: int, lang: str = "zh") 
     from the target, formatted; empty when met or not applicable), ``full_points``, ``points`` and
     ``lost`` = ``full_points − points`` — so for every item the points lost add up to 满分 − 得分,
     and over the index to the scale minus the index. An unsubmitted item under ``zero`` loses its
-    whole weight with the reason "未报送".
+    whole weight with the reason "未报送". ``points``: :func:`points_table` of the same arguments,
+    when the caller has it already (a report shows both).
     """
     check_lang(lang)
-    pts = points_table(result, district, year, lang)
+    pts = points_table(result, district, year, lang) if points is None else points
     fw, row = result.framework, (district, year)
     scoring = result.methodology.normalise.method == "scoring_rules"
     records = []

@@ -9,7 +9,7 @@ HTML rendered from it by :func:`~evaluation.report.html.render_html`, hold the w
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,15 @@ class ReportContext:
     issuer: str = ""
     issued: str = ""
     edition: Mapping[str, Any] | None = None
+    #: What two sections share (the points table, the sources' entries), computed once per report.
+    memo: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+
+def _once(ctx: ReportContext, key: str, compute: Any) -> Any:
+    """``compute()`` the first time a report asks for ``key``; the same object afterwards."""
+    if key not in ctx.memo:
+        ctx.memo[key] = compute()
+    return ctx.memo[key]
 
 
 def open_report(
@@ -175,10 +184,15 @@ def grading_status(ctx: ReportContext) -> Fragment:
 
 def points(ctx: ReportContext) -> Fragment:
     """满分 / 得分 / 得分率 per dimension and indicator, and how each item counted."""
-    from .assessment import points_table
     from .assessment_html import points_html
 
-    return points_html(points_table(ctx.result, ctx.district, ctx.year, ctx.lang), ctx.lang)
+    return points_html(_points(ctx), ctx.lang)
+
+
+def _points(ctx: ReportContext) -> Any:
+    from .assessment import points_table
+
+    return _once(ctx, "points", lambda: points_table(ctx.result, ctx.district, ctx.year, ctx.lang))
 
 
 def deductions(ctx: ReportContext) -> Fragment:
@@ -186,7 +200,7 @@ def deductions(ctx: ReportContext) -> Fragment:
     from .assessment import deductions as table
     from .assessment_html import deductions_html
 
-    return deductions_html(table(ctx.result, ctx.district, ctx.year, ctx.lang), ctx.lang)
+    return deductions_html(table(ctx.result, ctx.district, ctx.year, ctx.lang, points=_points(ctx)), ctx.lang)
 
 
 def adjustments(ctx: ReportContext) -> Fragment:
@@ -202,7 +216,8 @@ def adjustments(ctx: ReportContext) -> Fragment:
 def _entries(ctx: ReportContext) -> dict:
     from .assessment import source_entries
 
-    return source_entries(ctx.result, ctx.district, ctx.year, store.figure_notes(ctx.figures), lang=ctx.lang)
+    return _once(ctx, "entries", lambda: source_entries(ctx.result, ctx.district, ctx.year,
+                                                        store.figure_notes(ctx.figures), lang=ctx.lang))
 
 
 def findings(ctx: ReportContext) -> Fragment:

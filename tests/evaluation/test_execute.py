@@ -173,14 +173,19 @@ def image_outputs(nb: dict) -> list[str]:
 
 
 @pytest.mark.slow
-def test_warm_equivalent_to_papermill(tmp_path):
+@pytest.mark.parametrize("one_request", [True, False], ids=["one-request", "cell-by-cell"])
+def test_warm_equivalent_to_papermill(tmp_path, one_request):
     cases = [
         ("chart", {"district": "110102", "seed": 3}),
         ("chart", {}),  # no parameters: papermill injects no cell
         ("failing", {"district": "999999"}),  # failure: error banner cells, status metadata
         ("trivial", {"district": "110105", "label": "朝阳"}),
+        # streams, displays, an updated display, a cleared output, a suppressed result, a cell
+        # magic, empty and skipped cells, an allowed error; then top-level await (cell by cell)
+        ("outputs", {"label": "乙"}),
+        ("awaiting", {"n": 5}),
     ]
-    with WarmKernel() as kernel:
+    with WarmKernel(one_request=one_request) as kernel:
         # dirty the kernel first: a variable, rcParams, figures, a warning
         kernel.execute(notebook("leak"), {"run": 7})
         kernel.execute(notebook("chart"), {"district": "000000", "seed": 1})
@@ -190,12 +195,50 @@ def test_warm_equivalent_to_papermill(tmp_path):
             ref = comparable(papermill_reference(name, params, tmp_path), mask)
             got = comparable(warm.notebook, mask)
             assert got == ref, f"{name} {params}"
-            assert warm.ok == (name != "failing")
+            # papermill fails a run on any error output, even a raises-exception cell's (after running on)
+            assert warm.ok == (name not in ("failing", "outputs"))
             if name == "chart":
                 assert len(image_outputs(got)) == 1
                 assert "".join(got["cells"][-1]["outputs"][0]["text"]).startswith("总分 ")
             assert [c.get("execution_count") for c in got["cells"] if c["cell_type"] == "code"][
                 0] == 1
+
+
+def _count_requests(kernel: WarmKernel) -> list[str]:
+    """Record the code of every execute request the kernel's client sends from now on."""
+    sent: list[str] = []
+    original = kernel._kc.execute
+
+    def execute(code, *args, **kwargs):
+        sent.append(code)
+        return original(code, *args, **kwargs)
+
+    kernel._kc.execute = execute
+    return sent
+
+
+@pytest.mark.slow
+def test_one_request_per_notebook_and_cell_by_cell_fallback():
+    with WarmKernel() as kernel:
+        kernel.start()
+        sent = _count_requests(kernel)
+        first = kernel.execute(notebook("trivial"), {"district": "110101"})
+        second = kernel.execute(notebook("trivial"), {"district": "110102"})
+        assert first.ok and second.ok
+        assert len(sent) == 2  # one request per notebook: reset and every cell
+        assert "kernel_pid=" in json.dumps(second.notebook)  # the cells' output came back
+        del sent[:]
+        awaited = kernel.execute(notebook("awaiting"), {"n": 4})
+        assert awaited.ok
+        # the one-request attempt ran nothing; then the reset and one request per code cell
+        assert len(sent) == 1 + 1 + 4  # 4 code cells: parameters, injected parameters and two
+        outputs = [o for c in awaited.notebook.cells for o in c.get("outputs", [])]
+        assert outputs[0]["text"] == "awaited 4\n" and outputs[1]["data"]["text/plain"] == "12"
+    with WarmKernel(one_request=False) as kernel:
+        kernel.start()
+        sent = _count_requests(kernel)
+        assert kernel.execute(notebook("trivial"), {"district": "110101"}).ok
+        assert len(sent) == 1 + 4  # the reset, then each of the four code cells (with the injected one)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -8,6 +8,10 @@ Stored without outputs, with fixed cell ids so diffs stay small. Every notebook 
 - ``failing``: raises for ``district == fail_on``; kills its kernel for ``district == crash_on``.
 - ``leak``: sees whether a variable, an rcParam or a once-only warning survived an earlier run.
 - ``connection``: prints how its kernel is connected (transport, socket addresses; no key).
+- ``outputs``: every kind of output a cell makes (streams, display data, an updated display, a
+  cleared output, a suppressed result, a magic, an empty and a skipped cell, an allowed error),
+  to compare the warm kernel's one-request runs with papermill's.
+- ``awaiting``: a cell with top-level ``await`` (the warm kernel runs it cell by cell).
 """
 
 from __future__ import annotations
@@ -21,9 +25,12 @@ HERE = Path(__file__).resolve().parent
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 
-def code(*lines: str) -> nbformat.NotebookNode:
-    """A code cell from source lines."""
-    return new_code_cell("\n".join(lines))
+def code(*lines: str, tags: list[str] | None = None) -> nbformat.NotebookNode:
+    """A code cell from source lines (with cell ``tags``)."""
+    cell = new_code_cell("\n".join(lines))
+    if tags:
+        cell.metadata["tags"] = tags
+    return cell
 
 
 def params(*lines: str) -> nbformat.NotebookNode:
@@ -135,6 +142,27 @@ def main() -> None:
             'warnings.warn_explicit("toy warning", UserWarning, "leak_helper.py", 1,',
             "                       registry=registry)",
         ),
+    ])
+    write("outputs", [
+        params('label = "甲"'),
+        code("import sys", "", "from IPython.display import HTML, Markdown, clear_output, display", "",
+             'print("one", label)', 'print("err", file=sys.stderr)', 'print("two")',
+             'display(HTML(f"<b>{label}</b>"))', 'print("three")', "42"),
+        code('handle = display(Markdown("*draft*"), display_id=True)', 'print("shown")'),
+        code('handle.update(Markdown("**final**"))', "clear_output(wait=True)", 'print("after the clear")',
+             '{"a": 1}'),
+        code("1 + 1;"),
+        code("%%capture captured", 'print("hidden")'),
+        code('print("captured:", globals()["captured"].stdout.strip())'),
+        code(""),
+        code('print("skipped")', tags=["skip-execution"]),
+        code('raise KeyError("allowed")', tags=["raises-exception"]),
+        code('print("still running")', "label"),
+    ])
+    write("awaiting", [
+        params("n = 2"),
+        code("import asyncio", "", "await asyncio.sleep(0)", 'print("awaited", n)'),
+        code("n * 3"),
     ])
     write("connection", [
         params("district = None  # required: district code"),

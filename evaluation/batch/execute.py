@@ -8,9 +8,13 @@ papermill ``parameters`` cell. Two executors produce the same executed notebook:
   nothing can leak between reports.
 - :class:`WarmKernel` — the *fast* path: one started kernel reused for many notebooks. Parameters
   are injected by papermill's own :func:`papermill.parameterize.parameterize_notebook` and the
-  cells run through papermill's ``PapermillNotebookClient`` and ``NotebookExecutionManager``, so
+  outputs go through papermill's ``PapermillNotebookClient`` and ``NotebookExecutionManager``, so
   the executed notebook carries the same ``injected-parameters`` cell, outputs and
-  ``metadata.papermill`` as a standalone papermill run. Before each notebook the kernel is reset
+  ``metadata.papermill`` as a standalone papermill run. By default the whole notebook runs in one
+  execute request (:mod:`evaluation.batch._kernel_runner` runs each cell with the kernel's own
+  ``run_cell`` and keeps the messages it would have sent; the client replays them through
+  nbclient's ``process_message``): a request per cell cost a 30-cell report ~0.35 CPU-s of
+  messaging. A notebook with top-level ``await`` runs cell by cell, as papermill does. Before each notebook the kernel is reset
   (user namespace, history and ``In [n]`` counter, warnings, environment, working directory,
   matplotlib and pandas state; see :mod:`evaluation.batch._kernel_reset`) while imported modules stay
   imported — that is the saving. After a failure the kernel is replaced; it is also recycled
@@ -25,6 +29,9 @@ Differences between the two executors' notebooks (everything else is identical, 
 - the ``id`` of the cells papermill creates — the injected-parameters cell and, on failure, its
   two error-banner cells (papermill draws random ids per run) — and kernel process ids where
   outputs show them (e.g. ``/tmp/ipykernel_<pid>/…`` in warnings), as between any two runs;
+- widget state: in the one-request mode (the default) comm messages are not replayed, so an
+  executed notebook carries no ``metadata.widgets``; run notebooks with ipywidgets with
+  ``one_request=False``;
 - a kernel that dies or exceeds the time limit: papermill raises without returning a notebook;
   the warm kernel returns the partial notebook with the cell marked failed and papermill's error
   banner;

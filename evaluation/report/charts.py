@@ -228,7 +228,7 @@ def _png(rgba: np.ndarray) -> bytes:
     opaque = bool((rgba[..., 3] == 255).all())
     pixels = rgba[..., :3] if opaque else rgba
     raw = np.zeros((h, 1 + w * pixels.shape[2]), dtype=np.uint8)  # column 0: filter type 0 (none)
-    raw[:, 1:] = pixels.reshape(h, -1)
+    raw[:, 1:].reshape(h, w, pixels.shape[2])[...] = pixels  # one strided copy, no temporary
     header = struct.pack(">IIBBBBB", w, h, 8, 2 if opaque else 6, 0, 0, 0)
     return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header)
             + _png_chunk(b"IDAT", zlib.compress(raw.tobytes(), 1)) + _png_chunk(b"IEND", b""))

@@ -131,6 +131,7 @@ _TIMING = ("start_time", "end_time", "duration")
 def comparable(nb: nbformat.NotebookNode, mask: str | None = None) -> dict:
     """The notebook as written to disk, minus what legitimately differs between two runs.
 
+    Consecutive stream outputs of one name are joined (a kernel's stream batching depends on timing).
     Dropped: papermill's notebook and cell timings, nbclient's ``metadata.execution``
     timestamps, ``output_path`` (each run writes elsewhere) and the random ``id`` of the cells
     papermill creates (injected parameters, error banner). Kept: every cell, its source, tags,
@@ -149,6 +150,18 @@ def comparable(nb: nbformat.NotebookNode, mask: str | None = None) -> dict:
         tags = set(cell["metadata"].get("tags", []))
         if tags & {"injected-parameters", "papermill-error-cell-tag"}:
             cell.pop("id")  # papermill creates these cells with random ids
+    for cell in data["cells"]:  # how a kernel splits a stream into messages depends on timing
+        merged: list[dict] = []
+        for out in cell.get("outputs", []):
+            if (out["output_type"] == "stream" and merged and merged[-1]["output_type"] == "stream"
+                    and merged[-1]["name"] == out["name"]):
+                merged[-1]["text"] = ["".join(merged[-1]["text"]) + "".join(out["text"])]
+            else:
+                if out["output_type"] == "stream":
+                    out["text"] = ["".join(out["text"])]
+                merged.append(out)
+        if "outputs" in cell:
+            cell["outputs"] = merged
     text = json.dumps(data, sort_keys=True, ensure_ascii=False)
     text = re.sub(r"ipykernel_\d+", "ipykernel_PID", text)
     if mask:

@@ -14,10 +14,10 @@ papermill ``parameters`` cell. Two executors produce the same executed notebook:
   execute request (:mod:`evaluation.batch._kernel_runner` runs each cell with the kernel's own
   ``run_cell`` and keeps the messages it would have sent; the client replays them through
   nbclient's ``process_message``): a request per cell cost a 30-cell report ~0.35 CPU-s of
-  messaging. A notebook with top-level ``await`` runs cell by cell, as papermill does. Before each notebook the kernel is reset
-  (user namespace, history and ``In [n]`` counter, warnings, environment, working directory,
-  matplotlib and pandas state; see :mod:`evaluation.batch._kernel_reset`) while imported modules stay
-  imported — that is the saving. After a failure the kernel is replaced; it is also recycled
+  messaging. A notebook with top-level ``await`` runs cell by cell, as papermill does. Before
+  each notebook the kernel is reset (user namespace, history and ``In [n]`` counter, warnings,
+  environment, working directory, matplotlib and pandas state; see
+  :mod:`evaluation.batch._kernel_reset`) while imported modules stay imported — that is the saving. After a failure the kernel is replaced; it is also recycled
   every ``recycle_every`` runs to bound memory drift.
 
 Differences between the two executors' notebooks (everything else is identical, see

@@ -17,8 +17,9 @@ papermill ``parameters`` cell. Two executors produce the same executed notebook:
   messaging. A notebook with top-level ``await`` runs cell by cell, as papermill does. Before
   each notebook the kernel is reset (user namespace, history and ``In [n]`` counter, warnings,
   environment, working directory, matplotlib and pandas state; see
-  :mod:`evaluation.batch._kernel_reset`) while imported modules stay imported — that is the saving. After a failure the kernel is replaced; it is also recycled
-  every ``recycle_every`` runs to bound memory drift.
+  :mod:`evaluation.batch._kernel_reset`) while imported modules stay imported — that is the saving.
+  After a failure the kernel is replaced; it is also recycled every ``recycle_every`` runs to
+  bound memory drift.
 
 Differences between the two executors' notebooks (everything else is identical, see
 ``tests/evaluation/test_execute.py::test_warm_equivalent_to_papermill``):

@@ -35,7 +35,8 @@ Differences between the two executors' notebooks (everything else is identical, 
   ``one_request=False``;
 - a kernel that dies or exceeds the time limit: papermill raises without returning a notebook;
   the warm kernel returns the partial notebook with the cell marked failed and papermill's error
-  banner;
+  banner (in the one-request mode, a kernel that died returns no outputs of the cells before:
+  they were to come back in the reply);
 - state a warm-kernel reset does not undo: module-level state of imported libraries other than
   matplotlib ``rcParams``/figures and pandas options (numpy print options, random seeds, fonts
   added with ``font_manager.addfont``, ``%config`` changes, monkey-patches). Report notebooks
@@ -927,8 +928,7 @@ class WarmKernel:
         """
         cells = nb_man.nb.cells
         plan = [
-            {"index": index, "source": cell.source, "cell_id": cell.get("id"),
-             "allow_errors": "raises-exception" in cell.metadata.get("tags", [])}
+            {"index": index, "source": cell.source, "cell_id": cell.get("id"), "allow_errors": _allows_errors(cell)}
             for index, cell in enumerate(cells)
             if cell.cell_type == "code" and cell.source.strip()
             and client.skip_cells_with_tag not in cell.metadata.get("tags", [])
@@ -1027,6 +1027,7 @@ class WarmKernel:
 
 
 def _allows_errors(cell: NotebookNode) -> bool:
+    """nbclient's rule: a cell tagged ``raises-exception`` may fail and the run goes on."""
     return "raises-exception" in cell.metadata.get("tags", [])
 
 

@@ -78,15 +78,11 @@ def _sessions(shell: Any) -> list[Any]:
 
 
 @functools.lru_cache(maxsize=512)
-def _needs_loop_cached(shell: Any, source: str) -> bool:
-    return _needs_loop(shell, source)
-
-
 def _needs_loop(shell: Any, source: str) -> bool:
     """True when the cell would need the asyncio loop (top-level await), as the kernel decides.
 
     A report notebook's cells are the same for every district (only the parameters differ), so
-    the answer is remembered per source text (:func:`_needs_loop_cached`).
+    the answer is remembered per source text.
     """
     try:
         transformed = shell.transform_cell(source)
@@ -141,7 +137,7 @@ def run_cells(spec: str, progress: str | None = None) -> None:
     cells = json.loads(spec)
     records: list[dict[str, Any]] = []
     status = "ok"
-    if any(_needs_loop_cached(shell, cell["source"]) for cell in cells):
+    if any(_needs_loop(shell, cell["source"]) for cell in cells):
         status = "unsupported"
         cells = []
     capture = _Capture(_sessions(shell)) if cells else None

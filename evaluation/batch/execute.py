@@ -941,20 +941,14 @@ class WarmKernel:
         msg_id = self._kc.execute(code, silent=True, store_history=False, stop_on_error=True)
         reply, failure = await self._await_reply(msg_id, limit)
         await self._drain_iopub()
-        payload = None
-        if reply is not None:
-            for item in reply["content"].get("payload", []):
-                if item.get("source") == _PAYLOAD_SOURCE:
-                    payload = item
-            if payload is None:
-                content = reply["content"]
-                raise EvaluationError(f"kernel runner failed: {content.get('ename')}: {content.get('evalue')}")
-            if payload["status"] == "unsupported":
-                return False, None
-        records = {r["index"]: r for r in (payload or {}).get("cells", [])}
         content = reply["content"] if reply is not None else {}
-        if (content.get("status") == "error" and failure is None
-                and not any(r["status"] == "error" for r in records.values())):  # the runner itself failed
+        payload = next((p for p in content.get("payload", []) if p.get("source") == _PAYLOAD_SOURCE), None)
+        if payload is not None and payload["status"] == "unsupported":
+            return False, None
+        records = {r["index"]: r for r in (payload or {}).get("cells", [])}
+        if reply is not None and (payload is None or (  # the runner itself failed, not a cell
+                content.get("status") == "error" and failure is None
+                and not any(r["status"] == "error" for r in records.values()))):
             raise EvaluationError(f"kernel runner failed: {content.get('ename')}: {content.get('evalue')}")
         failed_at: int | None = None
         if failure is not None:

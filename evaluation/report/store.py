@@ -390,8 +390,6 @@ def figure_notes(figures_path: str | Path | None) -> pd.DataFrame | None:
 
 def _remember_notes(file_hash: str, notes: pd.DataFrame) -> None:
     """Memoise a submission file's notes by its SHA-256 (the last few files)."""
-    if notes.index.nlevels == 3 and notes.index._lexsort_depth < 2:  # e.g. from an older result cache
-        notes = _by_district_year(notes)
     with _LOCK:
         _NOTES[file_hash] = notes
         _NOTES.move_to_end(file_hash)
